@@ -1,0 +1,163 @@
+//! The `layerscope` command: the engine over files and directories, for
+//! terminals and CI. It opens the input, shows progress on a terminal, prints
+//! what the engine returned, and turns any failure into one line on stderr
+//! naming the file, the layer and what is wrong, with exit code 2.
+
+mod dir_source;
+mod progress_bar;
+mod text;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use layerscope_core::{listing, Analysis, Options, Progress};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "layerscope",
+    version,
+    about = "See inside container images: layers, union filesystem, changes, waste."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args)]
+struct ImageArgs {
+    /// An image archive (`docker save`, OCI archive; gzip or zstd too), an
+    /// OCI layout directory or an extracted `docker save`, or `-` for stdin.
+    image: PathBuf,
+    /// Which image of a multi-image archive: a tag or reference, or a 0-based index.
+    #[arg(long = "ref", value_name = "TAG|INDEX")]
+    image_ref: Option<String>,
+    /// Which platform of a multi-platform index, as os/arch[/variant] (default: linux/amd64 or the only one).
+    #[arg(long)]
+    platform: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Summarise an image: layers like `docker history`, sizes, efficiency, wasted paths.
+    Inspect {
+        #[command(flatten)]
+        args: ImageArgs,
+        /// Print the whole report as one JSON document (see docs/report.md).
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the union filesystem after a layer, one path per line, as `find -printf` would over the unpacked rootfs.
+    Ls {
+        #[command(flatten)]
+        args: ImageArgs,
+        /// 0-based filesystem layer (default: the last).
+        #[arg(long)]
+        layer: Option<usize>,
+        /// List what that layer changed instead: `A|M|D<TAB>path<TAB>changed fields`.
+        #[arg(long)]
+        changes: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            let _ = writeln!(std::io::stderr(), "layerscope: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let (analysis, name) = match &cli.command {
+        Command::Inspect { args, .. } | Command::Ls { args, .. } => {
+            (load(args)?, args.image.display().to_string())
+        }
+    };
+    match cli.command {
+        Command::Inspect { args, json } => {
+            if json {
+                serde_json::to_writer_pretty(&mut out, &layerscope_core::report::build(&analysis))?;
+                writeln!(out)?;
+            } else {
+                text::inspect(&mut out, &analysis, &args.image.display().to_string())?;
+            }
+        }
+        Command::Ls { layer, changes, .. } => {
+            let n = analysis.layers.len();
+            let layer = layer.unwrap_or(n.saturating_sub(1));
+            if n == 0 {
+                bail!("the image has no layers");
+            }
+            if layer >= n {
+                bail!(
+                    "there is no layer {layer}: the image has {n} layers (0 to {})",
+                    n - 1
+                );
+            }
+            if changes {
+                for change in &analysis.layers[layer].changes {
+                    if let Some(line) = listing::change_line(change) {
+                        writeln!(out, "{line}")?;
+                    }
+                }
+            } else {
+                for line in listing::ls(&analysis.union_at(layer)) {
+                    writeln!(out, "{line}")?;
+                }
+            }
+        }
+    }
+    out.flush()?;
+    // A digest mismatch is shown, then reported as the error it is.
+    if let Some(d) = analysis
+        .diagnostics
+        .iter()
+        .find(|d| d.severity == layerscope_core::Severity::Error)
+    {
+        let count = analysis
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == layerscope_core::Severity::Error)
+            .count();
+        let more = if count > 1 {
+            format!(" (and {} more)", count - 1)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(std::io::stderr(), "layerscope: error: {name}: {d}{more}");
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn load(args: &ImageArgs) -> Result<Analysis> {
+    let options = Options {
+        image: args.image_ref.clone(),
+        platform: args.platform.clone(),
+    };
+    let name = args.image.display().to_string();
+    let mut bar = progress_bar::Bar::new(std::io::stderr().is_terminal());
+    let progress: &mut dyn Progress = &mut bar;
+    let result = if args.image == Path::new("-") {
+        layerscope_core::analyze_stream(std::io::stdin().lock(), &options, progress)
+    } else if args.image.is_dir() {
+        let mut source = dir_source::DirSource::open(&args.image).with_context(|| name.clone())?;
+        layerscope_core::analyze_source(&mut source, &options, progress)
+    } else {
+        let file =
+            std::fs::File::open(&args.image).with_context(|| format!("{name}: cannot open"))?;
+        layerscope_core::analyze(
+            std::io::BufReader::with_capacity(256 * 1024, file),
+            &options,
+            progress,
+        )
+    };
+    bar.clear();
+    result.map_err(|e| anyhow::anyhow!("{name}: {e}"))
+}

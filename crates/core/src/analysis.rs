@@ -1,0 +1,529 @@
+//! The whole analysis of one image: read the members, resolve the image,
+//! scan its layers in manifest order, stack them into the union, and compute
+//! changes, sizes and waste. The entry points take a seekable reader, a
+//! forward-only stream, or any [`Source`]; all end in the same [`build`].
+
+use crate::compression::{self, Compression, Sniffed};
+use crate::digest::Digest;
+use crate::dive::{self, DiveFigures};
+use crate::image::{self, Format, HistoryEntry, Members, Plan, Platform};
+use crate::layer_scan::{self, EntryOp, LayerScan};
+use crate::model::{Change, ChangeKind, Diagnostic, FileKind, Severity};
+use crate::overlay::{self, Union};
+use crate::progress::{Meter, MeteredReader, Progress};
+use crate::source::{self, Source, StreamIndex, TarSource};
+use crate::waste::{self, ExactWaste};
+use crate::{Error, ErrorKind};
+use std::cell::RefCell;
+use std::io::{Cursor, Read, Seek, SeekFrom};
+
+/// What to analyse when an archive holds more than one image.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// A tag or reference name (`alpine:3.19`, `latest`), or a 0-based index.
+    pub image: Option<String>,
+    /// `os/arch[/variant]`; by default linux/amd64 or the only platform.
+    pub platform: Option<String>,
+}
+
+/// One filesystem layer of the image.
+#[derive(Debug, Clone)]
+pub struct Layer {
+    /// 0-based position in the manifest.
+    pub index: usize,
+    /// The member of the archive it was read from.
+    pub member: String,
+    pub media_type: Option<String>,
+    /// Detected from the bytes, not the media type.
+    pub compression: Compression,
+    /// sha256 of the blob as stored.
+    pub digest: Digest,
+    /// Bytes of the blob as stored (compressed).
+    pub blob_size: u64,
+    /// sha256 of the uncompressed tar.
+    pub diff_id: Digest,
+    /// Bytes of the uncompressed tar.
+    pub tar_size: u64,
+    /// Bytes of file content the layer stores (what `docker history` calls its size).
+    pub size: u64,
+    /// The digest the manifest (or a content-addressed name) promises, and whether it held.
+    pub expected_digest: Option<Digest>,
+    pub digest_ok: Option<bool>,
+    /// The diff_id the config promises, and whether it held.
+    pub expected_diff_id: Option<Digest>,
+    pub diff_id_ok: Option<bool>,
+    /// The history entry that made this layer (index into [`Analysis::history`]).
+    pub history: Option<usize>,
+    /// Number of entries in the layer's tar (whiteouts included).
+    pub entries: usize,
+    /// What the layer changed against the union below it, sorted by path,
+    /// identical rewrites included as [`ChangeKind::Same`].
+    pub changes: Vec<Change>,
+    /// Bytes of this layer the final filesystem does not show.
+    pub wasted_bytes: u64,
+}
+
+impl Layer {
+    /// The real changes (identical rewrites left out).
+    pub fn real_changes(&self) -> impl Iterator<Item = &Change> {
+        self.changes.iter().filter(|c| c.kind != ChangeKind::Same)
+    }
+}
+
+/// A row of the build's history, aligned with the layers: what `docker
+/// history` shows (empty-layer steps in place).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    pub history: Option<usize>,
+    pub layer: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub format: Format,
+    /// The tag or reference of the chosen image.
+    pub reference: Option<String>,
+    /// Every image (tag or reference) the archive holds.
+    pub images: Vec<String>,
+    pub platform: Option<Platform>,
+    /// Every platform the chosen reference has.
+    pub platforms: Vec<Platform>,
+    pub manifest_digest: Option<Digest>,
+    pub config_digest: Option<Digest>,
+    pub created: Option<String>,
+    /// Size of the input, when known.
+    pub input_size: Option<u64>,
+    pub layers: Vec<Layer>,
+    /// The config's history, as written.
+    pub history: Vec<HistoryEntry>,
+    /// History and layers side by side.
+    pub steps: Vec<Step>,
+    /// The union filesystem after the last layer.
+    pub union: Union,
+    pub waste: ExactWaste,
+    pub dive: DiveFigures,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Analysis {
+    /// The union filesystem after layer `n` (0-based), rebuilt from the changes.
+    pub fn union_at(&self, n: usize) -> Union {
+        if n + 1 >= self.layers.len() {
+            return self.union.clone();
+        }
+        let mut union = Union::new();
+        for layer in &self.layers[..=n] {
+            overlay::replay(&mut union, &layer.changes);
+        }
+        union
+    }
+
+    /// Whether any diagnostic says the image is wrong (a digest mismatch).
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
+    }
+}
+
+/// Analyses an archive that can seek (a file). A gzip- or zstd-compressed
+/// archive is read as a stream instead.
+pub fn analyze<R: Read + Seek>(
+    mut reader: R,
+    options: &Options,
+    progress: &mut dyn Progress,
+) -> Result<Analysis, Error> {
+    let total = reader.seek(SeekFrom::End(0)).ok();
+    reader
+        .seek(SeekFrom::Start(0))
+        .map_err(|e| Error::from_io(&e, "seeking to the start of the input"))?;
+    let head =
+        compression::peek(&mut reader, 512).map_err(|e| Error::from_io(&e, "reading the input"))?;
+    match check_outer(&head)? {
+        Some(_) => {
+            reader
+                .seek(SeekFrom::Start(0))
+                .map_err(|e| Error::from_io(&e, "seeking to the start of the input"))?;
+            analyze_stream_sized(reader, total, options, progress)
+        }
+        None => {
+            reader
+                .seek(SeekFrom::Start(0))
+                .map_err(|e| Error::from_io(&e, "seeking to the start of the input"))?;
+            let mut source = TarSource::index(reader)?;
+            let mut result = analyze_source(&mut source, options, progress)?;
+            result.input_size = total;
+            Ok(result)
+        }
+    }
+}
+
+/// What the first bytes of the whole input say: `Some(compression)` for a
+/// compressed archive, `None` for a plain tar, an error for anything else.
+fn check_outer(head: &[u8]) -> Result<Option<Compression>, Error> {
+    match compression::sniff(head) {
+        Sniffed::Compressed(c) => Ok(Some(c)),
+        Sniffed::Tar => Ok(None),
+        Sniffed::Empty => Err(Error::new(ErrorKind::Empty, "the file is empty")),
+        Sniffed::Json => Err(Error::new(
+            ErrorKind::NotAnArchive,
+            "this is a JSON document, not an image archive; give the archive (docker save, OCI archive) or the layout directory",
+        )),
+        Sniffed::Unsupported(name) => Err(Error::new(
+            ErrorKind::Unsupported,
+            format!("the archive is {name}-compressed; decompress it first (layerscope reads plain, gzip and zstd archives)"),
+        )),
+        Sniffed::Unknown if head.len() < 512 => Err(Error::new(
+            ErrorKind::NotAnArchive,
+            format!("not an image archive: {} bytes, shorter than one tar header", head.len()),
+        )),
+        Sniffed::Unknown => Err(Error::new(ErrorKind::NotAnArchive, "not an image archive: not a tar, nor gzip or zstd")),
+    }
+}
+
+/// Analyses a forward-only input (a pipe, `docker save | gzip`) in one pass.
+pub fn analyze_stream<R: Read>(
+    reader: R,
+    options: &Options,
+    progress: &mut dyn Progress,
+) -> Result<Analysis, Error> {
+    analyze_stream_sized(reader, None, options, progress)
+}
+
+fn analyze_stream_sized<R: Read>(
+    mut reader: R,
+    total: Option<u64>,
+    options: &Options,
+    progress: &mut dyn Progress,
+) -> Result<Analysis, Error> {
+    let meter = Meter::new(progress, total);
+    let result = (|| {
+        let head = compression::peek(&mut reader, 512)
+            .map_err(|e| Error::from_io(&e, "reading the input"))?;
+        let outer = check_outer(&head)?;
+        let metered = MeteredReader {
+            inner: Cursor::new(head).chain(reader),
+            meter: &meter,
+        };
+        let decoded = compression::decoder(outer.unwrap_or(Compression::None), metered)
+            .map_err(|e| Error::from_io(&e, "starting to decompress the archive"))?;
+        let index = StreamIndex::read(decoded)?;
+        let mut access = Access::Stream(index);
+        let plan = image::resolve(&mut access, options)?;
+        let mut result = build(&mut access, plan, &meter)?;
+        result.input_size = total;
+        Ok(result)
+    })();
+    finish(result, &meter)
+}
+
+/// Analyses an image whose members a [`Source`] opens (a seekable tar, a directory).
+pub fn analyze_source(
+    source: &mut dyn Source,
+    options: &Options,
+    progress: &mut dyn Progress,
+) -> Result<Analysis, Error> {
+    let meter = Meter::new(progress, None);
+    let result = (|| {
+        let mut access = Access::Open(source);
+        let plan = image::resolve(&mut access, options)?;
+        if let Access::Open(source) = &access {
+            meter.borrow_mut().info.bytes_total = Some(
+                plan.layers
+                    .iter()
+                    .filter_map(|l| source.size(&l.member))
+                    .sum(),
+            );
+        }
+        build(&mut access, plan, &meter)
+    })();
+    finish(result, &meter)
+}
+
+fn finish(result: Result<Analysis, Error>, meter: &RefCell<Meter<'_>>) -> Result<Analysis, Error> {
+    match result {
+        Err(_) if meter.borrow().cancelled => Err(Error::new(ErrorKind::Cancelled, "cancelled")),
+        other => other,
+    }
+}
+
+enum Access<'s> {
+    Open(&'s mut dyn Source),
+    Stream(StreamIndex),
+}
+
+impl Members for Access<'_> {
+    fn has(&self, name: &str) -> bool {
+        match self {
+            Access::Open(s) => s.size(name).is_some(),
+            Access::Stream(i) => i.size(name).is_some(),
+        }
+    }
+
+    fn read_json(&mut self, name: &str) -> Result<Vec<u8>, Error> {
+        match self {
+            Access::Open(s) => {
+                let mut r = s.open(name)?;
+                source::read_limited(&mut r, name, source::JSON_LIMIT)
+            }
+            Access::Stream(i) => i.read_small(name),
+        }
+    }
+
+    fn names(&self) -> Vec<String> {
+        match self {
+            Access::Open(s) => s.names(),
+            Access::Stream(i) => i.names(),
+        }
+    }
+}
+
+impl Access<'_> {
+    fn scan(&mut self, name: &str, meter: &RefCell<Meter<'_>>) -> Result<LayerScan, Error> {
+        match self {
+            Access::Open(s) => {
+                let reader = s.open(name)?;
+                layer_scan::scan(MeteredReader {
+                    inner: reader,
+                    meter,
+                })
+            }
+            Access::Stream(i) => i.layer(name),
+        }
+    }
+}
+
+fn build(
+    access: &mut Access<'_>,
+    plan: Plan,
+    meter: &RefCell<Meter<'_>>,
+) -> Result<Analysis, Error> {
+    let Plan {
+        format,
+        reference,
+        images,
+        platform,
+        platforms,
+        manifest_digest,
+        config_digest,
+        created,
+        layers: planned,
+        history,
+        mut diagnostics,
+    } = plan;
+    meter.borrow_mut().info.layers_total = Some(planned.len());
+    if !meter.borrow_mut().report() {
+        return Err(Error::new(ErrorKind::Cancelled, "cancelled"));
+    }
+
+    let mut scans = Vec::with_capacity(planned.len());
+    for (i, p) in planned.iter().enumerate() {
+        let mut scan = access
+            .scan(&p.member, meter)
+            .map_err(|e| e.member(&p.member).layer(i))?;
+        for d in scan.diagnostics.iter_mut() {
+            d.layer = Some(i);
+        }
+        if let (Some(mt), c) = (&p.media_type, scan.compression) {
+            if let Some(claimed) = Compression::from_media_type(mt) {
+                if claimed != c {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            Severity::Info,
+                            format!(
+                                "the media type {mt} says {}, the bytes are {}",
+                                claimed.name(),
+                                c.name()
+                            ),
+                        )
+                        .at_layer(i),
+                    );
+                }
+            }
+        }
+        scans.push(scan);
+        let mut m = meter.borrow_mut();
+        m.info.layers_done = i + 1;
+        if !m.report() {
+            return Err(Error::new(ErrorKind::Cancelled, "cancelled"));
+        }
+    }
+
+    let steps = align(&history, scans.len(), &mut diagnostics);
+    let mut union = Union::new();
+    let mut layers = Vec::with_capacity(scans.len());
+    for (i, (p, scan)) in planned.iter().zip(&scans).enumerate() {
+        let digest_ok = p
+            .digest
+            .as_ref()
+            .filter(|d| d.algorithm == "sha256")
+            .map(|d| *d == scan.digest);
+        if digest_ok == Some(false) {
+            let expected = p.digest.as_ref().map(|d| d.to_string()).unwrap_or_default();
+            diagnostics.push(
+                Diagnostic::new(
+                    Severity::Error,
+                    format!(
+                        "digest mismatch: expected {expected}, the blob hashes to {}",
+                        scan.digest
+                    ),
+                )
+                .at_layer(i),
+            );
+        }
+        if let Some(size) = p.size {
+            if size != scan.blob_size {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Severity::Error,
+                        format!(
+                            "size mismatch: the manifest says {size} bytes, the blob has {}",
+                            scan.blob_size
+                        ),
+                    )
+                    .at_layer(i),
+                );
+            }
+        }
+        let diff_id_ok = p
+            .diff_id
+            .as_ref()
+            .filter(|d| d.algorithm == "sha256")
+            .map(|d| *d == scan.diff_id);
+        if diff_id_ok == Some(false) {
+            let expected = p
+                .diff_id
+                .as_ref()
+                .map(|d| d.to_string())
+                .unwrap_or_default();
+            diagnostics.push(
+                Diagnostic::new(
+                    Severity::Error,
+                    format!("diff_id mismatch: the config says {expected}, the uncompressed layer hashes to {}", scan.diff_id),
+                )
+                .at_layer(i),
+            );
+        }
+        diagnostics.extend(scan.diagnostics.iter().cloned());
+        let (changes, diags) = overlay::apply(&mut union, i as u32, &scan.entries);
+        diagnostics.extend(diags);
+        let size = scan
+            .entries
+            .iter()
+            .map(|e| match &e.op {
+                EntryOp::Put(n) if n.kind == FileKind::Regular => n.size,
+                _ => 0,
+            })
+            .sum();
+        layers.push(Layer {
+            index: i,
+            member: p.member.clone(),
+            media_type: p.media_type.clone(),
+            compression: scan.compression,
+            digest: scan.digest.clone(),
+            blob_size: scan.blob_size,
+            diff_id: scan.diff_id.clone(),
+            tar_size: scan.tar_size,
+            size,
+            expected_digest: p.digest.clone(),
+            digest_ok,
+            expected_diff_id: p.diff_id.clone(),
+            diff_id_ok,
+            history: steps
+                .iter()
+                .find(|s| s.layer == Some(i))
+                .and_then(|s| s.history),
+            entries: scan.entries.len(),
+            changes,
+            wasted_bytes: 0,
+        });
+    }
+    let scan_refs: Vec<&LayerScan> = scans.iter().collect();
+    let waste = waste::compute(&scan_refs, &union);
+    for (layer, wasted) in layers.iter_mut().zip(&waste.per_layer) {
+        layer.wasted_bytes = *wasted;
+    }
+    let dive = dive::figures(&scans.iter().map(dive_layer).collect::<Vec<_>>());
+    Ok(Analysis {
+        format,
+        reference,
+        images,
+        platform,
+        platforms,
+        manifest_digest,
+        config_digest,
+        created,
+        input_size: None,
+        layers,
+        history,
+        steps,
+        union,
+        waste,
+        dive,
+        diagnostics,
+    })
+}
+
+/// dive's view of a layer: its entries as tar names (whiteout markers
+/// spelled out again), in archive order.
+fn dive_layer(scan: &LayerScan) -> dive::DiveLayer {
+    let entries = scan
+        .entries
+        .iter()
+        .map(|e| {
+            let (name, is_dir) = match &e.op {
+                EntryOp::Put(n) => (e.path.clone(), n.kind == FileKind::Dir),
+                EntryOp::HardLink { .. } => (e.path.clone(), false),
+                EntryOp::Whiteout => (crate::whiteout::whiteout_name(&e.path), false),
+                EntryOp::Opaque => (crate::whiteout::opaque_name(&e.path), false),
+            };
+            dive::DiveEntry {
+                name,
+                is_dir,
+                size: e.stored,
+            }
+        })
+        .collect();
+    dive::DiveLayer { entries }
+}
+
+/// Lines the history up with the layers: each non-empty history entry made
+/// the next layer.
+fn align(history: &[HistoryEntry], layers: usize, diagnostics: &mut Vec<Diagnostic>) -> Vec<Step> {
+    let mut steps = Vec::with_capacity(history.len().max(layers));
+    let mut next = 0;
+    for (h, entry) in history.iter().enumerate() {
+        if entry.empty_layer {
+            steps.push(Step {
+                history: Some(h),
+                layer: None,
+            });
+        } else if next < layers {
+            steps.push(Step {
+                history: Some(h),
+                layer: Some(next),
+            });
+            next += 1;
+        } else {
+            steps.push(Step {
+                history: Some(h),
+                layer: None,
+            });
+        }
+    }
+    let made = history.iter().filter(|h| !h.empty_layer).count();
+    if !history.is_empty() && made != layers {
+        diagnostics.push(Diagnostic::new(
+            Severity::Warning,
+            format!("the history has {made} steps that made a layer, but the image has {layers} layers; aligned from the bottom"),
+        ));
+    }
+    while next < layers {
+        steps.push(Step {
+            history: None,
+            layer: Some(next),
+        });
+        next += 1;
+    }
+    steps
+}

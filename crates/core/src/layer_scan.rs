@@ -1,0 +1,339 @@
+//! Reads one layer blob, start to end, in one forward pass: detects its
+//! compression from the first bytes, hashes the blob (its digest) and the
+//! decompressed tar (its diff_id), and turns every tar entry into a
+//! [`LayerEntry`] with a fast hash of its content. Contents never sit in
+//! memory; what is kept is one small record per entry. Where the layer sits
+//! in the image, and so what its entries mean for the union, is `overlay.rs`'s
+//! business.
+
+use crate::compression::{self, Compression, Sniffed};
+use crate::digest::{Digest, HashingReader};
+use crate::model::{Diagnostic, EntryRef, FileKind, Node, Severity};
+use crate::path::{self, Cleaned};
+use crate::whiteout::{self, Marker};
+use crate::{Error, ErrorKind};
+use std::io::{Cursor, Read};
+
+/// What a tar entry asks of the union.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryOp {
+    /// Create or replace the path with this node.
+    Put(Node),
+    /// A hard link to `target` (a clean path in this layer or a lower one).
+    /// `node` holds the link header's own attributes, used only if the target is missing.
+    HardLink { target: String, node: Node },
+    /// `.wh.<name>`: delete the path and what is below it in lower layers.
+    Whiteout,
+    /// `.wh..wh..opq`: hide what lower layers have below this directory.
+    Opaque,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerEntry {
+    /// A clean path (see `path.rs`): the path written, or for a whiteout the
+    /// path deleted, or for an opaque marker the directory.
+    pub path: String,
+    pub op: EntryOp,
+    /// The size field of the tar header (what the entry stores).
+    pub stored: u64,
+}
+
+/// Everything read from one layer blob.
+#[derive(Debug, Clone)]
+pub struct LayerScan {
+    /// sha256 of the blob as stored.
+    pub digest: Digest,
+    pub blob_size: u64,
+    /// sha256 of the decompressed tar.
+    pub diff_id: Digest,
+    pub tar_size: u64,
+    pub compression: Compression,
+    pub entries: Vec<LayerEntry>,
+    /// Diagnostics about entries; their `layer` is filled in by the caller.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads a layer blob. Errors name the path of the entry they happened at;
+/// the caller adds the layer and the member.
+pub fn scan<R: Read>(blob: R) -> Result<LayerScan, Error> {
+    let mut blob = HashingReader::new(blob);
+    let head =
+        compression::peek(&mut blob, 512).map_err(|e| Error::from_io(&e, "reading the layer"))?;
+    let (compression, empty) = match compression::sniff(&head) {
+        Sniffed::Compressed(c) => (c, false),
+        Sniffed::Tar => (Compression::None, false),
+        Sniffed::Empty => (Compression::None, true),
+        Sniffed::Unsupported(name) => {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                format!("the layer is {name}-compressed; layerscope reads gzip, zstd and uncompressed layers"),
+            ))
+        }
+        Sniffed::Json => {
+            return Err(Error::new(ErrorKind::NotAnImage, "expected a layer (a tar), found a JSON document"))
+        }
+        Sniffed::Unknown => {
+            let what = if head.len() < 512 {
+                format!("the layer is {} bytes, shorter than one tar header", head.len())
+            } else {
+                "the layer is neither a tar nor gzip- or zstd-compressed".to_string()
+            };
+            return Err(Error::new(
+                if head.len() < 512 { ErrorKind::Truncated } else { ErrorKind::Corrupt },
+                what,
+            ));
+        }
+    };
+    let mut diagnostics = Vec::new();
+    let mut entries = Vec::new();
+    let (diff_id, tar_size) = {
+        let decoded = compression::decoder(compression, Cursor::new(head).chain(&mut blob))
+            .map_err(|e| Error::from_io(&e, "starting to decompress the layer"))?;
+        let mut tar_stream = HashingReader::new(decoded);
+        if empty {
+            diagnostics.push(Diagnostic::new(
+                Severity::Info,
+                "the layer blob is empty (0 bytes); read as an empty layer",
+            ));
+        } else {
+            read_entries(&mut tar_stream, compression, &mut entries, &mut diagnostics)?;
+        }
+        tar_stream.finish().map_err(|e| {
+            Error::from_io(
+                &e,
+                &format!(
+                    "reading the {} data after the last entry",
+                    compression.name()
+                ),
+            )
+        })?
+    };
+    let (digest, blob_size) = blob
+        .finish()
+        .map_err(|e| Error::from_io(&e, "reading the end of the layer"))?;
+    Ok(LayerScan {
+        digest,
+        blob_size,
+        diff_id,
+        tar_size,
+        compression,
+        entries,
+        diagnostics,
+    })
+}
+
+fn read_entries<R: Read>(
+    stream: &mut R,
+    compression: Compression,
+    entries: &mut Vec<LayerEntry>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<(), Error> {
+    let what = match compression {
+        Compression::None => "reading the layer's tar",
+        Compression::Gzip => "reading the layer's tar (gzip)",
+        Compression::Zstd => "reading the layer's tar (zstd)",
+    };
+    let mut archive = tar::Archive::new(stream);
+    let iter = archive.entries().map_err(|e| Error::from_io(&e, what))?;
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut last_path: Option<String> = None;
+    for item in iter {
+        let mut entry = item.map_err(|e| {
+            let err = Error::from_io(&e, what);
+            match &last_path {
+                Some(p) => Error {
+                    message: format!("{} (after the entry for /{p})", err.message),
+                    ..err
+                },
+                None => err,
+            }
+        })?;
+        let raw_name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        if std::str::from_utf8(&entry.path_bytes()).is_err() {
+            diagnostics.push(Diagnostic::new(
+                Severity::Warning,
+                format!("the name {raw_name:?} is not UTF-8; shown with replacement characters"),
+            ));
+        }
+        let header_err = |e: std::io::Error, field: &str| {
+            Error::new(
+                ErrorKind::Corrupt,
+                format!("the tar header's {field} field is malformed: {e}"),
+            )
+            .path(&raw_name)
+        };
+        let entry_type = entry.header().entry_type();
+        if entry_type.is_pax_global_extensions()
+            || entry_type.is_pax_local_extensions()
+            || entry_type.is_gnu_longname()
+            || entry_type.is_gnu_longlink()
+        {
+            continue;
+        }
+        let clean = match path::clean(&raw_name) {
+            Cleaned::Root => continue,
+            Cleaned::Escapes => {
+                diagnostics.push(
+                    Diagnostic::new(Severity::Warning, format!("the entry {raw_name:?} climbs out of the root; ignored (runtimes refuse or clamp it)")),
+                );
+                continue;
+            }
+            Cleaned::Path(p) => p,
+        };
+        last_path = Some(clean.clone());
+        let header = entry.header();
+        let mode = header.mode().map_err(|e| header_err(e, "mode"))? & 0o7777;
+        let uid = header.uid().map_err(|e| header_err(e, "uid"))?;
+        let gid = header.gid().map_err(|e| header_err(e, "gid"))?;
+        let mtime = header.mtime().map_err(|e| header_err(e, "mtime"))? as i64;
+        let stored = entry.size();
+        let kind = match entry_type {
+            tar::EntryType::Regular
+            | tar::EntryType::Continuous
+            | tar::EntryType::GNUSparse
+            | tar::EntryType::Link => FileKind::Regular,
+            tar::EntryType::Directory => FileKind::Dir,
+            tar::EntryType::Symlink => FileKind::Symlink,
+            tar::EntryType::Char => FileKind::Char,
+            tar::EntryType::Block => FileKind::Block,
+            tar::EntryType::Fifo => FileKind::Fifo,
+            other => {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Severity::Warning,
+                        format!(
+                            "unknown tar entry type {:?}; read as a regular file",
+                            other.as_byte() as char
+                        ),
+                    )
+                    .at_path(&clean),
+                );
+                FileKind::Regular
+            }
+        };
+        let device = match kind {
+            FileKind::Char | FileKind::Block => {
+                let major = header
+                    .device_major()
+                    .map_err(|e| header_err(e, "devmajor"))?
+                    .unwrap_or(0);
+                let minor = header
+                    .device_minor()
+                    .map_err(|e| header_err(e, "devminor"))?
+                    .unwrap_or(0);
+                Some((major, minor))
+            }
+            _ => None,
+        };
+        let link_target = entry
+            .link_name_bytes()
+            .map(|b| String::from_utf8_lossy(&b).into_owned());
+        let index = entries.len() as u32;
+        let mut node = Node {
+            kind,
+            size: 0,
+            mode,
+            uid,
+            gid,
+            mtime,
+            link: None,
+            hardlink: None,
+            content: 0,
+            device,
+            layer: 0,
+            data: None,
+            implicit: false,
+        };
+
+        match whiteout::classify(&clean) {
+            Marker::Whiteout(target) => {
+                entries.push(LayerEntry {
+                    path: target,
+                    op: EntryOp::Whiteout,
+                    stored,
+                });
+                continue;
+            }
+            Marker::Opaque(dir) => {
+                entries.push(LayerEntry {
+                    path: dir,
+                    op: EntryOp::Opaque,
+                    stored,
+                });
+                continue;
+            }
+            Marker::Meta => {
+                diagnostics.push(
+                    Diagnostic::new(Severity::Info, "aufs metadata entry; ignored").at_path(&clean),
+                );
+                continue;
+            }
+            Marker::None => {}
+        }
+
+        if entry_type == tar::EntryType::Link {
+            let target = match link_target.as_deref().map(path::clean) {
+                Some(Cleaned::Path(t)) => t,
+                _ => {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            Severity::Warning,
+                            format!(
+                                "hard link with an unusable target {:?}; ignored",
+                                link_target.unwrap_or_default()
+                            ),
+                        )
+                        .at_path(&clean),
+                    );
+                    continue;
+                }
+            };
+            entries.push(LayerEntry {
+                path: clean,
+                op: EntryOp::HardLink { target, node },
+                stored,
+            });
+            continue;
+        }
+
+        match kind {
+            FileKind::Regular => {
+                let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+                let mut read: u64 = 0;
+                loop {
+                    let n = entry.read(&mut buf).map_err(|e| {
+                        Error::from_io(&e, "reading the file's content").path(&clean)
+                    })?;
+                    if n == 0 {
+                        break;
+                    }
+                    hasher.update(&buf[..n]);
+                    read += n as u64;
+                }
+                if read != stored {
+                    return Err(Error::new(
+                        ErrorKind::Truncated,
+                        format!("the header promises {stored} bytes but the data ends after {read} (truncated)"),
+                    )
+                    .path(&clean));
+                }
+                node.size = stored;
+                node.content = hasher.digest128();
+                node.data = Some(EntryRef {
+                    layer: 0,
+                    entry: index,
+                });
+            }
+            FileKind::Symlink => {
+                node.link = Some(link_target.unwrap_or_default().into_boxed_str());
+            }
+            _ => {}
+        }
+        entries.push(LayerEntry {
+            path: clean,
+            op: EntryOp::Put(node),
+            stored,
+        });
+    }
+    Ok(())
+}
