@@ -272,3 +272,183 @@ pub fn replay(union: &mut Union, changes: &[Change]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{EntryRef, Fields};
+
+    fn file(path: &str, content: u128, size: u64) -> LayerEntry {
+        LayerEntry {
+            path: path.into(),
+            op: EntryOp::Put(Node {
+                kind: FileKind::Regular,
+                size,
+                mode: 0o644,
+                uid: 0,
+                gid: 0,
+                mtime: 0,
+                link: None,
+                hardlink: None,
+                content,
+                device: None,
+                layer: 0,
+                data: Some(EntryRef { layer: 0, entry: 0 }),
+                implicit: false,
+            }),
+            stored: size,
+        }
+    }
+
+    fn dir(path: &str, mode: u32) -> LayerEntry {
+        let mut e = file(path, 0, 0);
+        if let EntryOp::Put(n) = &mut e.op {
+            n.kind = FileKind::Dir;
+            n.mode = mode;
+            n.data = None;
+        }
+        e
+    }
+
+    fn marker(path: &str, op: EntryOp) -> LayerEntry {
+        LayerEntry { path: path.into(), op, stored: 0 }
+    }
+
+    fn hardlink(path: &str, target: &str) -> LayerEntry {
+        let mut e = file(path, 0, 0);
+        if let EntryOp::Put(n) = e.op.clone() {
+            e.op = EntryOp::HardLink { target: target.into(), node: n };
+        }
+        e
+    }
+
+    /// Applies layers in order; returns the paths of the final union and each layer's change lines.
+    fn check(layers: &[Vec<LayerEntry>]) -> (Vec<String>, Vec<Vec<String>>) {
+        let mut union = Union::new();
+        let mut all = Vec::new();
+        for (i, entries) in layers.iter().enumerate() {
+            let (changes, _) = apply(&mut union, i as u32, entries);
+            all.push(
+                changes
+                    .iter()
+                    .map(|c| match &c.kind {
+                        ChangeKind::Modified(f) => format!("M {} {}", c.path, f.names().join(",")),
+                        k => format!("{} {}", k.letter(), c.path),
+                    })
+                    .collect(),
+            );
+        }
+        (union.keys().cloned().collect(), all)
+    }
+
+    #[test]
+    fn implicit_parents_are_added() {
+        let (paths, changes) = check(&[vec![file("a/b/c", 1, 1)]]);
+        assert_eq!(paths, ["a", "a/b", "a/b/c"]);
+        assert_eq!(changes[0], ["A a", "A a/b", "A a/b/c"]);
+    }
+
+    // image-spec layer.md: "a.wh. file ... indicates that the path should be deleted", with everything below it.
+    #[test]
+    fn whiteout_removes_a_subtree() {
+        let (paths, changes) = check(&[
+            vec![file("etc/x", 1, 1), file("var/cache/a", 1, 5), file("var/cache/b/c", 1, 5)],
+            vec![marker("var/cache", EntryOp::Whiteout)],
+        ]);
+        assert_eq!(paths, ["etc", "etc/x", "var"]);
+        assert_eq!(changes[1], ["D var/cache", "D var/cache/a", "D var/cache/b", "D var/cache/b/c"]);
+    }
+
+    // "Whiteout files MUST only apply to resources in lower/parent layers": the same layer's add stays.
+    #[test]
+    fn whiteout_does_not_hide_the_same_layer() {
+        let (paths, changes) = check(&[vec![file("f", 1, 1)], vec![file("f", 2, 1), marker("f", EntryOp::Whiteout)]]);
+        assert_eq!(paths, ["f"]);
+        assert_eq!(changes[1], ["M f content"]);
+    }
+
+    // ".wh..wh..opq ... indicates that all siblings are hidden in the lower layer"; what the layer adds stays.
+    #[test]
+    fn opaque_hides_lower_children_only() {
+        let (paths, changes) = check(&[
+            vec![dir("d", 0o755), file("d/old", 1, 1), file("d/sub/deep", 1, 1), file("keep", 1, 1)],
+            vec![file("d/new", 2, 1), marker("d", EntryOp::Opaque)],
+        ]);
+        assert_eq!(paths, ["d", "d/new", "keep"]);
+        assert_eq!(changes[1], ["A d/new", "D d/old", "D d/sub", "D d/sub/deep"]);
+    }
+
+    #[test]
+    fn opaque_for_a_new_directory_creates_it() {
+        let (paths, _) = check(&[vec![file("x", 1, 1)], vec![marker("n/d", EntryOp::Opaque)]]);
+        assert_eq!(paths, ["n", "n/d", "x"]);
+    }
+
+    #[test]
+    fn a_file_replacing_a_directory_removes_the_subtree_and_back() {
+        let (paths, changes) = check(&[
+            vec![file("p/a", 1, 1), file("p/b", 1, 1)],
+            vec![file("p", 3, 3)],
+            vec![dir("p", 0o700), file("p/c", 1, 1)],
+        ]);
+        assert_eq!(paths, ["p", "p/c"]);
+        assert_eq!(changes[1], ["M p type,size,mode", "D p/a", "D p/b"]);
+        assert_eq!(changes[2], ["M p type,size,mode", "A p/c"]);
+    }
+
+    #[test]
+    fn directory_over_directory_keeps_children() {
+        let (paths, changes) = check(&[vec![dir("d", 0o755), file("d/a", 1, 1)], vec![dir("d", 0o700)]]);
+        assert_eq!(paths, ["d", "d/a"]);
+        assert_eq!(changes[1], ["M d mode"]);
+    }
+
+    #[test]
+    fn identical_rewrite_is_not_a_change_but_is_the_visible_copy() {
+        let mut union = Union::new();
+        apply(&mut union, 0, &[file("f", 7, 3)]);
+        let (changes, _) = apply(&mut union, 1, &[file("f", 7, 3)]);
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].kind, ChangeKind::Same);
+        assert_eq!(union["f"].layer, 1);
+        assert_eq!(union["f"].data, Some(EntryRef { layer: 1, entry: 0 }));
+    }
+
+    #[test]
+    fn hard_links_take_the_target_from_a_lower_layer() {
+        let mut union = Union::new();
+        apply(&mut union, 0, &[file("bin/busybox", 9, 100)]);
+        let (changes, diags) = apply(&mut union, 1, &[hardlink("bin/sh", "bin/busybox")]);
+        assert!(diags.is_empty());
+        assert_eq!(changes.len(), 1);
+        let sh = &union["bin/sh"];
+        assert_eq!((sh.kind, sh.size, sh.content), (FileKind::Regular, 100, 9));
+        assert_eq!(sh.data, Some(EntryRef { layer: 0, entry: 0 }));
+        assert_eq!(sh.hardlink.as_deref(), Some("bin/busybox"));
+    }
+
+    #[test]
+    fn oddities_are_diagnostics() {
+        let mut union = Union::new();
+        let (_, diags) = apply(&mut union, 0, &[marker("nope", EntryOp::Whiteout), hardlink("a", "missing")]);
+        assert_eq!(diags.len(), 2);
+        assert!(diags[1].message.contains("no layer has"));
+        assert_eq!(union["a"].size, 0);
+    }
+
+    #[test]
+    fn replay_rebuilds_the_union() {
+        let layers = [
+            vec![file("a/b", 1, 1), file("c", 1, 1)],
+            vec![marker("a", EntryOp::Whiteout), file("c", 1, 1), file("a/z", 2, 2)],
+        ];
+        let mut live = Union::new();
+        let mut replayed = Union::new();
+        for (i, l) in layers.iter().enumerate() {
+            let (changes, _) = apply(&mut live, i as u32, l);
+            replay(&mut replayed, &changes);
+            assert_eq!(live, replayed);
+        }
+        let _ = Fields::default();
+    }
+}
