@@ -285,13 +285,35 @@ fn walk(
     m: &mut dyn Members,
     descriptors: &[Descriptor],
     reference: Option<&str>,
-    depth: usize,
-    seen: &mut HashSet<String>,
+    stack: &mut Vec<Digest>,
     out: &mut Vec<Candidate>,
-    diags: &mut Vec<Diagnostic>,
+    notes: &mut Notes,
 ) -> Result<(), Error> {
     for d in descriptors {
         let reference = ref_name(d).or_else(|| reference.map(str::to_string));
+        let mut diags = Vec::new();
+        let result = walk_one(m, d, &reference, stack, out, &mut diags, notes);
+        notes.extend(diags.into_iter().map(|n| (reference.clone(), n)));
+        result?;
+    }
+    Ok(())
+}
+
+/// Notes found while walking an index, with the reference they belong to,
+/// so that only the chosen image's are reported.
+type Notes = Vec<(Option<String>, Diagnostic)>;
+
+fn walk_one(
+    m: &mut dyn Members,
+    d: &Descriptor,
+    reference: &Option<String>,
+    stack: &mut Vec<Digest>,
+    out: &mut Vec<Candidate>,
+    diags: &mut Vec<Diagnostic>,
+    notes: &mut Notes,
+) -> Result<(), Error> {
+    {
+        let reference = reference.clone();
         let digest = parse_digest(&d.digest, "an index entry")?;
         let name = blob_member(&digest);
         let mt = d.media_type.as_deref();
@@ -300,22 +322,18 @@ fn walk(
                 Severity::Info,
                 format!("skipped {} (an artifact, not an image)", digest.short()),
             ));
-            continue;
+            return Ok(());
         }
         if d.annotation("vnd.docker.reference.type") == Some("attestation-manifest") {
             diags.push(Diagnostic::new(
                 Severity::Info,
                 format!("skipped {} (an attestation, not an image)", digest.short()),
             ));
-            continue;
+            return Ok(());
         }
         if is_manifest(mt) {
-            out.push(Candidate {
-                reference,
-                descriptor: d.clone(),
-                platform: platform_of(d),
-            });
-            continue;
+            push_candidate(out, reference, d);
+            return Ok(());
         }
         if !m.has(&name) {
             let what = if is_index(mt) { "index" } else { "entry" };
@@ -326,7 +344,7 @@ fn walk(
                     digest
                 ),
             ));
-            continue;
+            return Ok(());
         }
         let bytes = read_blob(m, &digest, diags)?;
         let value: serde_json::Value =
@@ -334,7 +352,7 @@ fn walk(
         let looks_like_index = value.get("manifests").is_some();
         let looks_like_manifest = value.get("layers").is_some() && value.get("config").is_some();
         if is_index(mt) || (mt.is_none() && looks_like_index) {
-            if depth >= 8 || !seen.insert(digest.to_string()) {
+            if stack.len() >= 8 || stack.contains(&digest) {
                 diags.push(Diagnostic::new(
                     Severity::Warning,
                     format!(
@@ -342,24 +360,22 @@ fn walk(
                         digest
                     ),
                 ));
-                continue;
+                return Ok(());
             }
             let index: IndexJson = manifest::parse(&bytes, &name).map_err(|e| e.member(&name))?;
-            walk(
+            stack.push(digest);
+            let result = walk(
                 m,
                 index.manifests.as_deref().unwrap_or(&[]),
                 reference.as_deref(),
-                depth + 1,
-                seen,
+                stack,
                 out,
-                diags,
-            )?;
+                notes,
+            );
+            stack.pop();
+            result?;
         } else if looks_like_manifest {
-            out.push(Candidate {
-                reference,
-                descriptor: d.clone(),
-                platform: platform_of(d),
-            });
+            push_candidate(out, reference, d);
         } else {
             diags.push(Diagnostic::new(
                 Severity::Info,
@@ -372,6 +388,21 @@ fn walk(
         }
     }
     Ok(())
+}
+
+/// Adds a candidate unless the same manifest under the same reference is already one.
+fn push_candidate(out: &mut Vec<Candidate>, reference: Option<String>, d: &Descriptor) {
+    if out
+        .iter()
+        .any(|c| c.reference == reference && c.descriptor.digest == d.digest)
+    {
+        return;
+    }
+    out.push(Candidate {
+        reference,
+        descriptor: d.clone(),
+        platform: platform_of(d),
+    });
 }
 
 /// Matches a requested image (`--image`) against a reference: the whole
@@ -393,19 +424,58 @@ fn resolve_oci(m: &mut dyn Members, options: &Options) -> Result<Plan, Error> {
         );
     };
     let mut candidates = Vec::new();
-    walk(
-        m,
-        &top,
-        None,
-        0,
-        &mut HashSet::new(),
-        &mut candidates,
-        &mut diags,
-    )?;
+    let mut notes = Notes::new();
+    walk(m, &top, None, &mut Vec::new(), &mut candidates, &mut notes)?;
 
     // Load each candidate's manifest: artifacts and blobs that are absent drop out.
     let mut images: Vec<(Candidate, ManifestJson, Digest)> = Vec::new();
     for c in candidates {
+        let mut diags = Vec::new();
+        let reference = c.reference.clone();
+        let kept = load_candidate(m, c, &mut diags)?;
+        notes.extend(diags.into_iter().map(|n| (reference.clone(), n)));
+        images.extend(kept);
+    }
+    if images.is_empty() {
+        let mut why: Vec<&str> = notes.iter().map(|(_, d)| d.message.as_str()).collect();
+        why.dedup();
+        let why = if why.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", why.join("; "))
+        };
+        return Err(Error::new(
+            ErrorKind::NotAnImage,
+            format!("the index lists no image whose manifest is in the archive{why}"),
+        )
+        .member("index.json"));
+    }
+    let mut refs: Vec<Option<String>> = Vec::new();
+    for (c, _, _) in &images {
+        if !refs.contains(&c.reference) {
+            refs.push(c.reference.clone());
+        }
+    }
+    let chosen_ref = choose_ref(&refs, options)?;
+    // Only the chosen image's notes (and those of no image) are worth showing.
+    for (r, note) in notes {
+        if (r.is_none() || r == chosen_ref)
+            && !diags.iter().any(|d: &Diagnostic| d.message == note.message)
+        {
+            diags.push(note);
+        }
+    }
+    resolve_chosen(m, images, refs, chosen_ref, options, diags)
+}
+
+/// Reads a candidate's manifest; None (with a note) when it is absent, an
+/// artifact, or not for a real platform.
+fn load_candidate(
+    m: &mut dyn Members,
+    c: Candidate,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<Option<(Candidate, ManifestJson, Digest)>, Error> {
+    {
         let digest = parse_digest(&c.descriptor.digest, "an index entry")?;
         let name = blob_member(&digest);
         if !m.has(&name) {
@@ -421,9 +491,9 @@ fn resolve_oci(m: &mut dyn Members, options: &Options) -> Result<Plan, Error> {
                     digest.short()
                 ),
             ));
-            continue;
+            return Ok(None);
         }
-        let bytes = read_blob(m, &digest, &mut diags)?;
+        let bytes = read_blob(m, &digest, diags)?;
         let man: ManifestJson = manifest::parse(&bytes, &name).map_err(|e| e.member(&name))?;
         let config_type = man.config.media_type.as_deref();
         let is_image_config = matches!(
@@ -439,7 +509,7 @@ fn resolve_oci(m: &mut dyn Members, options: &Options) -> Result<Plan, Error> {
                     config_type.unwrap_or("none")
                 ),
             ));
-            continue;
+            return Ok(None);
         }
         if c.platform.as_ref().is_some_and(Platform::is_unknown) {
             diags.push(Diagnostic::new(
@@ -449,32 +519,20 @@ fn resolve_oci(m: &mut dyn Members, options: &Options) -> Result<Plan, Error> {
                     digest.short()
                 ),
             ));
-            continue;
+            return Ok(None);
         }
-        images.push((c, man, digest));
+        Ok(Some((c, man, digest)))
     }
-    if images.is_empty() {
-        let why: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
-        let why = if why.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", why.join("; "))
-        };
-        return Err(Error::new(
-            ErrorKind::NotAnImage,
-            format!("the index lists no image whose manifest is in the archive{why}"),
-        )
-        .member("index.json"));
-    }
+}
 
-    // The distinct references, in index order.
-    let mut refs: Vec<Option<String>> = Vec::new();
-    for (c, _, _) in &images {
-        if !refs.contains(&c.reference) {
-            refs.push(c.reference.clone());
-        }
-    }
-    let chosen_ref = choose_ref(&refs, options)?;
+fn resolve_chosen(
+    m: &mut dyn Members,
+    images: Vec<(Candidate, ManifestJson, Digest)>,
+    refs: Vec<Option<String>>,
+    chosen_ref: Option<String>,
+    options: &Options,
+    mut diags: Vec<Diagnostic>,
+) -> Result<Plan, Error> {
     let mut group: Vec<(Candidate, ManifestJson, Digest)> = images
         .into_iter()
         .filter(|(c, _, _)| c.reference == chosen_ref)
