@@ -311,13 +311,20 @@ mod tests {
     }
 
     fn marker(path: &str, op: EntryOp) -> LayerEntry {
-        LayerEntry { path: path.into(), op, stored: 0 }
+        LayerEntry {
+            path: path.into(),
+            op,
+            stored: 0,
+        }
     }
 
     fn hardlink(path: &str, target: &str) -> LayerEntry {
         let mut e = file(path, 0, 0);
         if let EntryOp::Put(n) = e.op.clone() {
-            e.op = EntryOp::HardLink { target: target.into(), node: n };
+            e.op = EntryOp::HardLink {
+                target: target.into(),
+                node: n,
+            };
         }
         e
     }
@@ -352,17 +359,32 @@ mod tests {
     #[test]
     fn whiteout_removes_a_subtree() {
         let (paths, changes) = check(&[
-            vec![file("etc/x", 1, 1), file("var/cache/a", 1, 5), file("var/cache/b/c", 1, 5)],
+            vec![
+                file("etc/x", 1, 1),
+                file("var/cache/a", 1, 5),
+                file("var/cache/b/c", 1, 5),
+            ],
             vec![marker("var/cache", EntryOp::Whiteout)],
         ]);
         assert_eq!(paths, ["etc", "etc/x", "var"]);
-        assert_eq!(changes[1], ["D var/cache", "D var/cache/a", "D var/cache/b", "D var/cache/b/c"]);
+        assert_eq!(
+            changes[1],
+            [
+                "D var/cache",
+                "D var/cache/a",
+                "D var/cache/b",
+                "D var/cache/b/c"
+            ]
+        );
     }
 
     // "Whiteout files MUST only apply to resources in lower/parent layers": the same layer's add stays.
     #[test]
     fn whiteout_does_not_hide_the_same_layer() {
-        let (paths, changes) = check(&[vec![file("f", 1, 1)], vec![file("f", 2, 1), marker("f", EntryOp::Whiteout)]]);
+        let (paths, changes) = check(&[
+            vec![file("f", 1, 1)],
+            vec![file("f", 2, 1), marker("f", EntryOp::Whiteout)],
+        ]);
         assert_eq!(paths, ["f"]);
         assert_eq!(changes[1], ["M f content"]);
     }
@@ -371,11 +393,19 @@ mod tests {
     #[test]
     fn opaque_hides_lower_children_only() {
         let (paths, changes) = check(&[
-            vec![dir("d", 0o755), file("d/old", 1, 1), file("d/sub/deep", 1, 1), file("keep", 1, 1)],
+            vec![
+                dir("d", 0o755),
+                file("d/old", 1, 1),
+                file("d/sub/deep", 1, 1),
+                file("keep", 1, 1),
+            ],
             vec![file("d/new", 2, 1), marker("d", EntryOp::Opaque)],
         ]);
         assert_eq!(paths, ["d", "d/new", "keep"]);
-        assert_eq!(changes[1], ["A d/new", "D d/old", "D d/sub", "D d/sub/deep"]);
+        assert_eq!(
+            changes[1],
+            ["A d/new", "D d/old", "D d/sub", "D d/sub/deep"]
+        );
     }
 
     #[test]
@@ -398,7 +428,10 @@ mod tests {
 
     #[test]
     fn directory_over_directory_keeps_children() {
-        let (paths, changes) = check(&[vec![dir("d", 0o755), file("d/a", 1, 1)], vec![dir("d", 0o700)]]);
+        let (paths, changes) = check(&[
+            vec![dir("d", 0o755), file("d/a", 1, 1)],
+            vec![dir("d", 0o700)],
+        ]);
         assert_eq!(paths, ["d", "d/a"]);
         assert_eq!(changes[1], ["M d mode"]);
     }
@@ -430,7 +463,11 @@ mod tests {
     #[test]
     fn oddities_are_diagnostics() {
         let mut union = Union::new();
-        let (_, diags) = apply(&mut union, 0, &[marker("nope", EntryOp::Whiteout), hardlink("a", "missing")]);
+        let (_, diags) = apply(
+            &mut union,
+            0,
+            &[marker("nope", EntryOp::Whiteout), hardlink("a", "missing")],
+        );
         assert_eq!(diags.len(), 2);
         assert!(diags[1].message.contains("no layer has"));
         assert_eq!(union["a"].size, 0);
@@ -440,7 +477,11 @@ mod tests {
     fn replay_rebuilds_the_union() {
         let layers = [
             vec![file("a/b", 1, 1), file("c", 1, 1)],
-            vec![marker("a", EntryOp::Whiteout), file("c", 1, 1), file("a/z", 2, 2)],
+            vec![
+                marker("a", EntryOp::Whiteout),
+                file("c", 1, 1),
+                file("a/z", 2, 2),
+            ],
         ];
         let mut live = Union::new();
         let mut replayed = Union::new();
