@@ -208,6 +208,8 @@ pub(crate) struct StreamIndex {
 }
 
 const SMALL: u64 = 64 * 1024;
+/// All JSON members of one archive together: what a forward-only read keeps.
+const KEPT_LIMIT: u64 = 256 * 1024 * 1024;
 
 impl StreamIndex {
     /// Reads every member: small ones and JSON are kept, layer-like ones are
@@ -221,6 +223,7 @@ impl StreamIndex {
             sizes: BTreeMap::new(),
         };
         let mut members = 0usize;
+        let mut kept_bytes = 0u64;
         for entry in archive.entries().map_err(|e| Error::from_io(&e, what))? {
             let mut entry = entry.map_err(|e| Error::from_io(&e, what))?;
             members += 1;
@@ -267,6 +270,14 @@ impl StreamIndex {
                             || is_json_name(&name)
                             || matches!(compression::sniff(&head), Sniffed::Json)) =>
                 {
+                    kept_bytes += size;
+                    if kept_bytes > KEPT_LIMIT {
+                        return Err(Error::new(
+                            ErrorKind::TooLarge,
+                            format!("the archive's JSON members add up to over {KEPT_LIMIT} bytes; no image needs that much metadata"),
+                        )
+                        .member(&name));
+                    }
                     let mut bytes = head;
                     entry
                         .read_to_end(&mut bytes)
