@@ -1,0 +1,523 @@
+//! `layerscope` against images built by real tools.
+//!
+//! `tests/fixtures/make-umoci-image.sh` builds an image with umoci (one tag
+//! per layer, `step1` .. `step5`), and exports it with skopeo as an OCI
+//! archive, a docker archive (plain, gzipped, extracted) and an OCI archive
+//! with zstd layers. For every step, `umoci unpack` gives the reference: the
+//! unpacked rootfs listed with `find -printf` in exactly `layerscope ls`'s
+//! format must equal `layerscope ls --layer K-1` over every container.
+//! `--changes` is checked against what each step did, and `inspect --json`
+//! must agree across the containers.
+//!
+//! Needs root, umoci, skopeo and python3 (`scripts/setup` installs them): a
+//! missing tool fails the tests, it does not skip them.
+
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+const STEPS: usize = 5;
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The fixture and the unpacked reference listings, built once per test binary.
+struct Fixture {
+    dir: PathBuf,
+    /// `expected[k]`: the `ls` lines of the rootfs umoci unpacks for `step{k+1}`.
+    expected: Vec<Vec<String>>,
+}
+
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(build_fixture)
+}
+
+fn build_fixture() -> Fixture {
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    // Others may run these tests in the same target dir: one dir per process,
+    // and leftovers of processes that are gone are removed.
+    if let Ok(read) = std::fs::read_dir(tmp) {
+        for entry in read.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(pid) = name.strip_prefix("real_tools-") {
+                if !Path::new("/proc").join(pid).exists() {
+                    let _ = std::fs::remove_dir_all(entry.path());
+                }
+            }
+        }
+    }
+    let base = tmp.join(format!("real_tools-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    std::fs::create_dir_all(&base).unwrap();
+    let dir = base.join("image");
+    let script = repo_root().join("tests/fixtures/make-umoci-image.sh");
+    let out = Command::new("bash")
+        .arg(&script)
+        .arg(&dir)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run bash {}: {e}", script.display()));
+    assert!(
+        out.status.success(),
+        "{} failed ({}); are umoci and skopeo installed (scripts/setup)?\n{}{}",
+        script.display(),
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected = (1..=STEPS)
+        .map(|k| {
+            let bundle = base.join(format!("unpack-step{k}"));
+            // umoci creates the parents no tar entry names with 0777 & ~umask.
+            let out = Command::new("sh")
+                .arg("-c")
+                .arg("umask 022 && exec umoci unpack --image \"$1\" \"$2\"")
+                .arg("sh")
+                .arg(format!("{}:step{k}", dir.join("oci").display()))
+                .arg(&bundle)
+                .output()
+                .expect("cannot run umoci");
+            assert!(
+                out.status.success(),
+                "umoci unpack step{k} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            find_listing(&bundle.join("rootfs"))
+        })
+        .collect();
+    Fixture { dir, expected }
+}
+
+/// Escapes a name as `layerscope ls` does: `\` `\t` `\n`.
+fn escape(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('\t', "\\t")
+        .replace('\n', "\\n")
+}
+
+/// The `ls` lines of an unpacked rootfs, from `find -printf`: size 0 for
+/// anything but regular files, 4-digit modes, escaped names, sorted by bytes.
+fn find_listing(rootfs: &Path) -> Vec<String> {
+    let out = Command::new("find")
+        .arg(rootfs)
+        .args(["-mindepth", "1", "-printf", r"%P\0%y\0%s\0%m\0%U\0%G\0%l\0"])
+        .env("LC_ALL", "C")
+        .output()
+        .expect("cannot run find");
+    assert!(
+        out.status.success(),
+        "find failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("the fixture's names are UTF-8");
+    let fields: Vec<&str> = text.split('\0').collect();
+    // 7 NUL-terminated fields per path, then the empty string after the last NUL.
+    assert_eq!(fields.len() % 7, 1, "find output is not 7 fields a path");
+    let mut lines: Vec<String> = fields[..fields.len() - 1]
+        .chunks(7)
+        .map(|f| {
+            let (path, kind, size, mode, uid, gid, link) =
+                (f[0], f[1], f[2], f[3], f[4], f[5], f[6]);
+            let size = if kind == "f" { size } else { "0" };
+            let mode = u32::from_str_radix(mode, 8).expect("octal mode");
+            format!(
+                "/{}\t{kind}\t{size}\t{mode:04o}\t{uid}\t{gid}\t{}",
+                escape(path),
+                escape(link)
+            )
+        })
+        .collect();
+    lines.sort_unstable();
+    lines
+}
+
+/// One way to hand the image to layerscope.
+struct Container {
+    name: &'static str,
+    /// The IMAGE argument and options before `--layer`.
+    args: Vec<String>,
+    /// Feed this file on stdin (IMAGE is then `-`).
+    stdin: Option<PathBuf>,
+}
+
+/// Every container holding the final image (all 5 layers).
+fn containers(f: &Fixture) -> Vec<Container> {
+    let p = |name: &str| f.dir.join(name).display().to_string();
+    let c = |name, args: Vec<String>| Container {
+        name,
+        args,
+        stdin: None,
+    };
+    vec![
+        c(
+            "oci layout --ref step5",
+            vec![p("oci"), "--ref".into(), "step5".into()],
+        ),
+        c("oci-archive", vec![p("oci-archive.tar")]),
+        c("oci-archive, zstd layers", vec![p("oci-archive-zstd.tar")]),
+        c("docker-archive", vec![p("docker-archive.tar")]),
+        c("docker-archive, gzipped", vec![p("docker-archive.tar.gz")]),
+        c("docker save, extracted", vec![p("docker-dir")]),
+        Container {
+            name: "oci-archive on stdin",
+            args: vec!["-".into()],
+            stdin: Some(f.dir.join("oci-archive.tar")),
+        },
+        Container {
+            name: "docker-archive, gzipped, on stdin",
+            args: vec!["-".into()],
+            stdin: Some(f.dir.join("docker-archive.tar.gz")),
+        },
+    ]
+}
+
+/// Runs layerscope; its stdout, or a panic with its stderr.
+fn layerscope(args: &[String], stdin: Option<&Path>) -> String {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_layerscope"));
+    cmd.args(args);
+    match stdin {
+        Some(file) => cmd.stdin(std::fs::File::open(file).expect("stdin file")),
+        None => cmd.stdin(Stdio::null()),
+    };
+    let out = cmd.output().expect("cannot run layerscope");
+    assert!(
+        out.status.success(),
+        "layerscope {} failed ({}): {}",
+        args.join(" "),
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("layerscope writes UTF-8")
+}
+
+fn ls(c: &Container, sub: &[&str]) -> Vec<String> {
+    let mut args = vec!["ls".to_string()];
+    args.extend(c.args.iter().cloned());
+    args.extend(sub.iter().map(|s| s.to_string()));
+    layerscope(&args, c.stdin.as_deref())
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// A readable account of how two listings differ ("" when they do not).
+fn diff(expected: &[String], got: &[String]) -> String {
+    let e: BTreeSet<&String> = expected.iter().collect();
+    let g: BTreeSet<&String> = got.iter().collect();
+    let mut out = String::new();
+    for line in e.difference(&g) {
+        out.push_str(&format!("    - {line}\n"));
+    }
+    for line in g.difference(&e) {
+        out.push_str(&format!("    + {line}\n"));
+    }
+    if out.is_empty() && expected != got {
+        out.push_str("    (same lines, other order)\n");
+    }
+    out
+}
+
+#[test]
+fn ls_matches_umoci_unpack_on_every_layer_and_container() {
+    let f = fixture();
+    let mut failures = Vec::new();
+    for k in 1..=STEPS {
+        let expected = &f.expected[k - 1];
+        assert!(
+            expected.len() > 10,
+            "step{k}: the unpacked rootfs is nearly empty"
+        );
+        let layer = (k - 1).to_string();
+        // The layout read at the step's own tag, whose last layer is this one.
+        let own_tag = Container {
+            name: "oci layout --ref stepK",
+            args: vec![
+                f.dir.join("oci").display().to_string(),
+                "--ref".into(),
+                format!("step{k}"),
+            ],
+            stdin: None,
+        };
+        let got = ls(&own_tag, &[]);
+        let d = diff(expected, &got);
+        if !d.is_empty() {
+            failures.push(format!("step{k}, {} (default layer):\n{d}", own_tag.name));
+        }
+        for c in std::iter::once(own_tag).chain(containers(f)) {
+            let got = ls(&c, &["--layer", &layer]);
+            let d = diff(expected, &got);
+            if !d.is_empty() {
+                failures.push(format!(
+                    "step{k} (--layer {layer}), {}: - umoci unpack, + layerscope ls\n{d}",
+                    c.name
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// What each layer changed, as the fixture script made it (`/etc/same` and
+/// the like, rewritten identically, are no change and have no line).
+fn expected_changes(layer: usize) -> Vec<&'static str> {
+    match layer {
+        1 => vec![
+            "M\t/data/dirmode\tmode",
+            "M\t/data/owned-link\tuid,gid",
+            "M\t/data/retarget\tlink",
+            "D\t/data/to-delete\t",
+            "M\t/etc/config\tcontent",
+            "M\t/etc/hl-chmod\tmode",
+            "M\t/etc/hl-chmod2\tmode",
+            "M\t/etc/mode-only\tmode",
+            "M\t/etc/owner-only\tuid,gid",
+            "A\t/var/big/wasted\t",
+        ],
+        2 => vec![
+            "M\t/bin/dangling\ttype,size,mode,link",
+            "M\t/data/dir-becomes-file\ttype,size,mode",
+            "D\t/data/dir-becomes-file/x\t",
+            "M\t/data/dir-becomes-symlink\ttype,mode,link",
+            "D\t/data/dir-becomes-symlink/y\t",
+            "D\t/data/dir-to-delete\t",
+            "D\t/data/dir-to-delete/a\t",
+            "D\t/data/dir-to-delete/sub\t",
+            "D\t/data/dir-to-delete/sub/b\t",
+            "D\t/data/dir-to-delete/sub/deeper\t",
+            "D\t/data/dir-to-delete/sub/deeper/c\t",
+            "M\t/data/file-becomes-dir\ttype,size,mode",
+            "A\t/data/file-becomes-dir/inside\t",
+            "M\t/data/file-becomes-link\ttype,size,mode,link",
+            "A\t/data/recreated/new\t",
+            "D\t/data/recreated/old1\t",
+            "D\t/data/recreated/old2\t",
+            "M\t/data/symlink-becomes-dir\ttype,mode,link",
+            "A\t/data/symlink-becomes-dir/z\t",
+            "D\t/data/tab\\tname\t",
+            "D\t/etc/hl-a\t",
+            "D\t/var/big/wasted\t",
+        ],
+        3 => vec![
+            "D\t/data/with space\t",
+            "A\t/etc/hl-lower\t",
+            "A\t/implicit\t",
+            "A\t/implicit/parent\t",
+            "A\t/implicit/parent/file\t",
+            "A\t/opq/new\t",
+            "D\t/opq/old\t",
+            "D\t/opq/sub\t",
+            "D\t/opq/sub/deep\t",
+            "M\t/opq2\tmode,uid,gid",
+            "A\t/opq2/fresh\t",
+            "D\t/opq2/keep\t",
+            "D\t/opq2/keep/file\t",
+        ],
+        4 => vec![
+            "D\t/etc/lower\t",
+            "M\t/implicit\tmode",
+            "A\t/implicit/parent/late\t",
+            "M\t/opq/new\tsize,content",
+            "M\t/var/big/overwritten\tcontent",
+        ],
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn changes_are_what_each_step_did() {
+    let f = fixture();
+    let all = containers(f);
+    let mut failures = Vec::new();
+    for layer in 0..STEPS {
+        let expected: Vec<String> = if layer == 0 {
+            // The first layer adds every path of the first step.
+            f.expected[0]
+                .iter()
+                .map(|l| format!("A\t{}\t", l.split('\t').next().unwrap()))
+                .collect()
+        } else {
+            expected_changes(layer)
+                .into_iter()
+                .map(String::from)
+                .collect()
+        };
+        let arg = layer.to_string();
+        for c in &all {
+            let got = ls(c, &["--layer", &arg, "--changes"]);
+            if got != expected {
+                failures.push(format!(
+                    "layer {layer}, {}: - expected, + layerscope ls --changes\n{}",
+                    c.name,
+                    diff(&expected, &got)
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+fn inspect(c: &Container) -> Value {
+    let mut args = vec!["inspect".to_string()];
+    args.extend(c.args.iter().cloned());
+    args.push("--json".into());
+    serde_json::from_str(&layerscope(&args, c.stdin.as_deref())).expect("inspect --json is JSON")
+}
+
+/// The parts of a report that do not depend on the container or compression.
+fn comparable(report: &Value) -> Value {
+    let layers: Vec<Value> = report["layers"]
+        .as_array()
+        .expect("layers")
+        .iter()
+        .map(|l| {
+            serde_json::json!({
+                "diff_id": l["diff_id"],
+                "size": l["size"],
+                "tar_size": l["tar_size"],
+                "entries": l["entries"],
+                "wasted_bytes": l["wasted_bytes"],
+                "dive_size": l["dive_size"],
+                "created": l["created"],
+                "created_by": l["created_by"],
+                "changes": l["changes"],
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "layers": layers,
+        "files": report["image"]["files"],
+        "layer_count": report["image"]["layer_count"],
+        "size": report["image"]["size"],
+        "history": report["history"],
+        "dive": report["dive"],
+        "exact": report["exact"],
+    })
+}
+
+#[test]
+fn inspect_json_agrees_across_containers() {
+    let f = fixture();
+    let all = containers(f);
+    let reports: Vec<(&str, Value)> = all.iter().map(|c| (c.name, inspect(c))).collect();
+    let (first_name, first) = &reports[0];
+    let reference = comparable(first);
+
+    // What the fixture is known to hold.
+    assert_eq!(first["image"]["layer_count"], STEPS, "{first_name}");
+    let diff_ids: Vec<&str> = first["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["diff_id"].as_str().expect("diff_id"))
+        .collect();
+    assert_eq!(diff_ids.len(), STEPS);
+    assert!(diff_ids.iter().all(|d| d.starts_with("sha256:")));
+    let wasted = first["exact"]["paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["path"] == "/var/big/wasted")
+        .unwrap_or_else(|| panic!("{first_name}: /var/big/wasted is not among the wasted paths"));
+    assert_eq!(wasted["wasted_bytes"], 1_048_576);
+    assert_eq!(wasted["present"], false);
+    let overwritten = first["exact"]["paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["path"] == "/var/big/overwritten")
+        .unwrap_or_else(|| {
+            panic!("{first_name}: /var/big/overwritten is not among the wasted paths")
+        });
+    assert_eq!(overwritten["wasted_bytes"], 524_288);
+    assert_eq!(overwritten["present"], true);
+
+    for (name, report) in &reports {
+        for (i, l) in report["layers"].as_array().unwrap().iter().enumerate() {
+            // A docker archive's manifest promises no blob digests (null);
+            // an OCI manifest does, and they must hold.
+            let promised = !name.starts_with("docker");
+            let want = if promised {
+                Value::Bool(true)
+            } else {
+                Value::Null
+            };
+            assert_eq!(
+                l["digest_verified"], want,
+                "{name}: layer {i}: digest_verified"
+            );
+            assert_eq!(
+                l["diff_id_verified"], true,
+                "{name}: layer {i}: diff_id not verified"
+            );
+        }
+        let errors: Vec<&Value> = report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["severity"] != "info")
+            .collect();
+        assert!(errors.is_empty(), "{name}: diagnostics: {errors:?}");
+        let got = comparable(report);
+        if got != reference {
+            let a = serde_json::to_string_pretty(&reference).unwrap();
+            let b = serde_json::to_string_pretty(&got).unwrap();
+            let a: Vec<String> = a.lines().map(String::from).collect();
+            let b: Vec<String> = b.lines().map(String::from).collect();
+            panic!(
+                "inspect --json of {name} differs from {first_name}: - {first_name}, + {name}\n{}",
+                diff(&a, &b)
+            );
+        }
+    }
+    // Compression shows where it should.
+    let zstd = reports
+        .iter()
+        .find(|(n, _)| n.contains("zstd"))
+        .expect("a zstd container");
+    assert!(
+        zstd.1["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["compression"] == "zstd"),
+        "the zstd archive's layers are not read as zstd"
+    );
+}
+
+#[test]
+fn fixture_script_fails_loudly_without_its_tools() {
+    // With umoci off PATH the script must fail, naming it, not skip.
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("real_tools-{}-notools", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(tmp.join("bin")).unwrap();
+    for tool in [
+        "bash", "python3", "gzip", "find", "touch", "mknod", "mkfifo", "id", "ls", "mkdir",
+        "dirname",
+    ] {
+        if let Some(path) = which(tool) {
+            let _ = std::os::unix::fs::symlink(path, tmp.join("bin").join(tool));
+        }
+    }
+    let out = Command::new(tmp.join("bin/bash"))
+        .arg(repo_root().join("tests/fixtures/make-umoci-image.sh"))
+        .arg(tmp.join("out"))
+        .env("PATH", tmp.join("bin"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the script succeeded without umoci");
+    assert!(stderr.contains("umoci not found"), "stderr: {stderr}");
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+fn which(tool: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(tool))
+            .find(|p| p.is_file())
+    })
+}
