@@ -186,6 +186,18 @@ impl<R: Read> Read for ZstdFrames<R> {
                 }
                 if self.frame.is_finished() {
                     self.in_frame = false;
+                    // The frame's content checksum, when it has one (as gzip's CRC is checked).
+                    if let (Some(stored), Some(computed)) = (
+                        self.frame.get_checksum_from_data(),
+                        self.frame.get_calculated_checksum(),
+                    ) {
+                        if stored != computed {
+                            return Err(io::Error::new(
+                                io::ErrorKind::InvalidData,
+                                "zstd: the frame's content checksum does not match its data",
+                            ));
+                        }
+                    }
                 }
             }
             // Between frames: the end of the input ends the stream.
