@@ -339,11 +339,11 @@ impl StreamIndex {
         let real = self.resolve(name)?;
         match self.kept.get(real) {
             Some(Kept::Layer(scan)) => (**scan).clone(),
-            Some(Kept::Small(_)) => Err(Error::new(
-                ErrorKind::NotAnImage,
-                "expected a layer (a tar), found a JSON document",
-            )
-            .member(name)),
+            // Kept whole because it is small or named .json: read it as the
+            // seekable path would, so the error says what the bytes are.
+            Some(Kept::Small(bytes)) => {
+                layer_scan::scan(bytes.as_slice()).map_err(|e| e.member(name))
+            }
             Some(Kept::Other) => Err(Error::new(
                 ErrorKind::Corrupt,
                 "expected a layer, found data that is neither tar, gzip nor zstd",
