@@ -289,9 +289,10 @@ impl StreamIndex {
             index.kept.insert(name, kept);
         }
         if members == 0 {
+            // A tar (its end blocks are), as the seekable reader finds too.
             return Err(Error::new(
-                ErrorKind::NotAnArchive,
-                "the archive holds no members",
+                ErrorKind::NotAnImage,
+                "the archive holds no members: not a container image",
             ));
         }
         Ok(index)
