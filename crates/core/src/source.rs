@@ -41,6 +41,19 @@ fn missing(name: &str) -> Error {
     Error::new(ErrorKind::MissingBlob, "the archive has no such member").member(name)
 }
 
+/// The archive stops inside a member's data.
+fn ends_inside(raw_name: &str) -> Error {
+    let name = match path::clean(raw_name) {
+        Cleaned::Path(p) => p,
+        _ => raw_name.to_string(),
+    };
+    Error::new(
+        ErrorKind::Truncated,
+        "the archive ends inside this member (truncated)",
+    )
+    .member(name)
+}
+
 fn link_target(name: &str, target: &str, symlink: bool) -> Option<String> {
     let joined = if symlink && !target.starts_with('/') {
         path::join(path::parent(name), target)
@@ -86,6 +99,9 @@ impl<R: Read + Seek> TarSource<R> {
         let what = "reading the archive's tar headers";
         let mut archive = tar::Archive::new(reader);
         let mut members = BTreeMap::new();
+        // The last entry and where its data ends: seeking past the end of
+        // the input reads as a clean end, so a cut inside it is found here.
+        let mut last: Option<(String, u64)> = None;
         {
             let entries = archive
                 .entries_with_seek()
@@ -93,6 +109,7 @@ impl<R: Read + Seek> TarSource<R> {
             for entry in entries {
                 let entry = entry.map_err(|e| Error::from_io(&e, what))?;
                 let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+                last = Some((raw.clone(), entry.raw_file_position() + entry.size()));
                 let Cleaned::Path(name) = path::clean(&raw) else {
                     continue;
                 };
@@ -120,10 +137,16 @@ impl<R: Read + Seek> TarSource<R> {
                 members.insert(name, member);
             }
         }
-        Ok(TarSource {
-            reader: archive.into_inner(),
-            members,
-        })
+        let mut reader = archive.into_inner();
+        if let Some((raw, end)) = last {
+            let len = reader
+                .seek(SeekFrom::End(0))
+                .map_err(|e| Error::from_io(&e, "seeking in the archive"))?;
+            if end > len {
+                return Err(ends_inside(&raw));
+            }
+        }
+        Ok(TarSource { reader, members })
     }
 }
 
@@ -216,7 +239,14 @@ impl StreamIndex {
     /// scanned on the fly (contents are never buffered).
     pub fn read<R: Read>(reader: R) -> Result<StreamIndex, Error> {
         let what = "reading the archive's tar stream";
-        let mut archive = tar::Archive::new(reader);
+        // How far the tar stream has been read, to tell a cut inside the
+        // last member's data from a malformed header after it.
+        let pos = std::cell::Cell::new(0u64);
+        let mut archive = tar::Archive::new(Counted {
+            inner: reader,
+            pos: &pos,
+        });
+        let mut last: Option<(String, u64)> = None;
         let mut index = StreamIndex {
             kept: BTreeMap::new(),
             links: BTreeMap::new(),
@@ -225,9 +255,21 @@ impl StreamIndex {
         let mut members = 0usize;
         let mut kept_bytes = 0u64;
         for entry in archive.entries().map_err(|e| Error::from_io(&e, what))? {
-            let mut entry = entry.map_err(|e| Error::from_io(&e, what))?;
+            let mut entry = entry.map_err(|e| {
+                let err = Error::from_io(&e, what);
+                match &last {
+                    Some((raw, end))
+                        if pos.get() < *end
+                            && matches!(err.kind, ErrorKind::Truncated | ErrorKind::Corrupt) =>
+                    {
+                        ends_inside(raw)
+                    }
+                    _ => err,
+                }
+            })?;
             members += 1;
             let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            last = Some((raw.clone(), entry.raw_file_position() + entry.size()));
             let Cleaned::Path(name) = path::clean(&raw) else {
                 continue;
             };
@@ -352,6 +394,20 @@ impl StreamIndex {
             .member(name)),
             None => Err(missing(name)),
         }
+    }
+}
+
+/// Counts the bytes read through it into `pos`.
+struct Counted<'c, R> {
+    inner: R,
+    pos: &'c std::cell::Cell<u64>,
+}
+
+impl<R: Read> Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.pos.set(self.pos.get() + n as u64);
+        Ok(n)
     }
 }
 
