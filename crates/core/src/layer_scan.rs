@@ -108,6 +108,7 @@ pub fn scan<R: Read>(blob: R) -> Result<LayerScan, Error> {
             )
         })?
     };
+    entries.shrink_to_fit();
     let (digest, blob_size) = blob
         .finish()
         .map_err(|e| Error::from_io(&e, "reading the end of the layer"))?;
@@ -318,7 +319,7 @@ fn read_entries<R: Read>(
                     .path(&clean));
                 }
                 node.size = stored;
-                node.content = hasher.digest128();
+                node.content = hasher.digest();
                 node.data = Some(EntryRef {
                     layer: 0,
                     entry: index,

@@ -64,8 +64,8 @@ pub struct Node {
     pub link: Option<Box<str>>,
     /// For a hard link: the path (no leading `/`) it was linked to.
     pub hardlink: Option<Box<str>>,
-    /// Fast hash of the content (regular files), 0 otherwise.
-    pub content: u128,
+    /// Fast hash (xxh3-64) of the content (regular files), 0 otherwise.
+    pub content: u64,
     /// Major and minor device numbers of a char or block device.
     pub device: Option<(u32, u32)>,
     /// The layer that wrote this path's current state.
@@ -163,8 +163,8 @@ pub struct Change {
     /// No leading `/`.
     pub path: String,
     pub kind: ChangeKind,
-    /// The state before this layer (None when added).
-    pub before: Option<Node>,
+    /// The state before this layer (None when added; boxed, as most changes are additions).
+    pub before: Option<Box<Node>>,
     /// The state after this layer (None when removed).
     pub after: Option<Node>,
 }

@@ -249,12 +249,13 @@ pub fn apply(
             Some(Change {
                 path,
                 kind,
-                before,
+                before: before.map(Box::new),
                 after,
             })
         })
         .collect();
     changes.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    changes.shrink_to_fit();
     (changes, diagnostics)
 }
 
@@ -278,7 +279,7 @@ mod tests {
     use super::*;
     use crate::model::{EntryRef, Fields};
 
-    fn file(path: &str, content: u128, size: u64) -> LayerEntry {
+    fn file(path: &str, content: u64, size: u64) -> LayerEntry {
         LayerEntry {
             path: path.into(),
             op: EntryOp::Put(Node {

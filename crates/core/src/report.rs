@@ -1,160 +1,329 @@
 //! The JSON report: one versioned document with everything an analysis
 //! found, the same from `layerscope inspect --json` and from the web page's
 //! export. The model types are not Serialize; this module alone decides the
-//! document's shape, and docs/report.md describes it. Bump [`VERSION`] when a
-//! key changes meaning or goes away (adding keys does not).
+//! document's shape, with borrowing structs that serde writes straight out
+//! (no intermediate tree: a 100k-path report streams). docs/report.md
+//! describes it. Bump [`VERSION`] when a key changes meaning or goes away
+//! (adding keys does not).
 
-use crate::model::{Change, ChangeKind, Node};
+use crate::model::{Change, ChangeKind, FileKind, Node};
 use crate::{listing, Analysis};
-use serde_json::{json, Value};
+use serde::{Serialize, Serializer};
 
 pub const VERSION: u32 = 1;
 
-fn node_json(node: &Node) -> Value {
-    json!({
-        "type": node.kind.letter().to_string(),
-        "size": if node.kind == crate::FileKind::Regular { node.size } else { 0 },
-        "mode": format!("{:04o}", listing::mode(node)),
-        "uid": node.uid,
-        "gid": node.gid,
-        "link": node.link.as_deref(),
-        "hardlink": node.hardlink.as_deref().map(|p| format!("/{p}")),
+/// A path as people read it: absolute.
+struct Abs<'a>(&'a str);
+
+impl Serialize for Abs<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&format_args!("/{}", self.0))
+    }
+}
+
+/// A value shown with `Display` (digests, platforms).
+struct Shown<T>(T);
+
+impl<T: std::fmt::Display> Serialize for Shown<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+/// A float that is `null` when not finite (JSON has no NaN or infinity).
+struct Ratio(f64);
+
+impl Serialize for Ratio {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0.is_finite() {
+            s.serialize_f64(self.0)
+        } else {
+            s.serialize_none()
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct Report<'a> {
+    report_version: u32,
+    generator: String,
+    image: ImageInfo<'a>,
+    layers: Vec<Row<'a>>,
+    history: Vec<HistoryRow<'a>>,
+    efficiency: Ratio,
+    wasted_bytes: u64,
+    user_wasted_percent: Ratio,
+    dive: Dive<'a>,
+    exact: Exact<'a>,
+    diagnostics: Vec<DiagnosticRow<'a>>,
+}
+
+#[derive(Serialize)]
+struct ImageInfo<'a> {
+    format: &'static str,
+    reference: Option<&'a str>,
+    images: &'a [String],
+    platform: Option<Shown<&'a crate::image::Platform>>,
+    platforms: Vec<Shown<&'a crate::image::Platform>>,
+    manifest_digest: Option<Shown<&'a crate::digest::Digest>>,
+    config_digest: Option<Shown<&'a crate::digest::Digest>>,
+    created: Option<&'a str>,
+    input_size: Option<u64>,
+    layer_count: usize,
+    size: u64,
+    blob_size: u64,
+    files: usize,
+}
+
+#[derive(Serialize)]
+struct Row<'a> {
+    index: usize,
+    layer: Option<usize>,
+    empty_layer: bool,
+    created: Option<&'a str>,
+    created_by: Option<&'a str>,
+    author: Option<&'a str>,
+    comment: Option<&'a str>,
+    digest: Option<Shown<&'a crate::digest::Digest>>,
+    diff_id: Option<Shown<&'a crate::digest::Digest>>,
+    size: u64,
+    #[serde(flatten)]
+    layer_info: Option<LayerInfo<'a>>,
+    changes: Vec<ChangeRow<'a>>,
+}
+
+#[derive(Serialize)]
+struct LayerInfo<'a> {
+    blob_size: u64,
+    tar_size: u64,
+    media_type: Option<&'a str>,
+    compression: &'static str,
+    member: &'a str,
+    digest_verified: Option<bool>,
+    diff_id_verified: Option<bool>,
+    entries: usize,
+    wasted_bytes: u64,
+    dive_size: Option<u64>,
+    added: usize,
+    modified: usize,
+    removed: usize,
+}
+
+#[derive(Serialize)]
+struct ChangeRow<'a> {
+    change: char,
+    path: Abs<'a>,
+    #[serde(rename = "type")]
+    kind: char,
+    size: u64,
+    mode: String,
+    uid: u64,
+    gid: u64,
+    link: Option<&'a str>,
+    hardlink: Option<Abs<'a>>,
+    fields: Vec<&'static str>,
+}
+
+#[derive(Serialize)]
+struct HistoryRow<'a> {
+    created: Option<&'a str>,
+    created_by: Option<&'a str>,
+    author: Option<&'a str>,
+    comment: Option<&'a str>,
+    empty_layer: bool,
+}
+
+#[derive(Serialize)]
+struct Dive<'a> {
+    efficiency: Ratio,
+    wasted_bytes: u64,
+    user_wasted_percent: Ratio,
+    layer_sizes: &'a [u64],
+    inefficiencies: Vec<Inefficiency<'a>>,
+}
+
+#[derive(Serialize)]
+struct Inefficiency<'a> {
+    path: &'a str,
+    count: usize,
+    cumulative_size: u64,
+}
+
+#[derive(Serialize)]
+struct Exact<'a> {
+    stored_bytes: u64,
+    visible_bytes: u64,
+    wasted_bytes: u64,
+    efficiency: Ratio,
+    paths: Vec<WastedRow<'a>>,
+}
+
+#[derive(Serialize)]
+struct WastedRow<'a> {
+    path: Abs<'a>,
+    wasted_bytes: u64,
+    copies: usize,
+    layers: &'a [usize],
+    present: bool,
+}
+
+#[derive(Serialize)]
+struct DiagnosticRow<'a> {
+    severity: &'static str,
+    layer: Option<usize>,
+    path: Option<Abs<'a>>,
+    message: &'a str,
+}
+
+fn change_row(change: &Change) -> Option<ChangeRow<'_>> {
+    let node: &Node = change.after.as_ref().or(change.before.as_deref())?;
+    let fields = match &change.kind {
+        ChangeKind::Modified(f) => f.names(),
+        ChangeKind::Same => return None,
+        _ => Vec::new(),
+    };
+    Some(ChangeRow {
+        change: change.kind.letter(),
+        path: Abs(&change.path),
+        kind: node.kind.letter(),
+        size: if node.kind == FileKind::Regular {
+            node.size
+        } else {
+            0
+        },
+        mode: format!("{:04o}", listing::mode(node)),
+        uid: node.uid,
+        gid: node.gid,
+        link: node.link.as_deref(),
+        hardlink: node.hardlink.as_deref().map(Abs),
+        fields,
     })
 }
 
-fn change_json(change: &Change) -> Value {
-    let node = change.after.as_ref().or(change.before.as_ref());
-    let mut v = node.map(node_json).unwrap_or_else(|| json!({}));
-    if let Value::Object(map) = &mut v {
-        map.insert("change".into(), json!(change.kind.letter().to_string()));
-        map.insert("path".into(), json!(format!("/{}", change.path)));
-        let fields: Vec<&str> = match &change.kind {
-            ChangeKind::Modified(f) => f.names(),
-            _ => Vec::new(),
-        };
-        map.insert("fields".into(), json!(fields));
-    }
-    v
-}
-
-/// Builds the report document.
-pub fn build(a: &Analysis) -> Value {
-    let layers: Vec<Value> = a
+/// Builds the report (serialize it with serde_json).
+pub fn build(a: &Analysis) -> Report<'_> {
+    let layers = a
         .steps
         .iter()
         .enumerate()
         .map(|(i, step)| {
             let h = step.history.and_then(|h| a.history.get(h));
-            let mut v = json!({
-                "index": i,
-                "layer": step.layer,
-                "empty_layer": step.layer.is_none(),
-                "created": h.and_then(|h| h.created.clone()),
-                "created_by": h.and_then(|h| h.created_by.clone()),
-                "author": h.and_then(|h| h.author.clone()),
-                "comment": h.and_then(|h| h.comment.clone()),
-                "digest": null,
-                "diff_id": null,
-                "size": 0,
-                "changes": [],
-            });
-            if let (Some(l), Value::Object(map)) =
-                (step.layer.and_then(|l| a.layers.get(l)), &mut v)
-            {
-                let changes: Vec<Value> = l.real_changes().map(change_json).collect();
-                let count = |k: char| l.real_changes().filter(|c| c.kind.letter() == k).count();
-                for (key, value) in [
-                    ("digest", json!(l.digest.to_string())),
-                    ("diff_id", json!(l.diff_id.to_string())),
-                    ("size", json!(l.size)),
-                    ("blob_size", json!(l.blob_size)),
-                    ("tar_size", json!(l.tar_size)),
-                    ("media_type", json!(l.media_type)),
-                    ("compression", json!(l.compression.name())),
-                    ("member", json!(l.member)),
-                    ("digest_verified", json!(l.digest_ok)),
-                    ("diff_id_verified", json!(l.diff_id_ok)),
-                    ("entries", json!(l.entries)),
-                    ("wasted_bytes", json!(l.wasted_bytes)),
-                    ("dive_size", json!(a.dive.layer_sizes.get(l.index))),
-                    ("added", json!(count('A'))),
-                    ("modified", json!(count('M'))),
-                    ("removed", json!(count('D'))),
-                    ("changes", json!(changes)),
-                ] {
-                    map.insert(key.into(), value);
-                }
+            let layer = step.layer.and_then(|l| a.layers.get(l));
+            let count = |k: char| {
+                layer.map_or(0, |l| {
+                    l.real_changes().filter(|c| c.kind.letter() == k).count()
+                })
+            };
+            Row {
+                index: i,
+                layer: step.layer,
+                empty_layer: step.layer.is_none(),
+                created: h.and_then(|h| h.created.as_deref()),
+                created_by: h.and_then(|h| h.created_by.as_deref()),
+                author: h.and_then(|h| h.author.as_deref()),
+                comment: h.and_then(|h| h.comment.as_deref()),
+                digest: layer.map(|l| Shown(&l.digest)),
+                diff_id: layer.map(|l| Shown(&l.diff_id)),
+                size: layer.map_or(0, |l| l.size),
+                layer_info: layer.map(|l| LayerInfo {
+                    blob_size: l.blob_size,
+                    tar_size: l.tar_size,
+                    media_type: l.media_type.as_deref(),
+                    compression: l.compression.name(),
+                    member: &l.member,
+                    digest_verified: l.digest_ok,
+                    diff_id_verified: l.diff_id_ok,
+                    entries: l.entries,
+                    wasted_bytes: l.wasted_bytes,
+                    dive_size: a.dive.layer_sizes.get(l.index).copied(),
+                    added: count('A'),
+                    modified: count('M'),
+                    removed: count('D'),
+                }),
+                changes: layer.map_or_else(Vec::new, |l| {
+                    l.changes.iter().filter_map(change_row).collect()
+                }),
             }
-            v
         })
         .collect();
-    let history: Vec<Value> = a
-        .history
-        .iter()
-        .map(|h| {
-            json!({
-                "created": h.created,
-                "created_by": h.created_by,
-                "author": h.author,
-                "comment": h.comment,
-                "empty_layer": h.empty_layer,
+    Report {
+        report_version: VERSION,
+        generator: format!("layerscope {}", env!("CARGO_PKG_VERSION")),
+        image: ImageInfo {
+            format: a.format.name(),
+            reference: a.reference.as_deref(),
+            images: &a.images,
+            platform: a.platform.as_ref().map(Shown),
+            platforms: a.platforms.iter().map(Shown).collect(),
+            manifest_digest: a.manifest_digest.as_ref().map(Shown),
+            config_digest: a.config_digest.as_ref().map(Shown),
+            created: a.created.as_deref(),
+            input_size: a.input_size,
+            layer_count: a.layers.len(),
+            size: a.layers.iter().map(|l| l.size).sum(),
+            blob_size: a.layers.iter().map(|l| l.blob_size).sum(),
+            files: a.union.len(),
+        },
+        layers,
+        history: a
+            .history
+            .iter()
+            .map(|h| HistoryRow {
+                created: h.created.as_deref(),
+                created_by: h.created_by.as_deref(),
+                author: h.author.as_deref(),
+                comment: h.comment.as_deref(),
+                empty_layer: h.empty_layer,
             })
-        })
-        .collect();
-    json!({
-        "report_version": VERSION,
-        "generator": format!("layerscope {}", env!("CARGO_PKG_VERSION")),
-        "image": {
-            "format": a.format.name(),
-            "reference": a.reference,
-            "images": a.images,
-            "platform": a.platform.as_ref().map(|p| p.to_string()),
-            "platforms": a.platforms.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
-            "manifest_digest": a.manifest_digest.as_ref().map(|d| d.to_string()),
-            "config_digest": a.config_digest.as_ref().map(|d| d.to_string()),
-            "created": a.created,
-            "input_size": a.input_size,
-            "layer_count": a.layers.len(),
-            "size": a.layers.iter().map(|l| l.size).sum::<u64>(),
-            "blob_size": a.layers.iter().map(|l| l.blob_size).sum::<u64>(),
-            "files": a.union.len(),
+            .collect(),
+        efficiency: Ratio(a.dive.efficiency),
+        wasted_bytes: a.dive.wasted_bytes,
+        user_wasted_percent: Ratio(a.dive.user_wasted_percent),
+        dive: Dive {
+            efficiency: Ratio(a.dive.efficiency),
+            wasted_bytes: a.dive.wasted_bytes,
+            user_wasted_percent: Ratio(a.dive.user_wasted_percent),
+            layer_sizes: &a.dive.layer_sizes,
+            inefficiencies: a
+                .dive
+                .inefficiencies
+                .iter()
+                .map(|i| Inefficiency {
+                    path: &i.path,
+                    count: i.count,
+                    cumulative_size: i.cumulative_size,
+                })
+                .collect(),
         },
-        "layers": layers,
-        "history": history,
-        "efficiency": a.dive.efficiency,
-        "wasted_bytes": a.dive.wasted_bytes,
-        "user_wasted_percent": a.dive.user_wasted_percent,
-        "dive": {
-            "efficiency": a.dive.efficiency,
-            "wasted_bytes": a.dive.wasted_bytes,
-            "user_wasted_percent": a.dive.user_wasted_percent,
-            "layer_sizes": a.dive.layer_sizes,
-            "inefficiencies": a.dive.inefficiencies.iter().map(|i| json!({
-                "path": i.path,
-                "count": i.count,
-                "cumulative_size": i.cumulative_size,
-            })).collect::<Vec<_>>(),
+        exact: Exact {
+            stored_bytes: a.waste.stored_bytes,
+            visible_bytes: a.waste.visible_bytes,
+            wasted_bytes: a.waste.wasted_bytes,
+            efficiency: Ratio(a.waste.efficiency),
+            paths: a
+                .waste
+                .paths
+                .iter()
+                .map(|w| WastedRow {
+                    path: Abs(&w.path),
+                    wasted_bytes: w.wasted_bytes,
+                    copies: w.copies,
+                    layers: &w.layers,
+                    present: w.present,
+                })
+                .collect(),
         },
-        "exact": {
-            "stored_bytes": a.waste.stored_bytes,
-            "visible_bytes": a.waste.visible_bytes,
-            "wasted_bytes": a.waste.wasted_bytes,
-            "efficiency": a.waste.efficiency,
-            "paths": a.waste.paths.iter().map(|w| json!({
-                "path": format!("/{}", w.path),
-                "wasted_bytes": w.wasted_bytes,
-                "copies": w.copies,
-                "layers": w.layers,
-                "present": w.present,
-            })).collect::<Vec<_>>(),
-        },
-        "diagnostics": a.diagnostics.iter().map(|d| json!({
-            "severity": d.severity.name(),
-            "layer": d.layer,
-            "path": d.path.as_ref().map(|p| format!("/{p}")),
-            "message": d.message,
-        })).collect::<Vec<_>>(),
-    })
+        diagnostics: a
+            .diagnostics
+            .iter()
+            .map(|d| DiagnosticRow {
+                severity: d.severity.name(),
+                layer: d.layer,
+                path: d.path.as_deref().map(Abs),
+                message: &d.message,
+            })
+            .collect(),
+    }
 }
 
 impl Analysis {
