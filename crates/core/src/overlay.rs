@@ -216,7 +216,9 @@ pub fn apply(
                     w.union.insert(entry.path.clone(), implicit_dir(layer));
                 }
             }
-            EntryOp::Whiteout => {}
+            // The marker sits in a directory: the layer has that directory
+            // (docker's UnpackLayer and containerd create it before reading the name).
+            EntryOp::Whiteout => w.ensure_parents(&entry.path),
         }
     }
 

@@ -17,8 +17,9 @@
 //! Where the spec is silent the model follows the engine's documented choices
 //! (overlay.rs): an entry below a non-directory turns it into a directory
 //! with a warning; a hard link to a missing path is an empty file with the
-//! link header's attributes; a whiteout entry does not create its parent
-//! directory (see `whiteout_of_a_path_whose_directory_no_layer_has`).
+//! link header's attributes; a whiteout entry creates its missing parent
+//! directories, as docker and containerd do (see
+//! `whiteout_of_a_path_whose_directory_no_layer_has`).
 //!
 //! Also checked: each layer's changes, the union rebuilt by `union_at`, the
 //! overlay's warnings, and the exact waste figures.
@@ -242,7 +243,7 @@ fn apply_layer(fs: &mut Fs, layer: u32, entries: &[GenEntry]) -> Vec<String> {
                     a.fs.insert(e.path.clone(), implicit_dir(layer));
                 }
             }
-            Op::Whiteout => {}
+            Op::Whiteout => a.make_parents(&e.path),
         }
     }
     a.warnings
@@ -732,10 +733,8 @@ fn identical_rewrite_is_same_not_modified() {
 /// Docker (pkg/archive `UnpackLayer`) and containerd create the parent
 /// directory of every entry before looking at its name, whiteouts included:
 /// `x/.wh.y` in a layer whose lower layers have no `x` leaves an empty
-/// directory `x`. The engine creates nothing for a whiteout (it does for an
-/// opaque marker).
+/// directory `x`.
 #[test]
-#[ignore = "engine bug: a whiteout entry does not create its missing parent directory, as docker and containerd do (overlay.rs phase 2, EntryOp::Whiteout)"]
 fn whiteout_of_a_path_whose_directory_no_layer_has() {
     let spec = ImageSpec::new()
         .layer(&[Entry::file("f", "1")])
