@@ -4,13 +4,14 @@
 //! naming the file, the layer and what is wrong, with exit code 2.
 
 mod dir_source;
+mod parallel;
 mod progress_bar;
 mod text;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
-use layerscope_core::{listing, Analysis, Options, Progress};
-use std::io::{IsTerminal, Write};
+use layerscope_core::{listing, Analysis, Error, ErrorKind, Options, Source, TarSource};
+use std::io::{IsTerminal, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -155,20 +156,55 @@ fn load(args: &ImageArgs) -> Result<Analysis> {
     };
     let name = args.image.display().to_string();
     let mut bar = progress_bar::Bar::new(std::io::stderr().is_terminal());
-    let progress: &mut dyn Progress = &mut bar;
     let result = if args.image == Path::new("-") {
-        layerscope_core::analyze_stream(std::io::stdin().lock(), &options, progress)
+        layerscope_core::analyze_stream(std::io::stdin().lock(), &options, &mut bar)
     } else if args.image.is_dir() {
-        let mut source = dir_source::DirSource::open(&args.image).with_context(|| name.clone())?;
-        layerscope_core::analyze_source(&mut source, &options, progress)
-    } else {
-        let file =
-            std::fs::File::open(&args.image).with_context(|| format!("{name}: cannot open"))?;
-        layerscope_core::analyze(
-            std::io::BufReader::with_capacity(256 * 1024, file),
+        let root = args.image.clone();
+        parallel::analyze(
+            &move || {
+                dir_source::DirSource::open(&root)
+                    .map(|s| Box::new(s) as Box<dyn Source>)
+                    .map_err(|e| {
+                        Error::new(ErrorKind::Io, format!("cannot read the directory: {e}"))
+                    })
+            },
             &options,
-            progress,
+            &mut bar,
         )
+    } else {
+        let mut file =
+            std::fs::File::open(&args.image).with_context(|| format!("{name}: cannot open"))?;
+        let mut head = [0u8; 4];
+        let n = file
+            .read(&mut head)
+            .with_context(|| format!("{name}: cannot read"))?;
+        if head[..n].starts_with(&[0x1f, 0x8b]) || head[..n].starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
+        {
+            // A compressed archive can only be read front to back.
+            file.seek(SeekFrom::Start(0))
+                .with_context(|| format!("{name}: cannot read"))?;
+            layerscope_core::analyze(
+                std::io::BufReader::with_capacity(256 * 1024, file),
+                &options,
+                &mut bar,
+            )
+        } else {
+            let path = args.image.clone();
+            parallel::analyze(
+                &move || {
+                    let file = std::fs::File::open(&path)
+                        .map_err(|e| Error::new(ErrorKind::Io, format!("cannot open: {e}")))?;
+                    let reader = std::io::BufReader::with_capacity(256 * 1024, file);
+                    Ok(Box::new(TarSource::index(reader)?) as Box<dyn Source>)
+                },
+                &options,
+                &mut bar,
+            )
+            .map(|mut a| {
+                a.input_size = std::fs::metadata(&args.image).ok().map(|m| m.len());
+                a
+            })
+        }
     };
     bar.clear();
     result.map_err(|e| anyhow::anyhow!("{name}: {e}"))

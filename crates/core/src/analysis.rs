@@ -298,6 +298,74 @@ fn build(
     plan: Plan,
     meter: &RefCell<Meter<'_>>,
 ) -> Result<Analysis, Error> {
+    meter.borrow_mut().info.layers_total = Some(plan.layers.len());
+    if !meter.borrow_mut().report() {
+        return Err(Error::new(ErrorKind::Cancelled, "cancelled"));
+    }
+    let mut scans = Vec::with_capacity(plan.layers.len());
+    for (i, p) in plan.layers.iter().enumerate() {
+        let scan = access
+            .scan(&p.member, meter)
+            .map_err(|e| e.member(&p.member).layer(i))?;
+        scans.push(scan);
+        let mut m = meter.borrow_mut();
+        m.info.layers_done = i + 1;
+        if !m.report() {
+            return Err(Error::new(ErrorKind::Cancelled, "cancelled"));
+        }
+    }
+    Ok(stack(plan, scans))
+}
+
+/// An image resolved but not yet read: for callers that read its layers
+/// themselves (several threads in the CLI; the engine itself has none).
+pub struct Prepared {
+    plan: Plan,
+}
+
+/// Resolves the image of a source: format, image, platform, config and the
+/// layers to read, in manifest order.
+pub fn prepare(source: &mut dyn Source, options: &Options) -> Result<Prepared, Error> {
+    let mut access = Access::Open(source);
+    Ok(Prepared {
+        plan: image::resolve(&mut access, options)?,
+    })
+}
+
+impl Prepared {
+    /// The member each layer is read from, in manifest order.
+    pub fn layer_members(&self) -> Vec<String> {
+        self.plan.layers.iter().map(|l| l.member.clone()).collect()
+    }
+
+    /// Reads layer `index` from a reader over its member.
+    pub fn scan(&self, index: usize, reader: impl Read) -> Result<LayerScan, Error> {
+        let member = self
+            .plan
+            .layers
+            .get(index)
+            .map(|l| l.member.as_str())
+            .unwrap_or("");
+        layer_scan::scan(reader).map_err(|e| e.member(member).layer(index))
+    }
+
+    /// Stacks the scanned layers (one per member, in order) into the analysis.
+    pub fn finish(self, scans: Vec<LayerScan>) -> Result<Analysis, Error> {
+        if scans.len() != self.plan.layers.len() {
+            return Err(Error::new(
+                ErrorKind::Corrupt,
+                format!(
+                    "{} layers were read, the image has {}",
+                    scans.len(),
+                    self.plan.layers.len()
+                ),
+            ));
+        }
+        Ok(stack(self.plan, scans))
+    }
+}
+
+fn stack(plan: Plan, mut scans: Vec<LayerScan>) -> Analysis {
     let Plan {
         format,
         reference,
@@ -311,16 +379,7 @@ fn build(
         history,
         mut diagnostics,
     } = plan;
-    meter.borrow_mut().info.layers_total = Some(planned.len());
-    if !meter.borrow_mut().report() {
-        return Err(Error::new(ErrorKind::Cancelled, "cancelled"));
-    }
-
-    let mut scans = Vec::with_capacity(planned.len());
-    for (i, p) in planned.iter().enumerate() {
-        let mut scan = access
-            .scan(&p.member, meter)
-            .map_err(|e| e.member(&p.member).layer(i))?;
+    for (i, (p, scan)) in planned.iter().zip(scans.iter_mut()).enumerate() {
         for d in scan.diagnostics.iter_mut() {
             d.layer = Some(i);
         }
@@ -340,12 +399,6 @@ fn build(
                     );
                 }
             }
-        }
-        scans.push(scan);
-        let mut m = meter.borrow_mut();
-        m.info.layers_done = i + 1;
-        if !m.report() {
-            return Err(Error::new(ErrorKind::Cancelled, "cancelled"));
         }
     }
 
@@ -444,7 +497,7 @@ fn build(
         layer.wasted_bytes = *wasted;
     }
     let dive = dive::figures(&scans.iter().map(dive_layer).collect::<Vec<_>>());
-    Ok(Analysis {
+    Analysis {
         format,
         reference,
         images,
@@ -461,7 +514,7 @@ fn build(
         waste,
         dive,
         diagnostics,
-    })
+    }
 }
 
 /// dive's view of a layer: its entries as tar names (whiteout markers

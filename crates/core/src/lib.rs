@@ -29,7 +29,9 @@ pub mod source;
 pub mod waste;
 pub mod whiteout;
 
-pub use analysis::{analyze, analyze_source, analyze_stream, Analysis, Layer, Options, Step};
+pub use analysis::{
+    analyze, analyze_source, analyze_stream, prepare, Analysis, Layer, Options, Prepared, Step,
+};
 pub use error::{Error, ErrorKind};
 pub use model::{Change, ChangeKind, Diagnostic, FileKind, Node, Severity};
 pub use progress::{NoProgress, Progress, ProgressInfo};
