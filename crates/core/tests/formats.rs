@@ -1,0 +1,172 @@
+//! Archive layouts the corpus lacks, built in memory: a Docker 25+ `docker
+//! save` (an OCI layout plus `manifest.json`), a multi-platform index with an
+//! attestation, a nested index, and layers stored out of order. Each is read
+//! every way the engine can (seekable, short reads, gzip stream).
+
+mod support;
+
+use layerscope_core::{ErrorKind, Options, Severity};
+use serde_json::json;
+use support::*;
+
+fn with(platform: Option<&str>, image: Option<&str>) -> Options {
+    Options {
+        platform: platform.map(str::to_string),
+        image: image.map(str::to_string),
+    }
+}
+
+fn image(tag: &str, marker: &str) -> ImageSpec {
+    let mut spec = ImageSpec::new()
+        .layer_comp(
+            &[Entry::dir("etc"), Entry::file("etc/base", "base")],
+            Comp::Gzip,
+        )
+        .layer_comp(&[Entry::file(format!("etc/{marker}"), marker)], Comp::Zstd);
+    spec.tag = tag.into();
+    spec
+}
+
+// Docker 25 writes an OCI layout and, for older loaders, manifest.json pointing into blobs/.
+#[test]
+fn docker_25_save_is_read_through_its_index() {
+    let spec = image("docker.io/library/app:1.0", "app");
+    let mut a = spec.oci();
+    let manifest = json!([{
+        "Config": a.config_member,
+        "RepoTags": ["app:1.0"],
+        "Layers": a.layer_members,
+    }]);
+    a.add("manifest.json", serde_json::to_vec(&manifest).unwrap());
+    let result = analyze_every_way(&a.tar()).unwrap();
+    assert_eq!(result.format.name(), "docker-save-oci");
+    assert_eq!(
+        result.reference.as_deref(),
+        Some("docker.io/library/app:1.0")
+    );
+    assert_eq!(result.layers.len(), 2);
+    assert!(result
+        .layers
+        .iter()
+        .all(|l| l.digest_ok == Some(true) && l.diff_id_ok == Some(true)));
+    assert_eq!(result.layers[1].compression.name(), "zstd");
+    assert!(result.union.contains_key("etc/app"));
+    // The same tag works in both spellings.
+    let by_tag = analyze_every_way_with(&a.tar(), &with(None, Some("app:1.0"))).unwrap();
+    assert_eq!(by_tag.layers.len(), 2);
+}
+
+/// An index with two platforms and a BuildKit attestation (platform unknown/unknown).
+fn multi_platform() -> Archive {
+    let amd = image("x", "amd64");
+    let arm = image("x", "arm64");
+    let mut a = amd.oci();
+    let amd_manifest = serde_json::to_vec(&amd.oci_manifest()).unwrap();
+    for (name, data) in arm.oci().members {
+        if name.starts_with("blobs/") && !a.has(&name) {
+            a.add(name, data);
+        }
+    }
+    let arm_manifest = serde_json::to_vec(&arm.oci_manifest()).unwrap();
+    // An attestation: a manifest whose config is in-toto, marked as such.
+    let att_config = b"{}".to_vec();
+    let att_manifest = serde_json::to_vec(&json!({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": sha256(&att_config).to_string(), "size": 2},
+        "layers": [],
+    }))
+    .unwrap();
+    a.add(blob_name(&att_config), att_config);
+    a.add(blob_name(&att_manifest), att_manifest.clone());
+    let mut d_amd = descriptor(OCI_MANIFEST, &amd_manifest, None);
+    d_amd["platform"] = json!({"os": "linux", "architecture": "amd64"});
+    let mut d_arm = descriptor(OCI_MANIFEST, &arm_manifest, None);
+    d_arm["platform"] = json!({"os": "linux", "architecture": "arm64", "variant": "v8"});
+    let mut d_att = descriptor(OCI_MANIFEST, &att_manifest, None);
+    d_att["platform"] = json!({"os": "unknown", "architecture": "unknown"});
+    d_att["annotations"] = json!({"vnd.docker.reference.type": "attestation-manifest", "vnd.docker.reference.digest": d_amd["digest"]});
+    // Put the arm64 image first: the default must still be linux/amd64.
+    let index = serde_json::to_vec(
+        &json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [d_arm, d_amd, d_att]}),
+    )
+    .unwrap();
+    a.add(blob_name(&index), index.clone());
+    a.set(
+        "index.json",
+        serde_json::to_vec(&json!({"schemaVersion": 2, "manifests": [descriptor(OCI_INDEX, &index, Some("multi"))]})).unwrap(),
+    );
+    a
+}
+
+#[test]
+fn multi_platform_defaults_to_linux_amd64_and_lists_the_rest() {
+    let bytes = multi_platform().tar();
+    let result = analyze_every_way(&bytes).unwrap();
+    assert_eq!(result.platform.as_ref().unwrap().to_string(), "linux/amd64");
+    let listed: Vec<String> = result.platforms.iter().map(|p| p.to_string()).collect();
+    assert_eq!(listed, ["linux/arm64/v8", "linux/amd64"]);
+    assert!(result.union.contains_key("etc/amd64"));
+    assert!(result
+        .diagnostics
+        .iter()
+        .any(|d| d.message.contains("attestation") && d.severity == Severity::Info));
+}
+
+#[test]
+fn a_platform_is_chosen_by_name() {
+    let bytes = multi_platform().tar();
+    for wanted in ["linux/arm64", "linux/arm64/v8"] {
+        let result = analyze_every_way_with(&bytes, &with(Some(wanted), None)).unwrap();
+        assert!(result.union.contains_key("etc/arm64"), "{wanted}");
+        assert!(!result.union.contains_key("etc/amd64"));
+    }
+    let err = analyze_every_way_with(&bytes, &with(Some("linux/riscv64"), None)).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::NoSuchImage);
+    assert!(err.message.contains("linux/arm64/v8, linux/amd64"), "{err}");
+    let err = analyze_every_way_with(&bytes, &with(Some("amd64"), None)).unwrap_err();
+    assert!(err.message.contains("os/arch"), "{err}");
+}
+
+// image-spec: layer order is the manifest's "layers" array, "base layer at index 0".
+#[test]
+fn layers_stored_out_of_order_are_stacked_in_manifest_order() {
+    let spec = ImageSpec::new()
+        .layer(&[Entry::file("f", "first")])
+        .layer(&[Entry::file("f", "second!")])
+        .layer(&[Entry::whiteout("g"), Entry::file("h", "third")]);
+    let mut a = spec.oci();
+    // Reverse the members: the last layer comes first in the archive.
+    a.members.reverse();
+    let result = analyze_every_way(&a.tar()).unwrap();
+    assert_eq!(result.union["f"].size, 7);
+    assert_eq!(result.layers[1].changes.len(), 1);
+    assert_eq!(result.layers[0].changes[0].path, "f");
+    assert!(result.union.contains_key("h"));
+}
+
+#[test]
+fn an_image_by_index_in_a_multi_image_layout() {
+    let one = image("one:1", "one");
+    let two = image("two:2", "two");
+    let mut a = one.oci();
+    let b = two.oci();
+    for (name, data) in &b.members {
+        if name.starts_with("blobs/") && !a.has(name) {
+            a.add(name.clone(), data.clone());
+        }
+    }
+    let m1 = serde_json::to_vec(&one.oci_manifest()).unwrap();
+    let m2 = serde_json::to_vec(&two.oci_manifest()).unwrap();
+    a.set(
+        "index.json",
+        serde_json::to_vec(&json!({"schemaVersion": 2, "manifests": [descriptor(OCI_MANIFEST, &m1, Some("one:1")), descriptor(OCI_MANIFEST, &m2, Some("two:2"))]})).unwrap(),
+    );
+    let bytes = a.tar();
+    let first = analyze_every_way(&bytes).unwrap();
+    assert_eq!(first.images, ["one:1", "two:2"]);
+    assert!(first.union.contains_key("etc/one"));
+    let second = analyze_every_way_with(&bytes, &with(None, Some("1"))).unwrap();
+    assert!(second.union.contains_key("etc/two"));
+    let named = analyze_every_way_with(&bytes, &with(None, Some("two:2"))).unwrap();
+    assert!(named.union.contains_key("etc/two"));
+}
