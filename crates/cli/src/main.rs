@@ -174,12 +174,14 @@ fn load(args: &ImageArgs) -> Result<Analysis> {
     } else {
         let mut file =
             std::fs::File::open(&args.image).with_context(|| format!("{name}: cannot open"))?;
-        let mut head = [0u8; 4];
-        let n = file
-            .read(&mut head)
+        let mut head = Vec::with_capacity(512);
+        (&mut file)
+            .take(512)
+            .read_to_end(&mut head)
             .with_context(|| format!("{name}: cannot read"))?;
-        if head[..n].starts_with(&[0x1f, 0x8b]) || head[..n].starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
-        {
+        let compressed =
+            layerscope_core::sniff_archive(&head).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        if compressed.is_some() {
             // A compressed archive can only be read front to back.
             file.seek(SeekFrom::Start(0))
                 .with_context(|| format!("{name}: cannot read"))?;

@@ -139,7 +139,7 @@ pub fn analyze<R: Read + Seek>(
         .map_err(|e| Error::from_io(&e, "seeking to the start of the input"))?;
     let head =
         compression::peek(&mut reader, 512).map_err(|e| Error::from_io(&e, "reading the input"))?;
-    match check_outer(&head)? {
+    match sniff_archive(&head)? {
         Some(_) => {
             reader
                 .seek(SeekFrom::Start(0))
@@ -158,9 +158,9 @@ pub fn analyze<R: Read + Seek>(
     }
 }
 
-/// What the first bytes of the whole input say: `Some(compression)` for a
-/// compressed archive, `None` for a plain tar, an error for anything else.
-fn check_outer(head: &[u8]) -> Result<Option<Compression>, Error> {
+/// What the first bytes (up to 512) of a whole input say: `Some(compression)`
+/// for a compressed archive, `None` for a plain tar, an error for anything else.
+pub fn sniff_archive(head: &[u8]) -> Result<Option<Compression>, Error> {
     match compression::sniff(head) {
         Sniffed::Compressed(c) => Ok(Some(c)),
         Sniffed::Tar => Ok(None),
@@ -200,7 +200,7 @@ fn analyze_stream_sized<R: Read>(
     let result = (|| {
         let head = compression::peek(&mut reader, 512)
             .map_err(|e| Error::from_io(&e, "reading the input"))?;
-        let outer = check_outer(&head)?;
+        let outer = sniff_archive(&head)?;
         let metered = MeteredReader {
             inner: Cursor::new(head).chain(reader),
             meter: &meter,

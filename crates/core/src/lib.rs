@@ -30,7 +30,8 @@ pub mod waste;
 pub mod whiteout;
 
 pub use analysis::{
-    analyze, analyze_source, analyze_stream, prepare, Analysis, Layer, Options, Prepared, Step,
+    analyze, analyze_source, analyze_stream, prepare, sniff_archive, Analysis, Layer, Options,
+    Prepared, Step,
 };
 pub use error::{Error, ErrorKind};
 pub use model::{Change, ChangeKind, Diagnostic, FileKind, Node, Severity};

@@ -88,6 +88,20 @@ impl LayerWriter<'_> {
         }
     }
 
+    /// Creates the missing ancestors of `path`, stopping at one that is not a directory.
+    fn create_missing_parents(&mut self, path: &str) {
+        for dir in path::ancestors(path) {
+            match self.union.get(dir) {
+                Some(node) if node.is_dir() => {}
+                Some(_) => return,
+                None => {
+                    self.touch(dir);
+                    self.union.insert(dir.to_string(), implicit_dir(self.layer));
+                }
+            }
+        }
+    }
+
     fn put(&mut self, path: &str, node: Node) {
         self.ensure_parents(path);
         if let Some(existing) = self.union.get(path) {
@@ -216,9 +230,9 @@ pub fn apply(
                     w.union.insert(entry.path.clone(), implicit_dir(layer));
                 }
             }
-            // The marker sits in a directory: the layer has that directory
-            // (docker's UnpackLayer and containerd create it before reading the name).
-            EntryOp::Whiteout => w.ensure_parents(&entry.path),
+            // The marker sits in a directory: docker's UnpackLayer and
+            // containerd create it if it is missing (but leave a file there alone).
+            EntryOp::Whiteout => w.create_missing_parents(&entry.path),
         }
     }
 
@@ -427,6 +441,21 @@ mod tests {
         assert_eq!(paths, ["p", "p/c"]);
         assert_eq!(changes[1], ["M p type,size,mode", "D p/a", "D p/b"]);
         assert_eq!(changes[2], ["M p type,size,mode", "A p/c"]);
+    }
+
+    // docker's UnpackLayer creates a whiteout's missing parent, but a file in the way stays a file.
+    #[test]
+    fn whiteout_parents() {
+        let (paths, changes) = check(&[
+            vec![file("f", 1, 1)],
+            vec![
+                marker("x/y", EntryOp::Whiteout),
+                file("f2", 1, 1),
+                marker("f2/z", EntryOp::Whiteout),
+            ],
+        ]);
+        assert_eq!(paths, ["f", "f2", "x"]);
+        assert_eq!(changes[1], ["A f2", "A x"]);
     }
 
     #[test]

@@ -18,8 +18,8 @@
 //! (overlay.rs): an entry below a non-directory turns it into a directory
 //! with a warning; a hard link to a missing path is an empty file with the
 //! link header's attributes; a whiteout entry creates its missing parent
-//! directories, as docker and containerd do (see
-//! `whiteout_of_a_path_whose_directory_no_layer_has`).
+//! directories, as docker and containerd do, but leaves a non-directory in
+//! the way alone (see `whiteout_of_a_path_whose_directory_no_layer_has`).
 //!
 //! Also checked: each layer's changes, the union rebuilt by `union_at`, the
 //! overlay's warnings, and the exact waste figures.
@@ -111,6 +111,21 @@ impl Applier<'_> {
                     remove_tree(self.fs, &dir);
                     self.fs.insert(dir, implicit_dir(self.layer));
                 }
+                None => {
+                    self.fs.insert(dir, implicit_dir(self.layer));
+                }
+            }
+        }
+    }
+
+    /// For a whiteout: missing directories are made; a file in the way stops it (docker leaves it).
+    fn make_missing_parents(&mut self, path: &str) {
+        let parts: Vec<&str> = path.split('/').collect();
+        for n in 1..parts.len() {
+            let dir = parts[..n].join("/");
+            match self.fs.get(&dir) {
+                Some(m) if m.kind == FileKind::Dir => {}
+                Some(_) => return,
                 None => {
                     self.fs.insert(dir, implicit_dir(self.layer));
                 }
@@ -243,7 +258,7 @@ fn apply_layer(fs: &mut Fs, layer: u32, entries: &[GenEntry]) -> Vec<String> {
                     a.fs.insert(e.path.clone(), implicit_dir(layer));
                 }
             }
-            Op::Whiteout => a.make_parents(&e.path),
+            Op::Whiteout => a.make_missing_parents(&e.path),
         }
     }
     a.warnings
