@@ -302,19 +302,20 @@ fn build(
     if !meter.borrow_mut().report() {
         return Err(Error::new(ErrorKind::Cancelled, "cancelled"));
     }
-    let mut scans = Vec::with_capacity(plan.layers.len());
-    for (i, p) in plan.layers.iter().enumerate() {
+    let members: Vec<String> = plan.layers.iter().map(|l| l.member.clone()).collect();
+    let mut stack = Stack::new(plan);
+    for (i, member) in members.iter().enumerate() {
         let scan = access
-            .scan(&p.member, meter)
-            .map_err(|e| e.member(&p.member).layer(i))?;
-        scans.push(scan);
+            .scan(member, meter)
+            .map_err(|e| e.member(member).layer(i))?;
+        stack.push(scan);
         let mut m = meter.borrow_mut();
         m.info.layers_done = i + 1;
         if !m.report() {
             return Err(Error::new(ErrorKind::Cancelled, "cancelled"));
         }
     }
-    Ok(stack(plan, scans))
+    Ok(stack.finish())
 }
 
 /// An image resolved but not yet read: for callers that read its layers
@@ -349,6 +350,11 @@ impl Prepared {
         layer_scan::scan(reader).map_err(|e| e.member(member).layer(index))
     }
 
+    /// Where scanned layers are stacked, one at a time, in manifest order.
+    pub fn into_stack(self) -> Stack {
+        Stack::new(self.plan)
+    }
+
     /// Stacks the scanned layers (one per member, in order) into the analysis.
     pub fn finish(self, scans: Vec<LayerScan>) -> Result<Analysis, Error> {
         if scans.len() != self.plan.layers.len() {
@@ -365,21 +371,57 @@ impl Prepared {
     }
 }
 
-fn stack(plan: Plan, mut scans: Vec<LayerScan>) -> Analysis {
-    let Plan {
-        format,
-        reference,
-        images,
-        platform,
-        platforms,
-        manifest_digest,
-        config_digest,
-        created,
-        layers: planned,
-        history,
-        mut diagnostics,
-    } = plan;
-    for (i, (p, scan)) in planned.iter().zip(scans.iter_mut()).enumerate() {
+fn stack(plan: Plan, scans: Vec<LayerScan>) -> Analysis {
+    let mut stack = Stack::new(plan);
+    for scan in scans {
+        stack.push(scan);
+    }
+    stack.finish()
+}
+
+/// Layers stacked one at a time, in manifest order: each scan is applied to
+/// the union, counted for waste and for dive, and then dropped, so memory
+/// holds the union and the changes, never every layer's entries at once.
+pub struct Stack {
+    planned: Vec<image::PlannedLayer>,
+    meta: Plan,
+    steps: Vec<Step>,
+    union: Union,
+    layers: Vec<Layer>,
+    waste: waste::Tracker,
+    dive: Vec<dive::DiveLayer>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Stack {
+    fn new(mut plan: Plan) -> Stack {
+        let planned = std::mem::take(&mut plan.layers);
+        let mut diagnostics = std::mem::take(&mut plan.diagnostics);
+        let steps = align(&plan.history, planned.len(), &mut diagnostics);
+        Stack {
+            waste: waste::Tracker::new(),
+            dive: Vec::with_capacity(planned.len()),
+            layers: Vec::with_capacity(planned.len()),
+            planned,
+            meta: plan,
+            steps,
+            union: Union::new(),
+            diagnostics,
+        }
+    }
+
+    /// The number of layers still to push.
+    pub fn remaining(&self) -> usize {
+        self.planned.len() - self.layers.len()
+    }
+
+    /// Stacks the next layer (they must come in manifest order).
+    pub fn push(&mut self, mut scan: LayerScan) {
+        let i = self.layers.len();
+        let Some(p) = self.planned.get(i) else {
+            return;
+        };
+        let diagnostics = &mut self.diagnostics;
         for d in scan.diagnostics.iter_mut() {
             d.layer = Some(i);
         }
@@ -400,12 +442,6 @@ fn stack(plan: Plan, mut scans: Vec<LayerScan>) -> Analysis {
                 }
             }
         }
-    }
-
-    let steps = align(&history, scans.len(), &mut diagnostics);
-    let mut union = Union::new();
-    let mut layers = Vec::with_capacity(scans.len());
-    for (i, (p, scan)) in planned.iter().zip(&scans).enumerate() {
         let digest_ok = p
             .digest
             .as_ref()
@@ -452,14 +488,19 @@ fn stack(plan: Plan, mut scans: Vec<LayerScan>) -> Analysis {
             diagnostics.push(
                 Diagnostic::new(
                     Severity::Error,
-                    format!("diff_id mismatch: the config says {expected}, the uncompressed layer hashes to {}", scan.diff_id),
+                    format!(
+                        "diff_id mismatch: the config says {expected}, the uncompressed layer hashes to {}",
+                        scan.diff_id
+                    ),
                 )
                 .at_layer(i),
             );
         }
-        diagnostics.extend(scan.diagnostics.iter().cloned());
-        let (changes, diags) = overlay::apply(&mut union, i as u32, &scan.entries);
+        diagnostics.append(&mut scan.diagnostics);
+        let (changes, diags) = overlay::apply(&mut self.union, i as u32, &scan.entries);
         diagnostics.extend(diags);
+        self.waste.layer(i, &scan.entries, &changes);
+        self.dive.push(dive_layer(&scan));
         let size = scan
             .entries
             .iter()
@@ -468,21 +509,22 @@ fn stack(plan: Plan, mut scans: Vec<LayerScan>) -> Analysis {
                 _ => 0,
             })
             .sum();
-        layers.push(Layer {
+        self.layers.push(Layer {
             index: i,
             member: p.member.clone(),
             media_type: p.media_type.clone(),
             compression: scan.compression,
-            digest: scan.digest.clone(),
+            digest: scan.digest,
             blob_size: scan.blob_size,
-            diff_id: scan.diff_id.clone(),
+            diff_id: scan.diff_id,
             tar_size: scan.tar_size,
             size,
             expected_digest: p.digest.clone(),
             digest_ok,
             expected_diff_id: p.diff_id.clone(),
             diff_id_ok,
-            history: steps
+            history: self
+                .steps
                 .iter()
                 .find(|s| s.layer == Some(i))
                 .and_then(|s| s.history),
@@ -491,29 +533,42 @@ fn stack(plan: Plan, mut scans: Vec<LayerScan>) -> Analysis {
             wasted_bytes: 0,
         });
     }
-    let scan_refs: Vec<&LayerScan> = scans.iter().collect();
-    let waste = waste::compute(&scan_refs, &union);
-    for (layer, wasted) in layers.iter_mut().zip(&waste.per_layer) {
-        layer.wasted_bytes = *wasted;
-    }
-    let dive = dive::figures(&scans.iter().map(dive_layer).collect::<Vec<_>>());
-    Analysis {
-        format,
-        reference,
-        images,
-        platform,
-        platforms,
-        manifest_digest,
-        config_digest,
-        created,
-        input_size: None,
-        layers,
-        history,
-        steps,
-        union,
-        waste,
-        dive,
-        diagnostics,
+
+    /// The analysis, once every layer is pushed.
+    pub fn finish(self) -> Analysis {
+        let Stack {
+            meta,
+            steps,
+            union,
+            mut layers,
+            waste,
+            dive,
+            diagnostics,
+            ..
+        } = self;
+        let waste = waste.finish(&union);
+        for (layer, wasted) in layers.iter_mut().zip(&waste.per_layer) {
+            layer.wasted_bytes = *wasted;
+        }
+        let dive = dive::figures(&dive);
+        Analysis {
+            format: meta.format,
+            reference: meta.reference,
+            images: meta.images,
+            platform: meta.platform,
+            platforms: meta.platforms,
+            manifest_digest: meta.manifest_digest,
+            config_digest: meta.config_digest,
+            created: meta.created,
+            input_size: None,
+            layers,
+            history: meta.history,
+            steps,
+            union,
+            waste,
+            dive,
+            diagnostics,
+        }
     }
 }
 

@@ -127,11 +127,7 @@ pub struct DiveInefficiency {
 
 /// Computes dive 0.13.1's figures for `layers`, lowest layer first.
 pub fn figures(layers: &[DiveLayer]) -> DiveFigures {
-    let built: Vec<(Tree, u64)> = layers.iter().map(Tree::from_layer).collect();
-    let layer_sizes: Vec<u64> = built.iter().map(|(_, size)| *size).collect();
-    let trees: Vec<Tree> = built.into_iter().map(|(tree, _)| tree).collect();
-
-    let (efficiency, inefficiencies) = efficiency(&trees);
+    let (efficiency, inefficiencies, layer_sizes) = efficiency(layers);
 
     // dive/image/analysis.go (Analyze): wasted bytes sum the cumulative sizes of
     // the inefficiencies; the "user" size is every layer but the first.
@@ -360,13 +356,6 @@ impl Tree {
             .into_iter()
             .fold(0i64, |sum, id| sum.wrapping_add(self.nodes[id].info.size))
     }
-
-    fn has_whiteout(&self) -> bool {
-        self.nodes
-            .iter()
-            .skip(1)
-            .any(|node| node.name.starts_with(WHITEOUT_PREFIX))
-    }
 }
 
 /// Per-path record of efficiency.go (`EfficiencyData`).
@@ -377,8 +366,32 @@ struct PathRecord {
     count: usize,
 }
 
-/// `filetree.Efficiency` (dive/filetree/efficiency.go).
-fn efficiency(trees: &[Tree]) -> (f64, Vec<DiveInefficiency>) {
+/// Whether a layer's tree will hold a whiteout node: a component of a cleaned
+/// name starting with `.wh.`, reached before any `.wh..wh..` component (where
+/// `AddPath` stops). Tells it without building the tree.
+fn layer_has_whiteout(layer: &DiveLayer) -> bool {
+    layer.entries.iter().any(|entry| {
+        let name = go_path_clean(&entry.name);
+        if name == "." {
+            return false;
+        }
+        for component in name.trim_matches('/').split('/') {
+            if component.starts_with(DOUBLE_WHITEOUT_PREFIX) {
+                return false;
+            }
+            if component.starts_with(WHITEOUT_PREFIX) {
+                return true;
+            }
+        }
+        false
+    })
+}
+
+/// `filetree.Efficiency` (dive/filetree/efficiency.go), with the layer sizes.
+/// Each layer's tree is built when its turn comes and dropped after the next
+/// one is stacked, so memory holds two trees and the stacked one, not all.
+fn efficiency(layers: &[DiveLayer]) -> (f64, Vec<DiveInefficiency>, Vec<u64>) {
+    let mut layer_sizes = Vec::with_capacity(layers.len());
     let mut records: HashMap<String, PathRecord> = HashMap::new();
     // Paths in the order they reached their second visit (`len(Nodes) == 2`).
     let mut inefficient: Vec<String> = Vec::new();
@@ -388,28 +401,32 @@ fn efficiency(trees: &[Tree]) -> (f64, Vec<DiveInefficiency>) {
     // k >= 1). Build it incrementally, and only while a whiteout may still need it.
     let whiteouts_from: Vec<bool> = {
         let mut later = false;
-        let mut flags: Vec<bool> = trees
+        let mut flags: Vec<bool> = layers
             .iter()
             .rev()
-            .map(|tree| {
-                later |= tree.has_whiteout();
+            .map(|layer| {
+                later |= layer_has_whiteout(layer);
                 later
             })
             .collect();
         flags.reverse();
         flags
     };
-    let mut stacked: Option<Tree> = match whiteouts_from.first() {
-        Some(true) => trees.first().cloned(),
-        _ => None,
-    };
+    let mut stacked: Option<Tree> = None;
+    let mut previous: Option<Tree> = None;
 
-    for (k, tree) in trees.iter().enumerate() {
+    for (k, layer) in layers.iter().enumerate() {
+        let (tree, size) = Tree::from_layer(layer);
+        layer_sizes.push(size);
+        if k == 0 && whiteouts_from[0] {
+            stacked = Some(tree.clone());
+        }
         if k >= 1 && whiteouts_from[k] {
-            if let Some(stacked) = stacked.as_mut() {
-                stacked.stack(&trees[k - 1]);
+            if let (Some(stacked), Some(previous)) = (stacked.as_mut(), previous.as_ref()) {
+                stacked.stack(previous);
             }
         }
+        let tree = &*previous.insert(tree);
         // Only leaves are visited; the first failing visit ends the layer.
         for node in tree.depth_child_first(ROOT) {
             if !tree.is_leaf(node) {
@@ -478,7 +495,7 @@ fn efficiency(trees: &[Tree]) -> (f64, Vec<DiveInefficiency>) {
         (a.cumulative_size as i64) < (b.cumulative_size as i64)
     });
     items.reverse();
-    (score, items)
+    (score, items, layer_sizes)
 }
 
 /// Go's `path.Clean`: collapse slashes, drop `.`, resolve `..` lexically (never

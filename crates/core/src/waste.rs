@@ -7,10 +7,10 @@
 //! and earlier duplicates of an entry within one layer. See docs/waste.md for
 //! how this differs from dive's figures.
 
-use crate::layer_scan::{EntryOp, LayerScan};
-use crate::model::{EntryRef, FileKind};
+use crate::layer_scan::{EntryOp, LayerEntry};
+use crate::model::{Change, EntryRef, FileKind, Node};
 use crate::overlay::Union;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct WastedPath {
@@ -42,71 +42,153 @@ pub struct ExactWaste {
     pub paths: Vec<WastedPath>,
 }
 
-/// Computes the exact waste of layers (in order) against the final union.
-pub fn compute(layers: &[&LayerScan], final_union: &Union) -> ExactWaste {
-    let shown: HashSet<EntryRef> = final_union
-        .values()
-        .filter(|n| n.kind == FileKind::Regular)
-        .filter_map(|n| n.data)
-        .collect();
-    let mut stored_bytes = 0u64;
-    let mut visible_bytes = 0u64;
-    let mut per_layer = vec![0u64; layers.len()];
-    let mut by_path: BTreeMap<&str, WastedPath> = BTreeMap::new();
-    for (li, scan) in layers.iter().enumerate() {
-        for (ei, entry) in scan.entries.iter().enumerate() {
+/// A copy some path of the union shows: how many paths (hard links) and its size.
+struct Live {
+    refs: u32,
+    size: u64,
+}
+
+/// Counts waste as layers are stacked: a copy is wasted the moment no path of
+/// the union shows it any more (it cannot come back: a later layer that
+/// writes the same bytes stores a new copy), or at once when the same layer
+/// overwrites it.
+pub struct Tracker {
+    live: HashMap<EntryRef, Live>,
+    stored_bytes: u64,
+    per_layer: Vec<u64>,
+    by_path: BTreeMap<String, WastedPath>,
+}
+
+impl Default for Tracker {
+    fn default() -> Self {
+        Tracker::new()
+    }
+}
+
+fn shown(node: Option<&Node>) -> Option<(EntryRef, u64)> {
+    let node = node?;
+    if node.kind != FileKind::Regular {
+        return None;
+    }
+    Some((node.data?, node.size))
+}
+
+impl Tracker {
+    pub fn new() -> Tracker {
+        Tracker {
+            live: HashMap::new(),
+            stored_bytes: 0,
+            per_layer: Vec::new(),
+            by_path: BTreeMap::new(),
+        }
+    }
+
+    fn waste(&mut self, copy: EntryRef, size: u64, path: &str) {
+        if let Some(bytes) = self.per_layer.get_mut(copy.layer as usize) {
+            *bytes += size;
+        }
+        let w = self
+            .by_path
+            .entry(path.to_string())
+            .or_insert_with(|| WastedPath {
+                path: path.to_string(),
+                wasted_bytes: 0,
+                copies: 0,
+                layers: Vec::new(),
+                present: false,
+            });
+        w.wasted_bytes += size;
+        w.copies += 1;
+        let layer = copy.layer as usize;
+        if let Err(at) = w.layers.binary_search(&layer) {
+            w.layers.insert(at, layer);
+        }
+    }
+
+    /// Counts one layer: its entries (as scanned) and its changes (as
+    /// `overlay::apply` returned them).
+    pub fn layer(&mut self, layer: usize, entries: &[LayerEntry], changes: &[Change]) {
+        self.per_layer.resize(layer + 1, 0);
+        // New references first: a hard link made in this layer keeps a copy
+        // alive even when the copy's first name goes in the same layer.
+        for change in changes {
+            let before = shown(change.before.as_deref());
+            let after = shown(change.after.as_ref());
+            if let Some((copy, size)) = after.filter(|a| before.map(|b| b.0) != Some(a.0)) {
+                self.live.entry(copy).or_insert(Live { refs: 0, size }).refs += 1;
+            }
+        }
+        for change in changes {
+            let before = shown(change.before.as_deref());
+            let after = shown(change.after.as_ref());
+            let Some((copy, _)) = before.filter(|b| after.map(|a| a.0) != Some(b.0)) else {
+                continue;
+            };
+            let Some(live) = self.live.get_mut(&copy) else {
+                continue;
+            };
+            live.refs -= 1;
+            if live.refs == 0 {
+                let size = live.size;
+                self.live.remove(&copy);
+                // Charged to the path the bytes were written at: a hard
+                // link's target, or the path itself.
+                let node = change.before.as_deref();
+                let path = node
+                    .and_then(|n| n.hardlink.as_deref())
+                    .unwrap_or(&change.path);
+                self.waste(copy, size, path);
+            }
+        }
+        // This layer's own copies that no path shows (a later entry of the same
+        // layer overwrote them).
+        for (i, entry) in entries.iter().enumerate() {
             let EntryOp::Put(node) = &entry.op else {
                 continue;
             };
             if node.kind != FileKind::Regular {
                 continue;
             }
-            stored_bytes += node.size;
-            let here = EntryRef {
-                layer: li as u32,
-                entry: ei as u32,
+            self.stored_bytes += node.size;
+            let copy = EntryRef {
+                layer: layer as u32,
+                entry: i as u32,
             };
-            if shown.contains(&here) {
-                visible_bytes += node.size;
-                continue;
-            }
-            per_layer[li] += node.size;
-            let w = by_path
-                .entry(entry.path.as_str())
-                .or_insert_with(|| WastedPath {
-                    path: entry.path.clone(),
-                    wasted_bytes: 0,
-                    copies: 0,
-                    layers: Vec::new(),
-                    present: final_union.contains_key(&entry.path),
-                });
-            w.wasted_bytes += node.size;
-            w.copies += 1;
-            if w.layers.last() != Some(&li) {
-                w.layers.push(li);
+            if !self.live.contains_key(&copy) {
+                self.waste(copy, node.size, &entry.path);
             }
         }
     }
-    let mut paths: Vec<WastedPath> = by_path
-        .into_values()
-        .filter(|w| w.wasted_bytes > 0)
-        .collect();
-    paths.sort_by(|a, b| {
-        b.wasted_bytes
-            .cmp(&a.wasted_bytes)
-            .then_with(|| a.path.cmp(&b.path))
-    });
-    let wasted_bytes = stored_bytes - visible_bytes;
-    ExactWaste {
-        stored_bytes,
-        visible_bytes,
-        wasted_bytes,
-        efficiency: if stored_bytes == 0 {
-            1.0
-        } else {
-            visible_bytes as f64 / stored_bytes as f64
-        },
-        per_layer,
-        paths,
+
+    /// The figures, once every layer is counted.
+    pub fn finish(self, final_union: &Union) -> ExactWaste {
+        let visible_bytes: u64 = self.live.values().map(|l| l.size).sum();
+        let mut paths: Vec<WastedPath> = self
+            .by_path
+            .into_values()
+            .filter(|w| w.wasted_bytes > 0)
+            .map(|mut w| {
+                w.present = final_union.contains_key(&w.path);
+                w
+            })
+            .collect();
+        paths.sort_by(|a, b| {
+            b.wasted_bytes
+                .cmp(&a.wasted_bytes)
+                .then_with(|| a.path.cmp(&b.path))
+        });
+        let stored_bytes = self.stored_bytes;
+        ExactWaste {
+            stored_bytes,
+            visible_bytes,
+            wasted_bytes: stored_bytes.saturating_sub(visible_bytes),
+            efficiency: if stored_bytes == 0 {
+                1.0
+            } else {
+                visible_bytes as f64 / stored_bytes as f64
+            },
+            per_layer: self.per_layer,
+            paths,
+        }
     }
 }
