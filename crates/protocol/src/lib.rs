@@ -11,6 +11,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod human;
+
 /// UI → worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
