@@ -538,23 +538,20 @@ fn resolve_chosen(
         .filter(|(c, _, _)| c.reference == chosen_ref)
         .collect();
 
-    // Fill in platforms missing from descriptors from the configs.
-    let mut configs = Vec::with_capacity(group.len());
+    // Platforms missing from the descriptors come from the configs (a config
+    // that cannot be read leaves it unknown; it only matters if chosen).
     for (c, man, _) in group.iter_mut() {
-        let digest = parse_digest(&man.config.digest, "the manifest's config")?;
-        let name = blob_member(&digest);
-        let bytes = read_blob(m, &digest, &mut diags).map_err(|e| e.member(&name))?;
-        let config: ConfigJson = manifest::parse(&bytes, &name).map_err(|e| e.member(&name))?;
         if c.platform.is_none() {
-            if let (Some(os), Some(arch)) = (&config.os, &config.architecture) {
-                c.platform = Some(Platform {
-                    os: os.clone(),
-                    architecture: arch.clone(),
-                    variant: config.variant.clone(),
-                });
+            if let Ok((config, _)) = read_config(m, man, &mut Vec::new()) {
+                if let (Some(os), Some(arch)) = (config.os, config.architecture) {
+                    c.platform = Some(Platform {
+                        os,
+                        architecture: arch,
+                        variant: config.variant,
+                    });
+                }
             }
         }
-        configs.push((config, digest));
     }
     let platforms: Vec<Platform> = group
         .iter()
@@ -569,7 +566,7 @@ fn resolve_chosen(
         &mut diags,
     )?;
     let (c, man, manifest_digest) = group.swap_remove(pick);
-    let (config, config_digest) = configs.swap_remove(pick);
+    let (config, config_digest) = read_config(m, &man, &mut diags)?;
 
     let diff_ids = config_diff_ids(&config, &mut diags)?;
     if diff_ids.len() != man.layers.len() {
@@ -614,6 +611,19 @@ fn resolve_chosen(
             .collect(),
         diagnostics: diags,
     })
+}
+
+/// Reads and checks the config a manifest points at.
+fn read_config(
+    m: &mut dyn Members,
+    man: &ManifestJson,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<(ConfigJson, Digest), Error> {
+    let digest = parse_digest(&man.config.digest, "the manifest's config")?;
+    let name = blob_member(&digest);
+    let bytes = read_blob(m, &digest, diags).map_err(|e| e.member(&name))?;
+    let config: ConfigJson = manifest::parse(&bytes, &name).map_err(|e| e.member(&name))?;
+    Ok((config, digest))
 }
 
 fn config_diff_ids(
