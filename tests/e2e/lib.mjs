@@ -1,0 +1,482 @@
+// Shared harness for the browser end-to-end tests (tests/e2e/*.test.mjs):
+// a static server for Trunk's dist/ on 127.0.0.1, headless Debian Chromium
+// through playwright-core, a page that records every request (and refuses
+// any that is not for 127.0.0.1), the page's contract (data-testid names,
+// analysis states), the release CLI to compare with, and screenshots on
+// failure. Not a test file itself (node --test runs only *.test.mjs).
+import { before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import http from "node:http";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+export const here = path.dirname(fileURLToPath(import.meta.url));
+export const root = path.resolve(here, "../..");
+export const dist = path.resolve(root, process.env.LAYERSCOPE_DIST ?? "dist");
+export const artifacts = path.join(here, "artifacts");
+export const corpus = path.resolve(root, "../shared/corpus");
+export const samplesDir = path.join(root, "www/samples");
+const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+
+/** A corpus archive by its path under ../shared/corpus (read-only, never copied). */
+export function corpusFile(rel) {
+  const file = path.join(corpus, rel);
+  assert.ok(fs.existsSync(file), `corpus file missing: ${file} (../shared/corpus must be there)`);
+  return file;
+}
+
+// The flags TOOLCHAIN.md lists: root needs --no-sandbox, and without the
+// background-networking ones Chromium keeps dialling Google on a closed network.
+export const launchArgs = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+const mimeTypes = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".wasm": "application/wasm", // instantiateStreaming refuses anything else
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+  ".tar": "application/x-tar",
+  ".gz": "application/gzip",
+  ".zst": "application/zstd",
+};
+
+/** A static file server for dist/, on 127.0.0.1 and a port the OS picks. */
+export function serveDist(dir = dist) {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, "http://127.0.0.1");
+    let rel;
+    try {
+      rel = decodeURIComponent(url.pathname);
+    } catch {
+      res.writeHead(400).end();
+      return;
+    }
+    if (rel.endsWith("/")) rel += "index.html";
+    const file = path.resolve(dir, "." + rel);
+    if (!file.startsWith(dir + path.sep)) {
+      res.writeHead(403).end();
+      return;
+    }
+    fs.readFile(file, (err, body) => {
+      if (err) {
+        res.writeHead(404, { "content-type": "text/plain" }).end("not found");
+        return;
+      }
+      const type = mimeTypes[path.extname(file)] ?? "application/octet-stream";
+      res.writeHead(200, { "content-type": type, "cache-control": "no-store" });
+      res.end(req.method === "HEAD" ? undefined : body);
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve(server));
+  });
+}
+
+export function launchBrowser() {
+  return chromium.launch({ executablePath: chromiumPath, args: launchArgs });
+}
+
+/**
+ * Registers before/after hooks for a test file: the server and one browser.
+ * The returned object's fields are filled in by `before`.
+ */
+export function harness() {
+  const h = { baseUrl: null, browser: null, server: null };
+  before(async () => {
+    assert.ok(
+      fs.existsSync(path.join(dist, "index.html")),
+      `${dist}/index.html is missing: run \`trunk build --release\` first (scripts/test does)`,
+    );
+    h.server = await serveDist();
+    h.baseUrl = `http://127.0.0.1:${h.server.address().port}/`;
+    h.browser = await launchBrowser();
+  });
+  after(async () => {
+    await h.browser?.close();
+    await new Promise((resolve) => (h.server ? h.server.close(resolve) : resolve()));
+  });
+  return h;
+}
+
+/** True for a URL that stays on this machine's 127.0.0.1 (or never leaves the page). */
+export function isLocal(href) {
+  const u = new URL(href);
+  return u.protocol === "data:" || u.protocol === "blob:" || u.hostname === "127.0.0.1";
+}
+
+// Runs in the page before the app: logs every value `analysis-status`'s
+// data-state takes, so a test can wait for the state *after* its own action
+// (a second file's `done`, not the first file's, still shown).
+function recordStates() {
+  window.__lsStates = [];
+  let last = null;
+  const look = () => {
+    const el = document.querySelector('[data-testid="analysis-status"]');
+    const state = el ? el.getAttribute("data-state") : null;
+    if (state !== last) {
+      last = state;
+      window.__lsStates.push(state);
+    }
+  };
+  new MutationObserver(look).observe(document, {
+    subtree: true,
+    childList: true,
+    attributes: true,
+    attributeFilter: ["data-state", "data-testid"],
+  });
+}
+
+export const TERMINAL = ["done", "error", "cancelled"];
+
+/** `[data-testid=...]` */
+export const tid = (id) => `[data-testid="${id}"]`;
+
+/**
+ * Opens a fresh page that records every request, console error and page
+ * error, and refuses (and records) any request that is not for 127.0.0.1.
+ * On failure it saves screenshots (the whole page and each main view).
+ */
+export async function openPage(t, h, { viewport = { width: 1280, height: 800 } } = {}) {
+  const context = await h.browser.newContext({ viewport, acceptDownloads: true });
+  const requests = [];
+  const foreign = [];
+  const consoleErrors = [];
+  const pageErrors = [];
+  context.on("request", (req) => {
+    requests.push(req.url());
+    if (!isLocal(req.url())) foreign.push(req.url());
+  });
+  await context.route("**/*", (route) => {
+    const href = route.request().url();
+    if (isLocal(href)) return route.continue();
+    if (!foreign.includes(href)) foreign.push(href);
+    return route.abort("blockedbyclient");
+  });
+  await context.addInitScript(recordStates);
+  const page = await context.newPage();
+  page.on("console", (msg) => {
+    if (msg.type() === "error") consoleErrors.push(msg.text());
+  });
+  page.on("pageerror", (err) => pageErrors.push(String(err)));
+  page.on("worker", (worker) => {
+    worker.on("console", (msg) => {
+      if (msg.type() === "error") consoleErrors.push(`worker: ${msg.text()}`);
+    });
+  });
+
+  t.after(async () => {
+    if (!t.passed) await screenshots(page, t.name);
+    await context.close();
+  });
+
+  return {
+    page,
+    context,
+    requests,
+    foreign,
+    consoleErrors,
+    pageErrors,
+    /** Every request so far went to 127.0.0.1, and the page threw nothing. */
+    assertClean({ allowConsole = [] } = {}) {
+      assert.deepEqual(foreign, [], "requests to hosts other than 127.0.0.1");
+      for (const url of requests) assert.ok(isLocal(url), `request beyond 127.0.0.1: ${url}`);
+      assert.deepEqual(pageErrors, [], "uncaught errors in the page");
+      const errs = consoleErrors.filter(
+        (m) => !/favicon\.ico/.test(m) && !allowConsole.some((re) => re.test(m)),
+      );
+      assert.deepEqual(errs, [], "console errors");
+    },
+  };
+}
+
+async function screenshots(page, testName) {
+  try {
+    fs.mkdirSync(artifacts, { recursive: true });
+    const name = testName.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "").toLowerCase().slice(0, 80);
+    const file = path.join(artifacts, `${name}.png`);
+    await page.screenshot({ path: file, fullPage: true, timeout: 10_000 });
+    console.error(`screenshot saved: ${path.relative(root, file)}`);
+    for (const view of ["layer-stack", "history-table", "file-tree", "path-story", "waste-panel"]) {
+      const el = page.locator(tid(view)).first();
+      if ((await el.count()) && (await el.isVisible())) {
+        await el.screenshot({ path: path.join(artifacts, `${name}--${view}.png`), timeout: 5_000 });
+      }
+    }
+  } catch (err) {
+    console.error(`could not save a screenshot: ${err}`);
+  }
+}
+
+/** Loads the page and waits until the app is up (the drop zone shows). */
+export async function gotoApp(page, h) {
+  const response = await page.goto(h.baseUrl, { waitUntil: "load" });
+  assert.equal(response.status(), 200);
+  const zone = page.locator(tid("drop-zone"));
+  const bootError = page.locator(".boot-error");
+  await zone.or(bootError).first().waitFor({ state: "visible", timeout: 30_000 });
+  assert.equal(await bootError.count(), 0, `the app did not start: ${await bootError.allTextContents()}`);
+}
+
+/** How many analysis states the page has shown so far (a mark to wait after). */
+export function stateMark(page) {
+  return page.evaluate(() => window.__lsStates.length);
+}
+
+/**
+ * Waits for the first terminal state (done, error, cancelled) shown after
+ * `mark`, and returns it. Never a fixed sleep: it waits on the page's own
+ * state, up to `timeout`.
+ */
+export async function waitTerminal(page, mark, { timeout = 60_000 } = {}) {
+  const handle = await page.waitForFunction(
+    ([mark, terminal]) => {
+      const seen = window.__lsStates.slice(mark);
+      return seen.find((s) => terminal.includes(s)) ?? false;
+    },
+    [mark, TERMINAL],
+    { timeout, polling: "raf" },
+  );
+  return handle.jsonValue();
+}
+
+/** Waits until the page shows `state` after `mark` (e.g. running). */
+export async function waitState(page, mark, state, { timeout = 30_000 } = {}) {
+  await page.waitForFunction(
+    ([mark, state]) => window.__lsStates.slice(mark).includes(state),
+    [mark, state],
+    { timeout, polling: "raf" },
+  );
+}
+
+/** Drops a file through the real `<input type=file>`, waits for the end; returns the state. */
+export async function openFile(page, file, { timeout = 60_000 } = {}) {
+  const mark = await stateMark(page);
+  await page.locator(tid("file-input")).setInputFiles(file);
+  return waitTerminal(page, mark, { timeout });
+}
+
+/** Like openFile, but asserts the analysis is `done` (with the error shown if not). */
+export async function openDone(page, file, opts) {
+  const state = await openFile(page, file, opts);
+  if (state !== "done") {
+    const msg = await page.locator(tid("error-message")).allTextContents();
+    assert.fail(`${path.basename(file)}: analysis ended '${state}', not 'done': ${msg.join(" ")}`);
+  }
+}
+
+/**
+ * A real drag and drop: a File with these bytes in a DataTransfer, and the
+ * dragenter / dragover / drop events a browser fires, dispatched on the
+ * drop zone.
+ */
+export async function dropFile(page, file, { timeout = 60_000 } = {}) {
+  const bytes = fs.readFileSync(file).toString("base64");
+  const dataTransfer = await page.evaluateHandle(
+    ([b64, name]) => {
+      const bin = atob(b64);
+      const buf = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) buf[i] = bin.charCodeAt(i);
+      const dt = new DataTransfer();
+      dt.items.add(new File([buf], name, { type: "application/x-tar" }));
+      return dt;
+    },
+    [bytes, path.basename(file)],
+  );
+  const mark = await stateMark(page);
+  const zone = page.locator(tid("drop-zone"));
+  await zone.dispatchEvent("dragenter", { dataTransfer });
+  await zone.dispatchEvent("dragover", { dataTransfer });
+  await zone.dispatchEvent("drop", { dataTransfer });
+  return waitTerminal(page, mark, { timeout });
+}
+
+/** Clicks export-json and returns the downloaded document (parsed) and its file name. */
+export async function exportJson(page) {
+  const [download] = await Promise.all([
+    page.waitForEvent("download", { timeout: 30_000 }),
+    page.locator(tid("export-json")).click(),
+  ]);
+  const failure = await download.failure();
+  assert.equal(failure, null, `the export download failed: ${failure}`);
+  const text = fs.readFileSync(await download.path(), "utf8");
+  return { doc: JSON.parse(text), name: download.suggestedFilename(), text };
+}
+
+// ---- the CLI -------------------------------------------------------------------
+
+let cliPath = process.env.LAYERSCOPE_BIN ?? null;
+
+/**
+ * target/release/layerscope, built (or brought up to date) once per test
+ * process with `cargo build --release -p layerscope`: the page must be
+ * compared with the engine as it is now, not a stale binary.
+ */
+export function cli() {
+  if (cliPath) return cliPath;
+  const r = spawnSync("cargo", ["build", "--release", "-q", "-p", "layerscope"], {
+    cwd: root,
+    encoding: "utf8",
+    stdio: ["ignore", "inherit", "pipe"],
+  });
+  assert.equal(r.status, 0, `cargo build --release -p layerscope failed:\n${r.stderr}`);
+  cliPath = path.join(root, "target/release/layerscope");
+  return cliPath;
+}
+
+/**
+ * Runs the CLI on `file` from the file's own directory, naming it by its
+ * base name: the page knows a dropped file only by that name, so messages
+ * that name the file read the same from both.
+ */
+export function runCli(args, file, { maxBuffer = 1 << 30 } = {}) {
+  const r = spawnSync(cli(), [...args, path.basename(file)], {
+    cwd: path.dirname(path.resolve(file)),
+    encoding: "utf8",
+    maxBuffer,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const reportCache = new Map();
+/** `layerscope inspect --json [extra] FILE`, parsed (cached per file and args). */
+export function cliReport(file, extra = []) {
+  const key = JSON.stringify([path.resolve(file), extra]);
+  if (!reportCache.has(key)) {
+    const r = runCli(["inspect", "--json", ...extra], file);
+    assert.equal(r.status, 0, `layerscope inspect --json ${extra.join(" ")} ${file}: exit ${r.status}\n${r.stderr}`);
+    reportCache.set(key, JSON.parse(r.stdout));
+  }
+  return reportCache.get(key);
+}
+
+/**
+ * `layerscope ls [--layer N] FILE` as rows {path, type, size, mode, uid, gid, link}.
+ * Paths with escaped characters are kept as printed.
+ */
+export function cliLs(file, extra = []) {
+  const r = runCli(["ls", ...extra], file);
+  assert.equal(r.status, 0, `layerscope ls ${extra.join(" ")} ${file}: exit ${r.status}\n${r.stderr}`);
+  return r.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const [p, type, size, mode, uid, gid, link] = line.split("\t");
+      return { path: p, type, size: Number(size), mode, uid: Number(uid), gid: Number(gid), link };
+    });
+}
+
+// ---- reading figures as the page shows them -------------------------------------
+
+const UNITS = {
+  b: [1],
+  byte: [1],
+  bytes: [1],
+  kb: [1e3, 1024], // "KB" is used both ways: accept either
+  mb: [1e6, 1024 ** 2],
+  gb: [1e9, 1024 ** 3],
+  kib: [1024],
+  mib: [1024 ** 2],
+  gib: [1024 ** 3],
+};
+
+/** Every size figure in a text ("6.4 kB", "1,523,200 B", "1.2 MiB") as {value, decimals, units}. */
+export function sizesIn(text) {
+  const out = [];
+  const re = /(\d[\d,\u202f\u00a0 ]*(?:\.(\d+))?)\s*(bytes|byte|B|kB|KB|KiB|MB|MiB|GB|GiB)(?![A-Za-z])/g;
+  for (const m of text.matchAll(re)) {
+    const value = Number(m[1].replace(/[,\u202f\u00a0 ]/g, ""));
+    out.push({ value, decimals: m[2]?.length ?? 0, units: UNITS[m[3].toLowerCase()], raw: m[0] });
+  }
+  return out;
+}
+
+/**
+ * True when one size figure in `text` shows `bytes`, to the precision it is
+ * shown with (one more digit of slack for significant-figure rounding).
+ */
+export function showsSize(text, bytes) {
+  return sizesIn(text).some(({ value, decimals, units }) =>
+    units.some((unit) => {
+      const half = (0.5 * 10 ** -decimals) * unit;
+      // 3 significant figures (e.g. "131 kB" for 131072) are within half a unit.
+      return Math.abs(value * unit - bytes) <= half + 1e-9 * bytes;
+    }),
+  );
+}
+
+/** Every percentage in a text ("98.44 %", "48%") as {value, decimals}. */
+export function percentsIn(text) {
+  return [...text.matchAll(/(\d+(?:\.(\d+))?)\s*%/g)].map((m) => ({
+    value: Number(m[1]),
+    decimals: m[2]?.length ?? 0,
+  }));
+}
+
+/** True when one percentage in `text` shows `ratio` (0.9844 → "98.44 %") to its precision. */
+export function showsPercent(text, ratio) {
+  const pct = ratio * 100;
+  return percentsIn(text).some(({ value, decimals }) => Math.abs(value - pct) <= 0.5 * 10 ** -decimals + 1e-9);
+}
+
+// ---- what the report says about paths --------------------------------------------
+
+/** Per filesystem layer: Map path -> change row, from the report's layers[].changes. */
+export function changesByLayer(report) {
+  const out = [];
+  for (const row of report.layers) {
+    if (row.layer === null) continue;
+    out[row.layer] = new Map(row.changes.map((c) => [c.path, c]));
+  }
+  return out;
+}
+
+const MARK = { A: "added", M: "modified", D: "removed" };
+export const markOf = (letter) => MARK[letter];
+
+/**
+ * What layers from..=to changed together against the union below `from`
+ * (the protocol's View::Changes): path -> added | modified | removed. A path
+ * added and removed inside the range is left out; a path whose state after
+ * `to` equals its state before `from` is left out.
+ */
+export function rangeChanges(report, from, to) {
+  const layers = changesByLayer(report);
+  const state = new Map(); // path -> attributes (null: absent)
+  const key = (c) => JSON.stringify([c.type, c.size, c.mode, c.uid, c.gid, c.link, c.hardlink]);
+  for (let l = 0; l < from; l++) {
+    for (const [p, c] of layers[l]) state.set(p, c.change === "D" ? null : key(c));
+  }
+  const before = new Map();
+  const content = new Set();
+  for (let l = from; l <= to; l++) {
+    for (const [p, c] of layers[l]) {
+      if (!before.has(p)) before.set(p, state.get(p) ?? null);
+      if (c.fields.includes("content") || (c.change === "A" && before.get(p) !== null)) content.add(p);
+      state.set(p, c.change === "D" ? null : key(c));
+    }
+  }
+  const out = new Map();
+  for (const [p, was] of before) {
+    const now = state.get(p) ?? null;
+    if (was === null && now !== null) out.set(p, "added");
+    else if (was !== null && now === null) out.set(p, "removed");
+    else if (was !== null && (was !== now || content.has(p))) out.set(p, "modified");
+  }
+  return out;
+}
