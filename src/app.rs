@@ -1,18 +1,286 @@
-//! The root component. A placeholder until the real page lands.
+//! The root component: owns the state (a `use_reducer` over `state::State`),
+//! the worker client, and the effects that turn state into requests (tree
+//! windows after a debounce, stories), into the URL fragment and into the
+//! theme. The panes are in `views/`.
 
+use std::rc::Rc;
+
+use gloo_timers::callback::Timeout;
+use layerscope_protocol::Request;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{DragEvent, File, HtmlInputElement, KeyboardEvent};
 use yew::prelude::*;
+
+use crate::browser::{self, now_ms};
+use crate::client::Client;
+use crate::route::Route;
+use crate::state::{parse_samples, Action, Sample, Samples, State};
+use crate::views::{
+    history::History, image::ImageInfo, intake::Intake, layers::LayerStack, story::PathStory,
+    tree::FileTree, waste::WastePanel,
+};
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = (*self).clone();
+        next.apply(action);
+        Rc::new(next)
+    }
+}
+
+pub type Dispatch = UseReducerDispatcher<State>;
 
 #[function_component(App)]
 pub fn app() -> Html {
+    // The fragment is read before the first render, so the effect that
+    // writes it never sees an empty place first.
+    let state = use_reducer(|| State::with_route(Route::parse(&browser::location_hash())));
+    let dispatch = state.dispatcher();
+    let client = {
+        let dispatch = dispatch.clone();
+        use_memo((), move |_| Client::new(dispatch))
+    };
+    let dragging = use_state(|| false);
+    let dark = use_state(|| browser::stored_theme().unwrap_or_else(browser::system_prefers_dark));
+    let filter_ref = use_node_ref();
+
+    // Start: the stored theme, and the list of samples (absent is fine).
+    {
+        let dispatch = dispatch.clone();
+        use_effect_with((), move |_| {
+            if let Some(dark) = browser::stored_theme() {
+                browser::set_theme(dark, false);
+            }
+            wasm_bindgen_futures::spawn_local(async move {
+                match browser::fetch_text("samples/index.json")
+                    .await
+                    .and_then(|t| parse_samples(&t))
+                {
+                    Ok(list) => dispatch.dispatch(Action::SamplesLoaded(list)),
+                    Err(_) => dispatch.dispatch(Action::SamplesMissing),
+                }
+            });
+        });
+    }
+
+    // A link into the demo opens its sample once the list is known.
+    {
+        let ready = matches!(state.samples, Samples::Ready(_));
+        let list = match &state.samples {
+            Samples::Ready(list) => list.clone(),
+            _ => Vec::new(),
+        };
+        let route = state.pending_route.clone();
+        let idle = matches!(state.status, crate::state::Status::Idle);
+        let client = client.clone();
+        use_effect_with(ready, move |ready| {
+            if *ready && idle {
+                if let Some(route) = route {
+                    if let Some(sample) =
+                        list.iter().find(|s| Some(&s.name) == route.sample.as_ref())
+                    {
+                        client.open_sample(sample.clone(), route.platform.clone());
+                    }
+                }
+            }
+        });
+    }
+
+    // Tree windows: sent once the debounce passes, unless replaced meanwhile.
+    {
+        let client = client.clone();
+        let delay = state.tree.debounce_ms;
+        use_effect_with(state.tree.pending.clone(), move |pending| {
+            let timer = pending.clone().map(|query| {
+                let client = client.clone();
+                Timeout::new(delay, move || client.send(&Request::Tree(query)))
+            });
+            move || drop(timer)
+        });
+    }
+
+    // A path's story, once per selected path.
+    {
+        let client = client.clone();
+        let key = (
+            state.gen,
+            state.summary.is_some(),
+            state.story.as_ref().map(|s| s.path.clone()),
+        );
+        use_effect_with(key, move |(_, open, path)| {
+            if let (true, Some(path)) = (*open, path) {
+                client.send(&Request::Story { path: path.clone() });
+            }
+        });
+    }
+
+    // The URL keeps the sample, layer and path.
+    use_effect_with(state.route(), |route| {
+        browser::replace_hash(&route.format())
+    });
+
+    // `/` focuses the filter from anywhere but a text field.
+    {
+        let filter_ref = filter_ref.clone();
+        use_effect_with((), move |_| {
+            let listener = Closure::<dyn FnMut(KeyboardEvent)>::new(move |e: KeyboardEvent| {
+                if e.key() != "/" || e.ctrl_key() || e.meta_key() || e.alt_key() {
+                    return;
+                }
+                let typing = e
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                    .is_some_and(|el| {
+                        matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+                    });
+                if typing {
+                    return;
+                }
+                if let Some(input) = filter_ref.cast::<HtmlInputElement>() {
+                    e.prevent_default();
+                    let _ = input.focus();
+                    input.select();
+                }
+            });
+            let doc = browser::document();
+            let _ =
+                doc.add_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
+            move || {
+                let _ = doc.remove_event_listener_with_callback(
+                    "keydown",
+                    listener.as_ref().unchecked_ref(),
+                );
+                drop(listener);
+            }
+        });
+    }
+
+    let open_file = {
+        let client = client.clone();
+        Callback::from(move |(file, started_ms): (File, f64)| {
+            client.open(file.clone().into(), file.name(), None, None, started_ms);
+        })
+    };
+    let open_sample = {
+        let client = client.clone();
+        Callback::from(move |sample: Sample| client.clone().open_sample(sample, None))
+    };
+    let cancel = {
+        let client = client.clone();
+        Callback::from(move |_| client.cancel())
+    };
+    let reopen = {
+        let client = client.clone();
+        Callback::from(move |platform: String| client.reopen(platform))
+    };
+    let export = {
+        let client = client.clone();
+        let dispatch = dispatch.clone();
+        Callback::from(move |_| {
+            dispatch.dispatch(Action::ExportStarted);
+            client.send(&Request::Export);
+        })
+    };
+    let toggle_theme = {
+        let dark = dark.clone();
+        Callback::from(move |_| {
+            let next = !*dark;
+            browser::set_theme(next, true);
+            dark.set(next);
+        })
+    };
+
+    let ondragover = {
+        let dragging = dragging.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            if let Some(dt) = e.data_transfer() {
+                dt.set_drop_effect("copy");
+            }
+            if !*dragging {
+                dragging.set(true);
+            }
+        })
+    };
+    let ondragleave = {
+        let dragging = dragging.clone();
+        Callback::from(move |e: DragEvent| {
+            // Leaving for a child fires too; only leaving the window counts.
+            if e.related_target().is_none() {
+                dragging.set(false);
+            }
+        })
+    };
+    let ondrop = {
+        let dragging = dragging.clone();
+        let open_file = open_file.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            let started = now_ms();
+            dragging.set(false);
+            if let Some(file) = e
+                .data_transfer()
+                .and_then(|dt| dt.files())
+                .and_then(|files| files.get(0))
+            {
+                open_file.emit((file, started));
+            }
+        })
+    };
+
+    let summary = state.summary.clone();
+    let theme_label = if *dark { "Light theme" } else { "Dark theme" };
+
     html! {
-        <main class="page">
-            <h1>{ "layerscope" }</h1>
-            <p class="tagline">
-                { "Inspect container image tarballs — layers, files and wasted space — entirely in your browser. Nothing is uploaded." }
-            </p>
-            <section class="dropzone" aria-label="image drop zone">
-                <p>{ "Drop an image here — coming soon" }</p>
-            </section>
-        </main>
+        <div class={classes!("app", dragging.then_some("dragging"))} {ondragover} {ondragleave} {ondrop}>
+            <header class="top">
+                <div class="brand">
+                    <h1>{ "layerscope" }</h1>
+                    <p class="tagline">
+                        { "Inspect container image tarballs — layers, files and wasted space — entirely in your browser. Nothing is uploaded." }
+                    </p>
+                </div>
+                <div class="top-actions">
+                    if summary.is_some() {
+                        <button type="button" class="btn" data-testid="export-json" onclick={export}
+                            disabled={state.exporting} title="Download the whole report as JSON (the same document as layerscope inspect --json)">
+                            { if state.exporting { "Exporting…" } else { "Export JSON" } }
+                        </button>
+                    }
+                    <button type="button" class="btn ghost" data-testid="theme-toggle" onclick={toggle_theme}
+                        aria-pressed={if *dark { "true" } else { "false" }} title="Switch between the light and the dark theme">
+                        <span aria-hidden="true">{ if *dark { "☀ " } else { "☾ " } }</span>{ theme_label }
+                    </button>
+                </div>
+            </header>
+
+            <Intake status={state.status.clone()} samples={state.samples.clone()} has_image={summary.is_some()}
+                on_file={open_file} on_sample={open_sample} on_cancel={cancel} />
+
+            if let Some(notice) = &state.notice {
+                <p class="notice" role="alert" data-testid="notice">{ notice }</p>
+            }
+            if let Some(summary) = summary {
+                <main class="workspace">
+                    <div class="col-left">
+                        <LayerStack summary={summary.clone()} selection={state.selection} dispatch={dispatch.clone()} />
+                        <WastePanel summary={summary.clone()} dispatch={dispatch.clone()} />
+                        <ImageInfo summary={summary.clone()} on_platform={reopen} />
+                    </div>
+                    <div class="col-right">
+                        <FileTree tree={state.tree.clone()} mode={state.effective_mode()} view={state.view()}
+                            filter={state.filter.clone()} sort={state.sort} hide_unchanged={state.hide_unchanged}
+                            expand_all={state.expand_all} selected_path={state.selected_path.clone()}
+                            is_range={state.selection.is_range()} dispatch={dispatch.clone()} filter_ref={filter_ref.clone()} />
+                        <PathStory story={state.story.clone()} layers={summary.steps.iter().filter(|s| s.layer.is_some()).count()} />
+                    </div>
+                    <History summary={summary.clone()} selection={state.selection} dispatch={dispatch.clone()} />
+                </main>
+            }
+            <div class="drop-overlay" aria-hidden="true"><p>{ "Drop the image to analyse it" }</p></div>
+        </div>
     }
 }

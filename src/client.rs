@@ -1,0 +1,293 @@
+//! The client side of the analysis worker (crates/worker). The page never
+//! analyses anything itself: it posts `{request: "<Request JSON>", file}` and
+//! the worker answers with `"<Response JSON>"` strings.
+//!
+//! Every open (and every cancel) gets a fresh worker: the old one is
+//! terminated at once, whatever it was doing, and each worker's answers are
+//! tagged with its generation so the reducer drops anything a replaced worker
+//! still had in flight.
+
+use std::cell::{Cell, RefCell};
+
+use layerscope_protocol::{Request, Response};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Blob, ErrorEvent, Event, MessageEvent, Worker};
+use yew::prelude::*;
+
+use crate::browser::{self, js_error, now_ms};
+use crate::state::{Action, Sample, State};
+
+/// The worker's entry script, beside index.html: crates/worker's boot
+/// script, which loads the wasm-bindgen glue and the wasm Trunk builds
+/// (unhashed: a worker is named at runtime) and queues messages meanwhile.
+pub const WORKER_SCRIPT: &str = "./layerscope-worker-boot.js";
+
+/// One running worker and the callbacks that keep it talking to the page.
+struct Running {
+    worker: Worker,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(Event)>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.worker.set_onmessage(None);
+        self.worker.set_onerror(None);
+        self.worker.set_onmessageerror(None);
+        self.worker.terminate();
+    }
+}
+
+/// What was opened last, to open again with another platform.
+#[derive(Clone)]
+struct Input {
+    blob: Blob,
+    name: String,
+    sample: Option<String>,
+}
+
+/// Owns the worker; lives as long as the page (`use_memo` in the app).
+pub struct Client {
+    dispatch: UseReducerDispatcher<State>,
+    running: RefCell<Option<Running>>,
+    gen: Cell<u64>,
+    last: RefCell<Option<Input>>,
+}
+
+impl PartialEq for Client {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl Client {
+    pub fn new(dispatch: UseReducerDispatcher<State>) -> Self {
+        Client {
+            dispatch,
+            running: RefCell::new(None),
+            gen: Cell::new(0),
+            last: RefCell::new(None),
+        }
+    }
+
+    /// Terminates the current worker (if any) and starts the next generation.
+    fn fresh_worker(&self) -> u64 {
+        let gen = self.gen.get() + 1;
+        self.gen.set(gen);
+        self.running.replace(None);
+        match spawn(gen, self.dispatch.clone()) {
+            Ok(running) => {
+                self.running.replace(Some(running));
+            }
+            Err(message) => self.dispatch.dispatch(Action::WorkerDied { gen, message }),
+        }
+        gen
+    }
+
+    /// Analyses a dropped or picked file (or a downloaded sample).
+    pub fn open(
+        &self,
+        blob: Blob,
+        name: String,
+        sample: Option<String>,
+        platform: Option<String>,
+        started_ms: f64,
+    ) {
+        let gen = self.fresh_worker();
+        self.start(
+            gen,
+            Input { blob, name, sample },
+            platform,
+            started_ms,
+            false,
+        );
+    }
+
+    fn start(
+        &self,
+        gen: u64,
+        input: Input,
+        platform: Option<String>,
+        started_ms: f64,
+        keep_place: bool,
+    ) {
+        self.dispatch.dispatch(Action::Open {
+            gen,
+            name: input.name.clone(),
+            sample: input.sample.clone(),
+            platform: platform.clone(),
+            started_ms,
+            keep_place,
+        });
+        set_export_name(&input.name);
+        let request = Request::Open {
+            name: input.name.clone(),
+            image: None,
+            platform,
+        };
+        self.post(&request, Some(&input.blob));
+        self.last.replace(Some(input));
+    }
+
+    /// The same image again, another platform of it.
+    pub fn reopen(&self, platform: String) {
+        let Some(input) = self.last.borrow().clone() else {
+            return;
+        };
+        let gen = self.fresh_worker();
+        self.start(gen, input, Some(platform), now_ms(), true);
+    }
+
+    /// Downloads `samples/…` from this origin, then opens it, unless something
+    /// else was opened (or cancelled) meanwhile.
+    pub fn open_sample(self: std::rc::Rc<Self>, sample: Sample, platform: Option<String>) {
+        let started_ms = now_ms();
+        let gen = self.fresh_worker();
+        self.dispatch.dispatch(Action::FetchingSample {
+            gen,
+            name: sample.name.clone(),
+            started_ms,
+        });
+        wasm_bindgen_futures::spawn_local(async move {
+            let result = browser::fetch_blob(&sample.file).await;
+            if self.gen.get() != gen {
+                return;
+            }
+            match result {
+                Ok(blob) => {
+                    let name = sample
+                        .file
+                        .rsplit('/')
+                        .next()
+                        .unwrap_or(&sample.name)
+                        .to_string();
+                    self.start(
+                        gen,
+                        Input {
+                            blob,
+                            name,
+                            sample: Some(sample.name),
+                        },
+                        platform,
+                        started_ms,
+                        false,
+                    );
+                }
+                Err(message) => self.dispatch.dispatch(Action::OpenFailed {
+                    gen,
+                    name: sample.name,
+                    message,
+                }),
+            }
+        });
+    }
+
+    /// Stops the analysis at once: the worker is terminated, a fresh one waits.
+    pub fn cancel(&self) {
+        let gen = self.fresh_worker();
+        self.last.replace(None);
+        self.dispatch.dispatch(Action::Cancel { gen });
+    }
+
+    /// A request to the current worker (tree windows, stories, export).
+    pub fn send(&self, request: &Request) {
+        self.post(request, None);
+    }
+
+    fn post(&self, request: &Request, blob: Option<&Blob>) {
+        let gen = self.gen.get();
+        let result = (|| {
+            let running = self.running.borrow();
+            let running = running
+                .as_ref()
+                .ok_or("the analysis worker is not running")?;
+            let text = serde_json::to_string(request).map_err(|e| e.to_string())?;
+            let message = js_sys::Object::new();
+            js_sys::Reflect::set(&message, &"request".into(), &JsValue::from_str(&text))
+                .map_err(js_error)?;
+            if let Some(blob) = blob {
+                js_sys::Reflect::set(&message, &"file".into(), blob).map_err(js_error)?;
+            }
+            running.worker.post_message(&message).map_err(js_error)
+        })();
+        if let Err(message) = result {
+            self.dispatch.dispatch(Action::WorkerDied { gen, message });
+        }
+    }
+}
+
+fn spawn(gen: u64, dispatch: UseReducerDispatcher<State>) -> Result<Running, String> {
+    let worker = Worker::new(WORKER_SCRIPT)
+        .map_err(|e| format!("the analysis worker could not start: {}", js_error(e)))?;
+    let on_message = {
+        let dispatch = dispatch.clone();
+        Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let parsed = event
+                .data()
+                .as_string()
+                .ok_or_else(|| "the worker sent something that is not text".to_string())
+                .and_then(|text| {
+                    serde_json::from_str::<Response>(&text)
+                        .map_err(|e| format!("unreadable answer from the worker: {e}"))
+                });
+            match parsed {
+                Ok(response) => {
+                    if let Response::Export { json } = &response {
+                        if let Err(e) =
+                            browser::download(json, &export_file_name(), "application/json")
+                        {
+                            web_sys::console::error_1(&format!("export: {e}").into());
+                        }
+                    }
+                    dispatch.dispatch(Action::Response {
+                        gen,
+                        now_ms: now_ms(),
+                        response,
+                    });
+                }
+                Err(message) => dispatch.dispatch(Action::WorkerDied { gen, message }),
+            }
+        })
+    };
+    let on_error = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
+        event.prevent_default();
+        let message = match event.dyn_ref::<ErrorEvent>() {
+            Some(e) if !e.message().is_empty() => {
+                format!("the analysis worker stopped: {}", e.message())
+            }
+            _ => format!("the analysis worker could not be loaded ({WORKER_SCRIPT})"),
+        };
+        dispatch.dispatch(Action::WorkerDied { gen, message });
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    worker.set_onmessageerror(Some(on_error.as_ref().unchecked_ref()));
+    Ok(Running {
+        worker,
+        _on_message: on_message,
+        _on_error: on_error,
+    })
+}
+
+thread_local! {
+    /// The export's file name, for the message handler (which has no `Client`).
+    static EXPORT_NAME: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+fn export_file_name() -> String {
+    EXPORT_NAME.with(|n| n.borrow().clone())
+}
+
+/// `app.tar.gz` → `app.layerscope.json`.
+fn set_export_name(image: &str) {
+    let stem = image
+        .trim_end_matches(".gz")
+        .trim_end_matches(".zst")
+        .trim_end_matches(".tar");
+    let name = format!(
+        "{}.layerscope.json",
+        if stem.is_empty() { "image" } else { stem }
+    );
+    EXPORT_NAME.with(|n| *n.borrow_mut() = name);
+}

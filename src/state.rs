@@ -1,0 +1,1545 @@
+//! The page's state as one plain struct, the `Action`s that change it and a
+//! pure `reduce` (Yew's function_todomvc shape), so every decision the page
+//! makes is tested on the host without a browser.
+//!
+//! The reducer never talks to the worker. What must be asked for is *state*:
+//! `tree.pending` is the window of rows wanted (the app sends it, after a
+//! debounce, whenever its id changes), `story` names the path whose story is
+//! wanted, `tree.scroll_to` asks the tree to scroll. Answers come back as
+//! `Action::Response` tagged with the worker generation they came from; an
+//! answer from an older worker (a replaced or cancelled analysis) or to an
+//! older query (a stale tree window) is dropped here.
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+use std::rc::Rc;
+
+use layerscope_protocol::{Progress, Response, Row, Sort, Story, Summary, TreeQuery, View};
+use serde::Deserialize;
+
+use crate::route::Route;
+use crate::selection::{layer_at, layers_in, step_of_layer, Selection};
+use crate::window;
+
+/// Rows asked for per request while looking for one path (`locate`).
+const LOCATE_LIMIT: usize = 1000;
+/// Windows scanned for a path before giving up (filters may hide it).
+const LOCATE_TRIES: u8 = 50;
+/// Debounce before a tree request is sent: scrolling, typing a filter, anything else.
+pub const SCROLL_DEBOUNCE_MS: u32 = 40;
+pub const FILTER_DEBOUNCE_MS: u32 = 150;
+
+/// One entry of `samples/index.json` (written by `scripts/make-samples`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Sample {
+    pub name: String,
+    pub file: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// Reads `samples/index.json`; only names safe in a `data-testid` and a URL are kept.
+pub fn parse_samples(json: &str) -> Result<Vec<Sample>, String> {
+    let samples: Vec<Sample> = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    Ok(samples
+        .into_iter()
+        .filter(|s| {
+            !s.name.is_empty()
+                && s.name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                && !s.file.contains("..")
+                && !s.file.contains("://")
+                && !s.file.starts_with('/')
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Samples {
+    #[default]
+    Loading,
+    /// No `samples/index.json` (or an unreadable one): the page simply offers none.
+    Missing,
+    Ready(Vec<Sample>),
+}
+
+/// How the tree reads the selected layer(s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// The union filesystem after the layer, its changes marked.
+    #[default]
+    Union,
+    /// Only what the layer (or range) changed.
+    Changes,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Status {
+    #[default]
+    Idle,
+    /// From the drop (or the sample's click) to `Opened`.
+    Running {
+        name: String,
+        started_ms: f64,
+        /// The sample is still downloading.
+        fetching: bool,
+        progress: Option<Progress>,
+    },
+    Done {
+        name: String,
+        ms: f64,
+        bytes: Option<u64>,
+    },
+    Failed {
+        name: Option<String>,
+        kind: String,
+        message: String,
+    },
+    Cancelled,
+}
+
+impl Status {
+    /// `data-state` of `analysis-status`.
+    pub fn state_name(&self) -> &'static str {
+        match self {
+            Status::Idle => "idle",
+            Status::Running { .. } => "running",
+            Status::Done { .. } => "done",
+            Status::Failed { .. } => "error",
+            Status::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// A path looked for row by row, to scroll it into view once found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Locate {
+    pub path: String,
+    pub next_offset: usize,
+    pub tries: u8,
+}
+
+/// The virtualized tree: the window of rows held and the one wanted.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Tree {
+    pub next_id: u64,
+    /// Answers to queries before this id belong to an older view, filter or
+    /// expansion, and are dropped.
+    pub epoch: u64,
+    /// Id of the answer held in `rows`.
+    pub held_id: Option<u64>,
+    /// Visible rows in all, as last answered.
+    pub total: Option<usize>,
+    /// Row index of `rows[0]`.
+    pub offset: usize,
+    pub rows: Rc<Vec<Row>>,
+    /// The query to send (once its debounce passes), until answered.
+    pub pending: Option<TreeQuery>,
+    pub debounce_ms: u32,
+    pub scroll_top: f64,
+    pub viewport: f64,
+    /// The keyboard's row.
+    pub cursor: usize,
+    /// `(seq, px)`: scroll the tree to `px`; `seq` changes each time.
+    pub scroll_to: Option<(u64, f64)>,
+    pub locate: Option<Locate>,
+}
+
+impl Tree {
+    fn held(&self) -> Range<usize> {
+        self.offset..self.offset + self.rows.len()
+    }
+
+    /// The held row at absolute index `index`.
+    pub fn row(&self, index: usize) -> Option<&Row> {
+        index
+            .checked_sub(self.offset)
+            .and_then(|i| self.rows.get(i))
+    }
+
+    /// Whether the rows held answer the current query (not an older one).
+    pub fn fresh(&self) -> bool {
+        self.held_id.is_some_and(|id| id >= self.epoch)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoryState {
+    pub path: String,
+    /// `None` until the worker answers.
+    pub story: Option<Story>,
+    /// The worker could not tell it.
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct State {
+    /// The worker generation whose answers count (bumped by every open and cancel).
+    pub gen: u64,
+    pub samples: Samples,
+    pub status: Status,
+    /// The sample open, if the image is one (kept in the URL).
+    pub sample: Option<String>,
+    /// The platform asked for when opening.
+    pub platform: Option<String>,
+    pub summary: Option<Rc<Summary>>,
+    pub selection: Selection,
+    pub mode: Mode,
+    pub filter: String,
+    pub sort: Sort,
+    pub hide_unchanged: bool,
+    pub expanded: BTreeSet<String>,
+    pub expand_all: bool,
+    pub tree: Tree,
+    pub selected_path: Option<String>,
+    pub story: Option<StoryState>,
+    pub exporting: bool,
+    /// Where the URL said to go, applied once the image is open.
+    pub pending_route: Option<Route>,
+    /// A request about the open image failed; the image stays open.
+    pub notice: Option<String>,
+}
+
+/// Keys the tree understands (the app maps arrows, j/k, h/l, Enter, space…).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TreeKey {
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    /// Collapse, or go to the parent.
+    Left,
+    /// Expand, or go to the first child.
+    Right,
+    /// Enter or space: open or close a directory and select the path.
+    Activate,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    SamplesLoaded(Vec<Sample>),
+    SamplesMissing,
+    /// A sample is downloading for worker generation `gen`.
+    FetchingSample {
+        gen: u64,
+        name: String,
+        started_ms: f64,
+    },
+    /// An image went to worker generation `gen`. `keep_place`: the same image
+    /// again (another platform): keep the layer and path selected.
+    Open {
+        gen: u64,
+        name: String,
+        sample: Option<String>,
+        platform: Option<String>,
+        started_ms: f64,
+        keep_place: bool,
+    },
+    /// Before the worker had it (a sample's download failed).
+    OpenFailed {
+        gen: u64,
+        name: String,
+        message: String,
+    },
+    /// The analysis was stopped; `gen` is the fresh worker's.
+    Cancel {
+        gen: u64,
+    },
+    Response {
+        gen: u64,
+        now_ms: f64,
+        response: Response,
+    },
+    /// The worker could not start or crashed.
+    WorkerDied {
+        gen: u64,
+        message: String,
+    },
+    SelectStep {
+        index: usize,
+        extend: bool,
+    },
+    MoveStep {
+        delta: isize,
+        extend: bool,
+    },
+    SetMode(Mode),
+    SetFilter(String),
+    SetSort(Sort),
+    SetHideUnchanged(bool),
+    ExpandAll,
+    CollapseAll,
+    Scrolled {
+        top: f64,
+        viewport: f64,
+    },
+    RowClicked {
+        index: usize,
+    },
+    TreeKey(TreeKey),
+    /// Select a path from elsewhere (waste list, URL): expand to it and find it.
+    SelectPath(String),
+    ExportStarted,
+}
+
+impl State {
+    /// The state a page opened on `route` (its URL fragment) starts in.
+    pub fn with_route(route: Route) -> Self {
+        let pending_route = (route != Route::default()).then_some(route);
+        State {
+            pending_route,
+            ..State::default()
+        }
+    }
+
+    /// What the tree shows for the selection, or `None` (no image, or only
+    /// empty-layer steps selected in changes mode).
+    pub fn view(&self) -> Option<View> {
+        let steps = &self.summary.as_ref()?.steps;
+        let (lo, hi) = self.selection.bounds();
+        if self.effective_mode() == Mode::Changes {
+            layers_in(steps, lo, hi).map(|(from, to)| View::Changes { from, to })
+        } else {
+            layer_at(steps, hi).map(|layer| View::Union { layer })
+        }
+    }
+
+    /// A range always shows changes; one layer shows what `mode` says.
+    pub fn effective_mode(&self) -> Mode {
+        if self.selection.is_range() {
+            Mode::Changes
+        } else {
+            self.mode
+        }
+    }
+
+    fn query(&self, view: View, offset: usize, limit: usize) -> TreeQuery {
+        TreeQuery {
+            id: self.tree.next_id,
+            view,
+            filter: self.filter.trim().to_string(),
+            sort: self.sort,
+            hide_unchanged: self.hide_unchanged,
+            expanded: if self.expand_all {
+                Vec::new()
+            } else {
+                self.expanded.iter().cloned().collect()
+            },
+            expand_all: self.expand_all,
+            offset,
+            limit,
+        }
+    }
+
+    /// Where the page is, for the URL.
+    pub fn route(&self) -> Route {
+        if let Some(route) = &self.pending_route {
+            return route.clone();
+        }
+        let mut route = Route {
+            sample: self.sample.clone(),
+            ..Route::default()
+        };
+        let Some(summary) = &self.summary else {
+            return route;
+        };
+        if summary.platforms.len() > 1 {
+            route.platform = summary.platform.clone();
+        }
+        let steps = &summary.steps;
+        let Selection { anchor, focus } = self.selection;
+        match (
+            steps.get(anchor).and_then(|s| s.layer),
+            steps.get(focus).and_then(|s| s.layer),
+        ) {
+            (Some(a), Some(f)) => route.layers = Some((a, f)),
+            _ if !steps.is_empty() => route.steps = Some((anchor, focus)),
+            _ => {}
+        }
+        route.changes = self.mode == Mode::Changes && !self.selection.is_range();
+        route.path = self.selected_path.clone();
+        route
+    }
+
+    pub fn apply(&mut self, action: Action) {
+        match action {
+            Action::SamplesLoaded(list) => self.samples = Samples::Ready(list),
+            Action::SamplesMissing => self.samples = Samples::Missing,
+            Action::FetchingSample {
+                gen,
+                name,
+                started_ms,
+            } => {
+                self.reset_image(gen);
+                self.sample = Some(name.clone());
+                self.status = Status::Running {
+                    name,
+                    started_ms,
+                    fetching: true,
+                    progress: None,
+                };
+            }
+            Action::Open {
+                gen,
+                name,
+                sample,
+                platform,
+                started_ms,
+                keep_place,
+            } => {
+                if keep_place && self.summary.is_some() {
+                    let mut here = self.route();
+                    here.platform = None;
+                    self.pending_route = Some(here);
+                } else if self
+                    .pending_route
+                    .as_ref()
+                    .is_some_and(|r| r.sample.is_none() || r.sample != sample)
+                {
+                    // A link's place belongs to the link's sample, not to a file dropped instead.
+                    self.pending_route = None;
+                }
+                self.reset_image(gen);
+                self.sample = sample;
+                self.platform = platform;
+                self.status = Status::Running {
+                    name,
+                    started_ms,
+                    fetching: false,
+                    progress: None,
+                };
+            }
+            Action::OpenFailed { gen, name, message } => {
+                if gen == self.gen {
+                    self.status = Status::Failed {
+                        name: Some(name),
+                        kind: "fetch".into(),
+                        message,
+                    };
+                }
+            }
+            Action::Cancel { gen } => {
+                let running = matches!(self.status, Status::Running { .. });
+                self.reset_image(gen);
+                self.sample = None;
+                self.pending_route = None;
+                if running {
+                    self.status = Status::Cancelled;
+                }
+            }
+            Action::Response {
+                gen,
+                now_ms,
+                response,
+            } => {
+                if gen == self.gen {
+                    self.respond(now_ms, response);
+                }
+            }
+            Action::WorkerDied { gen, message } => {
+                if gen == self.gen {
+                    let name = match &self.status {
+                        Status::Running { name, .. } => Some(name.clone()),
+                        _ => self.summary.as_ref().map(|s| s.file_name.clone()),
+                    };
+                    self.status = Status::Failed {
+                        name,
+                        kind: "worker".into(),
+                        message,
+                    };
+                    self.tree.pending = None;
+                    self.exporting = false;
+                }
+            }
+            Action::SelectStep { index, extend } => {
+                let len = self.steps_len();
+                if index < len {
+                    self.set_selection(self.selection.click(index, extend));
+                }
+            }
+            Action::MoveStep { delta, extend } => {
+                let len = self.steps_len();
+                self.set_selection(self.selection.step(delta, extend, len));
+            }
+            Action::SetMode(mode) => {
+                let before = self.view();
+                if mode == Mode::Union && self.selection.is_range() {
+                    self.selection = Selection::single(self.selection.focus);
+                }
+                self.mode = mode;
+                self.view_changed(before);
+            }
+            Action::SetFilter(filter) => {
+                if filter != self.filter {
+                    self.filter = filter;
+                    self.tree.cursor = 0;
+                    self.scroll_to(0.0);
+                    self.invalidate(FILTER_DEBOUNCE_MS);
+                }
+            }
+            Action::SetSort(sort) => {
+                if sort != self.sort {
+                    self.sort = sort;
+                    self.invalidate(0);
+                }
+            }
+            Action::SetHideUnchanged(hide) => {
+                if hide != self.hide_unchanged {
+                    self.hide_unchanged = hide;
+                    self.invalidate(0);
+                }
+            }
+            Action::ExpandAll => {
+                self.expand_all = true;
+                self.invalidate(0);
+            }
+            Action::CollapseAll => {
+                self.expand_all = false;
+                self.expanded.clear();
+                self.tree.cursor = 0;
+                self.scroll_to(0.0);
+                self.invalidate(0);
+            }
+            Action::Scrolled { top, viewport } => {
+                self.tree.scroll_top = top;
+                self.tree.viewport = viewport;
+                self.plan(SCROLL_DEBOUNCE_MS);
+            }
+            Action::RowClicked { index } => {
+                if let Some(row) = self.tree.row(index).cloned() {
+                    self.tree.cursor = index;
+                    self.select_path(row.path.clone(), false);
+                    if row.has_children {
+                        self.toggle(&row);
+                    }
+                }
+            }
+            Action::TreeKey(key) => self.tree_key(key),
+            Action::SelectPath(path) => self.select_path(path, true),
+            Action::ExportStarted => self.exporting = true,
+        }
+    }
+
+    fn steps_len(&self) -> usize {
+        self.summary.as_ref().map_or(0, |s| s.steps.len())
+    }
+
+    /// A new image (or none): everything about the old one goes, preferences stay.
+    fn reset_image(&mut self, gen: u64) {
+        self.gen = gen;
+        self.summary = None;
+        self.selection = Selection::default();
+        self.mode = Mode::Union;
+        self.filter.clear();
+        self.expanded.clear();
+        // Everything open, as dive starts: the list is virtual, so size is no concern.
+        self.expand_all = true;
+        self.selected_path = None;
+        self.story = None;
+        self.exporting = false;
+        self.notice = None;
+        let next_id = self.tree.next_id;
+        self.tree = Tree {
+            next_id,
+            epoch: next_id,
+            viewport: self.tree.viewport,
+            ..Tree::default()
+        };
+        self.scroll_to(0.0);
+    }
+
+    fn respond(&mut self, now_ms: f64, response: Response) {
+        match response {
+            Response::Progress(p) => {
+                if let Status::Running {
+                    progress, fetching, ..
+                } = &mut self.status
+                {
+                    *progress = Some(p);
+                    *fetching = false;
+                }
+            }
+            Response::Opened(summary) => {
+                let (started, read) = match &self.status {
+                    Status::Running {
+                        started_ms,
+                        progress,
+                        ..
+                    } => (*started_ms, progress.as_ref().and_then(|p| p.bytes_total)),
+                    _ => (now_ms, None),
+                };
+                self.status = Status::Done {
+                    name: summary.file_name.clone(),
+                    ms: (now_ms - started).max(0.0),
+                    bytes: summary.input_size.or(read),
+                };
+                self.summary = Some(Rc::new(*summary));
+                let route = self.pending_route.take();
+                self.place(route);
+            }
+            Response::Failed { message, kind } => {
+                // Nothing answers the request that failed: let the tree ask again.
+                self.tree.pending = None;
+                self.exporting = false;
+                let running = match &self.status {
+                    Status::Running { name, .. } => Some(name.clone()),
+                    _ => None,
+                };
+                let fatal = running.is_some()
+                    || self.summary.is_none()
+                    || kind == "crash"
+                    || kind == "worker";
+                if fatal {
+                    let name =
+                        running.or_else(|| self.summary.as_ref().map(|s| s.file_name.clone()));
+                    self.status = Status::Failed {
+                        name,
+                        kind,
+                        message,
+                    };
+                    self.summary = None;
+                    self.pending_route = None;
+                    self.tree.locate = None;
+                } else {
+                    // A request about the open image failed (a bug, a bad
+                    // query): the image stays open; say so beside it.
+                    if let Some(story) = &mut self.story {
+                        if story.story.is_none() {
+                            story.error = Some(message.clone());
+                        }
+                    }
+                    self.notice = Some(format!("{message} ({kind})"));
+                }
+            }
+            Response::Tree(answer) => {
+                let tree = &mut self.tree;
+                if answer.id < tree.epoch
+                    || tree
+                        .held_id
+                        .is_some_and(|held| held >= tree.epoch && answer.id < held)
+                {
+                    return;
+                }
+                if tree.pending.as_ref().is_some_and(|p| p.id <= answer.id) {
+                    tree.pending = None;
+                }
+                tree.held_id = Some(answer.id);
+                tree.total = Some(answer.total);
+                tree.offset = answer.offset;
+                tree.rows = Rc::new(answer.rows);
+                tree.cursor = tree.cursor.min(answer.total.saturating_sub(1));
+                self.advance_locate();
+                self.plan(0);
+            }
+            Response::Story(story) => {
+                if let Some(state) = &mut self.story {
+                    if state.path == story.path {
+                        state.story = Some(story);
+                    }
+                }
+            }
+            Response::Export { .. } => self.exporting = false,
+        }
+    }
+
+    /// Selection, mode and path after `Opened`: where the link said, else the
+    /// last filesystem layer (the image a container starts from).
+    fn place(&mut self, route: Option<Route>) {
+        let steps = self
+            .summary
+            .as_ref()
+            .map(|s| s.steps.clone())
+            .unwrap_or_default();
+        let default = steps.iter().rposition(|s| s.layer.is_some()).unwrap_or(0);
+        let mut selection = Selection::single(default);
+        let mut path = None;
+        if let Some(route) = route {
+            if let Some((a, f)) = route.layers {
+                if let (Some(a), Some(f)) = (step_of_layer(&steps, a), step_of_layer(&steps, f)) {
+                    selection = Selection {
+                        anchor: a,
+                        focus: f,
+                    };
+                }
+            } else if let Some((a, f)) = route.steps {
+                if a < steps.len() && f < steps.len() {
+                    selection = Selection {
+                        anchor: a,
+                        focus: f,
+                    };
+                }
+            }
+            self.mode = if route.changes {
+                Mode::Changes
+            } else {
+                Mode::Union
+            };
+            path = route.path;
+        }
+        self.selection = selection;
+        self.invalidate(0);
+        if let Some(path) = path {
+            self.select_path(path, true);
+        }
+    }
+
+    fn set_selection(&mut self, selection: Selection) {
+        let before = self.view();
+        self.selection = selection;
+        self.view_changed(before);
+    }
+
+    fn view_changed(&mut self, before: Option<View>) {
+        if self.view() != before {
+            self.invalidate(0);
+        }
+    }
+
+    /// The query changed: held rows are stale, ask again.
+    fn invalidate(&mut self, debounce_ms: u32) {
+        self.tree.epoch = self.tree.next_id;
+        if let Some(locate) = &mut self.tree.locate {
+            locate.next_offset = 0;
+        }
+        self.plan(debounce_ms);
+    }
+
+    /// Decides whether rows must be asked for, and which.
+    fn plan(&mut self, debounce_ms: u32) {
+        let Some(view) = self.view() else {
+            let tree = &mut self.tree;
+            tree.pending = None;
+            tree.locate = None;
+            tree.total = Some(0);
+            tree.offset = 0;
+            tree.rows = Rc::default();
+            tree.held_id = Some(tree.next_id);
+            tree.epoch = tree.next_id;
+            tree.cursor = 0;
+            return;
+        };
+        let tree = &self.tree;
+        let pending_current = tree.pending.as_ref().filter(|p| p.id >= tree.epoch);
+        let (offset, limit) = if let Some(locate) = &tree.locate {
+            if pending_current.is_some() {
+                return;
+            }
+            (locate.next_offset, LOCATE_LIMIT)
+        } else {
+            let shown = window::visible(tree.scroll_top, tree.viewport, tree.total);
+            if tree.fresh() && window::covers(&tree.held(), &shown, tree.total) {
+                return;
+            }
+            if let Some(p) = pending_current {
+                if window::covers(&(p.offset..p.offset + p.limit), &shown, tree.total) {
+                    return;
+                }
+            }
+            window::fetch(&shown, tree.total)
+        };
+        let query = self.query(view, offset, limit);
+        self.tree.next_id += 1;
+        self.tree.pending = Some(query);
+        self.tree.debounce_ms = debounce_ms;
+    }
+
+    /// A tree answer arrived while looking for a path: found, give up, or look further.
+    fn advance_locate(&mut self) {
+        let Some(locate) = self.tree.locate.clone() else {
+            return;
+        };
+        if !self.tree.fresh() || self.found_located() {
+            return;
+        }
+        // Only the window asked for moves the search on; a scroll window that
+        // arrived meanwhile just did not have it.
+        if self.tree.offset == locate.next_offset {
+            let end = self.tree.offset + self.tree.rows.len();
+            let total = self.tree.total.unwrap_or(0);
+            if end >= total || self.tree.rows.is_empty() || locate.tries + 1 >= LOCATE_TRIES {
+                self.tree.locate = None;
+            } else {
+                self.tree.locate = Some(Locate {
+                    next_offset: end,
+                    tries: locate.tries + 1,
+                    ..locate
+                });
+            }
+        }
+    }
+
+    /// If the held rows have the path looked for: put the cursor on it, centre it, stop looking.
+    fn found_located(&mut self) -> bool {
+        let Some(locate) = &self.tree.locate else {
+            return false;
+        };
+        let Some(i) = self.tree.rows.iter().position(|r| r.path == locate.path) else {
+            return false;
+        };
+        let index = self.tree.offset + i;
+        self.tree.cursor = index;
+        self.tree.locate = None;
+        let viewport = self.viewport();
+        let top =
+            (index as f64 * window::ROW_HEIGHT - viewport / 2.0 + window::ROW_HEIGHT).max(0.0);
+        self.scroll_to(top);
+        true
+    }
+
+    fn viewport(&self) -> f64 {
+        if self.tree.viewport > 0.0 {
+            self.tree.viewport
+        } else {
+            window::DEFAULT_VIEWPORT
+        }
+    }
+
+    fn scroll_to(&mut self, px: f64) {
+        let seq = self.tree.scroll_to.map_or(1, |(seq, _)| seq + 1);
+        self.tree.scroll_to = Some((seq, px));
+        self.tree.scroll_top = px;
+    }
+
+    /// Selects `path` for its story. `reveal`: it came from outside the tree,
+    /// so open its parents and find its row.
+    fn select_path(&mut self, path: String, reveal: bool) {
+        if self.selected_path.as_ref() != Some(&path) {
+            self.selected_path = Some(path.clone());
+            self.story = Some(StoryState {
+                path: path.clone(),
+                story: None,
+                error: None,
+            });
+        }
+        if !reveal || self.summary.is_none() {
+            return;
+        }
+        let mut opened = false;
+        if !self.expand_all {
+            for ancestor in ancestors(&path) {
+                opened |= self.expanded.insert(ancestor);
+            }
+        }
+        self.tree.locate = Some(Locate {
+            path,
+            next_offset: 0,
+            tries: 0,
+        });
+        if opened {
+            self.invalidate(0);
+        } else if !(self.tree.fresh() && self.found_located()) {
+            self.plan(0);
+        } else {
+            self.plan(SCROLL_DEBOUNCE_MS);
+        }
+    }
+
+    /// Opens or closes a directory row.
+    fn toggle(&mut self, row: &Row) {
+        if self.expand_all {
+            if !row.expanded {
+                return;
+            }
+            // "All but this one" cannot be said to the worker: keep open what
+            // is held and open, close this one, and find it again.
+            let prefix = format!("{}/", row.path);
+            self.expanded = self
+                .tree
+                .rows
+                .iter()
+                .filter(|r| {
+                    r.expanded
+                        && r.has_children
+                        && r.path != row.path
+                        && !r.path.starts_with(&prefix)
+                })
+                .map(|r| r.path.clone())
+                .collect();
+            self.expanded.extend(ancestors(&row.path));
+            self.expand_all = false;
+            self.tree.locate = Some(Locate {
+                path: row.path.clone(),
+                next_offset: 0,
+                tries: 0,
+            });
+        } else if !self.expanded.remove(&row.path) {
+            self.expanded.insert(row.path.clone());
+        }
+        self.invalidate(0);
+    }
+
+    /// Moves the keyboard's row; the selection (and the story) follows it,
+    /// as in a single-select tree.
+    fn move_cursor(&mut self, to: usize) {
+        let total = self.tree.total.unwrap_or(0);
+        if total == 0 {
+            return;
+        }
+        let to = to.min(total - 1);
+        self.tree.cursor = to;
+        if let Some(row) = self.tree.row(to) {
+            let path = row.path.clone();
+            self.select_path(path, false);
+        }
+        let viewport = self.viewport();
+        if let Some(top) = window::scroll_into_view(to, self.tree.scroll_top, viewport) {
+            self.scroll_to(top);
+            self.plan(SCROLL_DEBOUNCE_MS);
+        }
+    }
+
+    fn tree_key(&mut self, key: TreeKey) {
+        let cursor = self.tree.cursor;
+        let page = window::page_rows(self.viewport());
+        match key {
+            TreeKey::Down => self.move_cursor(cursor + 1),
+            TreeKey::Up => self.move_cursor(cursor.saturating_sub(1)),
+            TreeKey::PageDown => self.move_cursor(cursor + page),
+            TreeKey::PageUp => self.move_cursor(cursor.saturating_sub(page)),
+            TreeKey::Home => self.move_cursor(0),
+            TreeKey::End => self.move_cursor(usize::MAX),
+            TreeKey::Right => {
+                if let Some(row) = self.tree.row(cursor).cloned() {
+                    if row.has_children && !row.expanded {
+                        self.toggle(&row);
+                    } else if row.has_children {
+                        self.move_cursor(cursor + 1);
+                    }
+                }
+            }
+            TreeKey::Left => {
+                if let Some(row) = self.tree.row(cursor).cloned() {
+                    if row.has_children && row.expanded {
+                        self.toggle(&row);
+                    } else if row.depth > 0 {
+                        let parent = (self.tree.offset..cursor)
+                            .rev()
+                            .find(|&i| self.tree.row(i).is_some_and(|r| r.depth + 1 == row.depth));
+                        if let Some(parent) = parent {
+                            self.move_cursor(parent);
+                        }
+                    }
+                }
+            }
+            TreeKey::Activate => {
+                if let Some(row) = self.tree.row(cursor).cloned() {
+                    self.select_path(row.path.clone(), false);
+                    if row.has_children {
+                        self.toggle(&row);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `/a/b/c` → `/a`, `/a/b`.
+pub fn ancestors(path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(i) = path[at + 1..].find('/') {
+        at += 1 + i;
+        out.push(path[..at].to_string());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use layerscope_protocol::{Mark, Step, TreeRows};
+
+    fn summary(layers: &[Option<usize>]) -> Summary {
+        Summary {
+            file_name: "app.tar".into(),
+            input_size: Some(4_000_000),
+            steps: layers
+                .iter()
+                .map(|&layer| Step {
+                    layer,
+                    ..Step::default()
+                })
+                .collect(),
+            ..Summary::default()
+        }
+    }
+
+    fn row(path: &str, depth: usize, dir: bool, expanded: bool) -> Row {
+        Row {
+            path: path.into(),
+            name: path.rsplit('/').next().unwrap_or("").into(),
+            depth,
+            kind: if dir { 'd' } else { 'f' },
+            size: 1,
+            mode: if dir {
+                "drwxr-xr-x".into()
+            } else {
+                "-rw-r--r--".into()
+            },
+            uid: 0,
+            gid: 0,
+            link: None,
+            hardlink: None,
+            mark: None,
+            fields: vec![],
+            has_children: dir,
+            expanded,
+        }
+    }
+
+    /// An open image with steps L0, empty, L1, L2, empty.
+    fn opened() -> State {
+        let mut s = State::default();
+        s.apply(Action::Open {
+            gen: 1,
+            name: "app.tar".into(),
+            sample: None,
+            platform: None,
+            started_ms: 1000.0,
+            keep_place: false,
+        });
+        s.apply(Action::Response {
+            gen: 1,
+            now_ms: 4400.0,
+            response: Response::Opened(Box::new(summary(&[Some(0), None, Some(1), Some(2), None]))),
+        });
+        s
+    }
+
+    fn answer(s: &mut State, rows: Vec<Row>, total: usize) {
+        let q = s.tree.pending.clone().expect("a pending query");
+        s.apply(Action::Response {
+            gen: s.gen,
+            now_ms: 0.0,
+            response: Response::Tree(TreeRows {
+                id: q.id,
+                total,
+                offset: q.offset,
+                rows,
+            }),
+        });
+    }
+
+    #[test]
+    fn open_progress_opened() {
+        let mut s = State::default();
+        assert_eq!(s.status.state_name(), "idle");
+        s.apply(Action::Open {
+            gen: 1,
+            name: "app.tar".into(),
+            sample: None,
+            platform: None,
+            started_ms: 10.0,
+            keep_place: false,
+        });
+        assert_eq!(s.status.state_name(), "running");
+        let p = Progress {
+            bytes_done: 5,
+            bytes_total: Some(10),
+            layers_done: 1,
+            layers_total: Some(3),
+        };
+        s.apply(Action::Response {
+            gen: 1,
+            now_ms: 20.0,
+            response: Response::Progress(p.clone()),
+        });
+        assert!(matches!(&s.status, Status::Running { progress: Some(q), .. } if *q == p));
+        // A stale worker's message is dropped.
+        s.apply(Action::Response {
+            gen: 0,
+            now_ms: 30.0,
+            response: Response::Opened(Box::default()),
+        });
+        assert!(s.summary.is_none());
+        s.apply(Action::Response {
+            gen: 1,
+            now_ms: 3410.0,
+            response: Response::Opened(Box::new(summary(&[Some(0), None, Some(1)]))),
+        });
+        assert_eq!(
+            s.status,
+            Status::Done {
+                name: "app.tar".into(),
+                ms: 3400.0,
+                bytes: Some(4_000_000)
+            }
+        );
+        // Default: the last filesystem layer, as a union.
+        assert_eq!(s.selection, Selection::single(2));
+        assert_eq!(s.view(), Some(View::Union { layer: 1 }));
+        let q = s.tree.pending.as_ref().expect("rows are asked for");
+        assert_eq!((q.offset, q.view.clone()), (0, View::Union { layer: 1 }));
+    }
+
+    #[test]
+    fn failure_and_cancel_leave_the_page_usable() {
+        let mut s = opened();
+        s.apply(Action::Open {
+            gen: 2,
+            name: "bad.tar".into(),
+            sample: None,
+            platform: None,
+            started_ms: 0.0,
+            keep_place: false,
+        });
+        assert!(s.summary.is_none());
+        s.apply(Action::Response {
+            gen: 2,
+            now_ms: 1.0,
+            response: Response::Failed {
+                message: "bad.tar: not an image".into(),
+                kind: "not_an_image".into(),
+            },
+        });
+        assert_eq!(s.status.state_name(), "error");
+        assert!(matches!(&s.status, Status::Failed { name: Some(n), .. } if n == "bad.tar"));
+        s.apply(Action::Open {
+            gen: 3,
+            name: "x.tar".into(),
+            sample: None,
+            platform: None,
+            started_ms: 0.0,
+            keep_place: false,
+        });
+        s.apply(Action::Cancel { gen: 4 });
+        assert_eq!(s.status, Status::Cancelled);
+        // The cancelled worker's late answer is ignored.
+        s.apply(Action::Response {
+            gen: 3,
+            now_ms: 1.0,
+            response: Response::Opened(Box::default()),
+        });
+        assert!(s.summary.is_none());
+        assert_eq!(s.status, Status::Cancelled);
+        // A worker that dies mid-analysis is an error.
+        s.apply(Action::Open {
+            gen: 5,
+            name: "y".into(),
+            sample: None,
+            platform: None,
+            started_ms: 0.0,
+            keep_place: false,
+        });
+        s.apply(Action::WorkerDied {
+            gen: 5,
+            message: "out of memory".into(),
+        });
+        assert_eq!(s.status.state_name(), "error");
+    }
+
+    #[test]
+    fn a_failed_request_about_an_open_image_keeps_it_open() {
+        let mut s = opened();
+        s.apply(Action::SelectPath("/etc/passwd".into()));
+        assert!(s.tree.pending.is_some());
+        s.apply(Action::Response {
+            gen: 1,
+            now_ms: 0.0,
+            response: Response::Failed {
+                message: "layer 9: no such layer".into(),
+                kind: "bad_request".into(),
+            },
+        });
+        assert_eq!(s.status.state_name(), "done");
+        assert!(s.summary.is_some());
+        assert!(s.tree.pending.is_none(), "the tree may ask again");
+        assert_eq!(
+            s.story.as_ref().unwrap().error.as_deref(),
+            Some("layer 9: no such layer")
+        );
+        assert!(s.notice.is_some());
+        // A crash loses the image.
+        s.apply(Action::Response {
+            gen: 1,
+            now_ms: 0.0,
+            response: Response::Failed {
+                message: "out of memory".into(),
+                kind: "crash".into(),
+            },
+        });
+        assert_eq!(s.status.state_name(), "error");
+        assert!(s.summary.is_none());
+    }
+
+    #[test]
+    fn steps_select_views() {
+        let mut s = opened();
+        assert_eq!(s.selection, Selection::single(3));
+        assert_eq!(s.view(), Some(View::Union { layer: 2 }));
+        // An empty step shows the union below it.
+        s.apply(Action::SelectStep {
+            index: 1,
+            extend: false,
+        });
+        assert_eq!(s.view(), Some(View::Union { layer: 0 }));
+        // In changes mode an empty step changed nothing.
+        s.apply(Action::SetMode(Mode::Changes));
+        assert_eq!(s.view(), None);
+        assert_eq!(s.tree.total, Some(0));
+        assert!(s.tree.pending.is_none());
+        // A range shows the changes of its layers.
+        s.apply(Action::SetMode(Mode::Union));
+        s.apply(Action::SelectStep {
+            index: 0,
+            extend: false,
+        });
+        s.apply(Action::SelectStep {
+            index: 3,
+            extend: true,
+        });
+        assert_eq!(s.effective_mode(), Mode::Changes);
+        assert_eq!(s.view(), Some(View::Changes { from: 0, to: 2 }));
+        s.apply(Action::MoveStep {
+            delta: -1,
+            extend: true,
+        });
+        assert_eq!(s.view(), Some(View::Changes { from: 0, to: 1 }));
+        // Union mode on a range falls back to its focus.
+        s.apply(Action::SetMode(Mode::Union));
+        assert_eq!(s.selection, Selection::single(2));
+        assert_eq!(s.view(), Some(View::Union { layer: 1 }));
+        s.apply(Action::SelectStep {
+            index: 99,
+            extend: false,
+        });
+        assert_eq!(s.selection, Selection::single(2));
+    }
+
+    #[test]
+    fn tree_windows_follow_scrolling_and_drop_stale_answers() {
+        let mut s = opened();
+        s.apply(Action::Scrolled {
+            top: 0.0,
+            viewport: 260.0,
+        });
+        let first = s.tree.pending.clone().unwrap();
+        let rows: Vec<Row> = (0..200)
+            .map(|i| row(&format!("/f{i:06}"), 0, false, false))
+            .collect();
+        answer(&mut s, rows, 100_000);
+        assert!(s.tree.pending.is_none());
+        assert_eq!(s.tree.total, Some(100_000));
+        assert_eq!(s.tree.row(5).unwrap().path, "/f000005");
+        // Scrolling inside the held window asks nothing.
+        s.apply(Action::Scrolled {
+            top: 26.0 * 100.0,
+            viewport: 260.0,
+        });
+        assert!(s.tree.pending.is_none());
+        // Scrolling far asks for a window around the new place.
+        s.apply(Action::Scrolled {
+            top: 26.0 * 50_000.0,
+            viewport: 260.0,
+        });
+        let far = s.tree.pending.clone().unwrap();
+        assert!(far.offset <= 50_000 && far.offset + far.limit >= 50_010);
+        assert!(far.id > first.id);
+        assert_eq!(s.tree.debounce_ms, SCROLL_DEBOUNCE_MS);
+        // Sorting changes the query: the far answer is now stale.
+        s.apply(Action::SetSort(Sort::Size));
+        let sorted = s.tree.pending.clone().unwrap();
+        assert_eq!(sorted.sort, Sort::Size);
+        s.apply(Action::Response {
+            gen: 1,
+            now_ms: 0.0,
+            response: Response::Tree(TreeRows {
+                id: far.id,
+                total: 100_000,
+                offset: far.offset,
+                rows: vec![],
+            }),
+        });
+        assert_eq!(s.tree.offset, 0, "a stale window is dropped");
+        assert!(!s.tree.fresh());
+        assert_eq!(s.tree.pending.as_ref().map(|p| p.id), Some(sorted.id));
+    }
+
+    #[test]
+    fn filter_resets_the_cursor_and_debounces() {
+        let mut s = opened();
+        answer(&mut s, vec![row("/a", 0, false, false)], 1);
+        s.tree.cursor = 0;
+        s.apply(Action::SetFilter("*.so".into()));
+        let q = s.tree.pending.clone().unwrap();
+        assert_eq!(q.filter, "*.so");
+        assert_eq!(s.tree.debounce_ms, FILTER_DEBOUNCE_MS);
+        assert_eq!(s.tree.scroll_top, 0.0);
+    }
+
+    #[test]
+    fn directories_open_close_and_keys_move() {
+        let mut s = opened();
+        s.apply(Action::CollapseAll);
+        s.apply(Action::Scrolled {
+            top: 0.0,
+            viewport: 260.0,
+        });
+        answer(
+            &mut s,
+            vec![row("/etc", 0, true, false), row("/usr", 0, true, false)],
+            2,
+        );
+        s.apply(Action::TreeKey(TreeKey::Right));
+        assert!(s.expanded.contains("/etc"));
+        let q = s.tree.pending.clone().unwrap();
+        assert_eq!(q.expanded, vec!["/etc".to_string()]);
+        answer(
+            &mut s,
+            vec![
+                row("/etc", 0, true, true),
+                row("/etc/passwd", 1, false, false),
+                row("/usr", 0, true, false),
+            ],
+            3,
+        );
+        s.apply(Action::TreeKey(TreeKey::Right));
+        assert_eq!(s.tree.cursor, 1);
+        s.apply(Action::TreeKey(TreeKey::Activate));
+        assert_eq!(s.selected_path.as_deref(), Some("/etc/passwd"));
+        assert_eq!(
+            s.story,
+            Some(StoryState {
+                path: "/etc/passwd".into(),
+                story: None,
+                error: None
+            })
+        );
+        s.apply(Action::TreeKey(TreeKey::Left));
+        assert_eq!(s.tree.cursor, 0, "left goes to the parent");
+        s.apply(Action::TreeKey(TreeKey::Left));
+        assert!(!s.expanded.contains("/etc"), "left again closes it");
+        s.apply(Action::TreeKey(TreeKey::End));
+        assert_eq!(s.tree.cursor, 2);
+        assert_eq!(
+            s.selected_path.as_deref(),
+            Some("/usr"),
+            "the selection follows the keyboard"
+        );
+        s.apply(Action::TreeKey(TreeKey::Down));
+        assert_eq!(s.tree.cursor, 2);
+        s.apply(Action::RowClicked { index: 2 });
+        assert!(s.expanded.contains("/usr"));
+        assert_eq!(s.selected_path.as_deref(), Some("/usr"));
+    }
+
+    #[test]
+    fn expand_all_then_collapse_one() {
+        let mut s = opened();
+        assert!(s.expand_all, "a new image opens fully expanded, as in dive");
+        s.apply(Action::CollapseAll);
+        s.apply(Action::ExpandAll);
+        assert!(s.tree.pending.as_ref().unwrap().expand_all);
+        answer(
+            &mut s,
+            vec![
+                row("/a", 0, true, true),
+                row("/a/b", 1, true, true),
+                row("/a/b/c", 2, false, false),
+                row("/d", 0, true, true),
+                row("/d/e", 1, false, false),
+            ],
+            5,
+        );
+        s.apply(Action::RowClicked { index: 1 });
+        assert!(!s.expand_all);
+        assert_eq!(
+            s.expanded.iter().cloned().collect::<Vec<_>>(),
+            vec!["/a", "/d"]
+        );
+        assert_eq!(
+            s.tree.locate.as_ref().map(|l| l.path.as_str()),
+            Some("/a/b")
+        );
+        s.apply(Action::CollapseAll);
+        assert!(s.expanded.is_empty() && !s.expand_all);
+    }
+
+    #[test]
+    fn selecting_a_path_from_elsewhere_opens_and_finds_it() {
+        let mut s = opened();
+        s.apply(Action::CollapseAll);
+        s.apply(Action::Scrolled {
+            top: 0.0,
+            viewport: 260.0,
+        });
+        answer(&mut s, vec![row("/app", 0, true, false)], 1);
+        s.apply(Action::SelectPath("/app/static/index.html".into()));
+        assert!(s.expanded.contains("/app") && s.expanded.contains("/app/static"));
+        let q = s.tree.pending.clone().unwrap();
+        assert_eq!((q.offset, q.limit), (0, LOCATE_LIMIT));
+        let mut rows = vec![
+            row("/app", 0, true, true),
+            row("/app/static", 1, true, true),
+        ];
+        rows.extend((0..40).map(|i| row(&format!("/app/static/a{i:02}"), 2, false, false)));
+        rows.push(row("/app/static/index.html", 2, false, false));
+        answer(&mut s, rows, 43);
+        assert!(s.tree.locate.is_none());
+        assert_eq!(s.tree.cursor, 42);
+        let (_, top) = s.tree.scroll_to.unwrap();
+        assert!(top > 0.0 && top <= 42.0 * window::ROW_HEIGHT);
+        assert_eq!(s.story.as_ref().unwrap().path, "/app/static/index.html");
+        // Its story arrives; another path's does not replace it.
+        let story = Story {
+            path: "/app/static/index.html".into(),
+            events: vec![],
+            visible_layer: Some(2),
+        };
+        s.apply(Action::Response {
+            gen: 1,
+            now_ms: 0.0,
+            response: Response::Story(Story {
+                path: "/x".into(),
+                ..story.clone()
+            }),
+        });
+        assert_eq!(s.story.as_ref().unwrap().story, None);
+        s.apply(Action::Response {
+            gen: 1,
+            now_ms: 0.0,
+            response: Response::Story(story.clone()),
+        });
+        assert_eq!(s.story.as_ref().unwrap().story, Some(story));
+    }
+
+    #[test]
+    fn locate_gives_up() {
+        let mut s = opened();
+        s.apply(Action::SelectPath("/nowhere".into()));
+        answer(&mut s, vec![row("/a", 0, false, false)], 1);
+        assert!(s.tree.locate.is_none());
+    }
+
+    #[test]
+    fn the_url_keeps_sample_layer_and_path() {
+        let link = Route::parse("#sample=demo&layer=1&view=changes&path=/app/config.yml");
+        let mut s = State::with_route(link.clone());
+        assert_eq!(s.route(), link, "unchanged until the image is open");
+        s.apply(Action::FetchingSample {
+            gen: 1,
+            name: "demo".into(),
+            started_ms: 0.0,
+        });
+        s.apply(Action::Open {
+            gen: 1,
+            name: "demo".into(),
+            sample: Some("demo".into()),
+            platform: None,
+            started_ms: 0.0,
+            keep_place: false,
+        });
+        s.apply(Action::Response {
+            gen: 1,
+            now_ms: 1.0,
+            response: Response::Opened(Box::new(summary(&[Some(0), None, Some(1), Some(2)]))),
+        });
+        assert_eq!(s.selection, Selection::single(2));
+        assert_eq!(s.view(), Some(View::Changes { from: 1, to: 1 }));
+        assert_eq!(s.selected_path.as_deref(), Some("/app/config.yml"));
+        assert_eq!(s.route(), link);
+        s.apply(Action::SelectStep {
+            index: 1,
+            extend: false,
+        });
+        assert_eq!(
+            s.route().format(),
+            "#sample=demo&step=1&view=changes&path=/app/config.yml"
+        );
+        s.apply(Action::SelectStep {
+            index: 3,
+            extend: true,
+        });
+        assert_eq!(
+            s.route().format(),
+            "#sample=demo&step=1-3&path=/app/config.yml"
+        );
+        s.apply(Action::SelectStep {
+            index: 0,
+            extend: true,
+        });
+        s.apply(Action::SelectStep {
+            index: 3,
+            extend: false,
+        });
+        s.apply(Action::SelectStep {
+            index: 0,
+            extend: true,
+        });
+        assert_eq!(
+            s.route().format(),
+            "#sample=demo&layer=2-0&path=/app/config.yml"
+        );
+    }
+
+    #[test]
+    fn a_dropped_file_forgets_the_links_place() {
+        let mut s = State::with_route(Route::parse("#sample=demo&layer=1"));
+        s.apply(Action::Open {
+            gen: 1,
+            name: "mine.tar".into(),
+            sample: None,
+            platform: None,
+            started_ms: 0.0,
+            keep_place: false,
+        });
+        assert!(s.pending_route.is_none());
+    }
+
+    #[test]
+    fn another_platform_keeps_the_place() {
+        let mut s = opened();
+        s.apply(Action::SelectStep {
+            index: 2,
+            extend: false,
+        });
+        s.apply(Action::SelectPath("/etc/os-release".into()));
+        s.apply(Action::Open {
+            gen: 2,
+            name: "app.tar".into(),
+            sample: None,
+            platform: Some("linux/arm64".into()),
+            started_ms: 0.0,
+            keep_place: true,
+        });
+        s.apply(Action::Response {
+            gen: 2,
+            now_ms: 1.0,
+            response: Response::Opened(Box::new(summary(&[Some(0), None, Some(1)]))),
+        });
+        assert_eq!(s.selection, Selection::single(2));
+        assert_eq!(s.selected_path.as_deref(), Some("/etc/os-release"));
+    }
+
+    #[test]
+    fn samples_index() {
+        let list = parse_samples(
+            r#"[{"name":"demo","file":"samples/demo.tar","description":"d"},
+                {"name":"bad name","file":"samples/x.tar"},
+                {"name":"up","file":"../x.tar"},
+                {"name":"far","file":"https://example.com/x.tar"},
+                {"name":"plain","file":"samples/p.tar"}]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            list.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+            vec!["demo", "plain"]
+        );
+        assert!(parse_samples("not json").is_err());
+    }
+
+    #[test]
+    fn ancestors_of_paths() {
+        assert_eq!(ancestors("/a/b/c"), vec!["/a", "/a/b"]);
+        assert!(ancestors("/a").is_empty());
+        assert!(ancestors("/").is_empty());
+    }
+
+    #[test]
+    fn marks_render() {
+        assert_eq!(crate::format::mark_name(Some(Mark::Added)), "added");
+    }
+}

@@ -1,0 +1,21 @@
+//! A horizontal bar drawn as SVG: the page's CSP allows no inline `style`,
+//! and an SVG `<rect width>` is an attribute, not a style.
+
+use yew::prelude::*;
+
+/// `fraction` (0 to 1) of the width, filled; `class` picks the colour.
+pub fn bar(fraction: f64, class: &'static str) -> Html {
+    let width = if fraction.is_finite() {
+        (fraction.clamp(0.0, 1.0) * 1000.0).round()
+    } else {
+        0.0
+    };
+    // A sliver for anything non-zero, so a small layer is not drawn as empty.
+    let width = if fraction > 0.0 { width.max(4.0) } else { 0.0 };
+    html! {
+        <svg class={classes!("bar", class)} viewBox="0 0 1000 10" preserveAspectRatio="none" aria-hidden="true" focusable="false">
+            <rect class="bar-track" x="0" y="0" width="1000" height="10" />
+            <rect class="bar-fill" x="0" y="0" width={width.to_string()} height="10" />
+        </svg>
+    }
+}

@@ -1,0 +1,132 @@
+//! The layer stack: every build step, empty-layer steps in place, as a bar
+//! sized by its bytes (content, and as stored) with its command. A click
+//! selects a step, shift-click (or shift+arrows) a range; the tree follows.
+
+use std::rc::Rc;
+
+use layerscope_protocol::Summary;
+use wasm_bindgen::JsCast;
+use web_sys::KeyboardEvent;
+use yew::prelude::*;
+
+use crate::app::Dispatch;
+use crate::format;
+use crate::selection::Selection;
+use crate::state::Action;
+use crate::views::bar::bar;
+
+#[derive(Properties, PartialEq)]
+pub struct LayerStackProps {
+    pub summary: Rc<Summary>,
+    pub selection: Selection,
+    pub dispatch: Dispatch,
+}
+
+#[function_component(LayerStack)]
+pub fn layer_stack(props: &LayerStackProps) -> Html {
+    let list_ref = use_node_ref();
+    let steps = &props.summary.steps;
+    let max = steps
+        .iter()
+        .map(|s| s.size.max(s.blob_size))
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+
+    // Keep the focused step in view when the keyboard moves it.
+    {
+        let list_ref = list_ref.clone();
+        use_effect_with(props.selection.focus, move |focus| {
+            if let Some(list) = list_ref.cast::<web_sys::HtmlElement>() {
+                let list: &web_sys::Element = &list;
+                let focused = crate::browser::document()
+                    .active_element()
+                    .is_some_and(|a| &a == list);
+                if focused {
+                    if let Ok(Some(item)) = list.query_selector(&format!("#step-{focus}")) {
+                        item.unchecked_ref::<web_sys::Element>()
+                            .scroll_into_view_with_bool(false);
+                    }
+                }
+            }
+        });
+    }
+
+    let onkeydown = {
+        let dispatch = props.dispatch.clone();
+        let len = steps.len() as isize;
+        Callback::from(move |e: KeyboardEvent| {
+            let extend = e.shift_key();
+            let delta = match e.key().as_str() {
+                "ArrowDown" | "j" | "J" => 1,
+                "ArrowUp" | "k" | "K" => -1,
+                "PageDown" => 5,
+                "PageUp" => -5,
+                "Home" => -len,
+                "End" => len,
+                _ => return,
+            };
+            e.prevent_default();
+            dispatch.dispatch(Action::MoveStep { delta, extend });
+        })
+    };
+
+    let (lo, hi) = props.selection.bounds();
+    let caption = if props.selection.is_range() {
+        format!("steps {lo}–{hi} selected: the tree shows what they changed together")
+    } else {
+        "click a step; shift-click or shift+↑↓ selects a range".to_string()
+    };
+
+    html! {
+        <section class="pane layers" aria-labelledby="layers-h">
+            <h2 id="layers-h">{ "Layers" }</h2>
+            <p class="hint" id="layers-hint">{ caption }</p>
+            <div class="layer-legend" aria-hidden="true">
+                <span class="key size">{ "content" }</span>
+                <span class="key blob">{ "stored (compressed)" }</span>
+            </div>
+            <div class="layer-stack" role="listbox" data-testid="layer-stack" tabindex="0" ref={list_ref}
+                aria-labelledby="layers-h" aria-describedby="layers-hint" aria-multiselectable="true"
+                aria-activedescendant={format!("step-{}", props.selection.focus)} {onkeydown}>
+                { for steps.iter().enumerate().map(|(i, step)| {
+                    let selected = props.selection.contains(i);
+                    let onclick = {
+                        let dispatch = props.dispatch.clone();
+                        Callback::from(move |e: MouseEvent| {
+                            dispatch.dispatch(Action::SelectStep { index: i, extend: e.shift_key() })
+                        })
+                    };
+                    let command = step.created_by.clone().unwrap_or_default();
+                    let short = format::short_command(&command);
+                    let label = match step.layer {
+                        Some(l) => format!("L{l}"),
+                        None => "·".to_string(),
+                    };
+                    html! {
+                        <div role="option" id={format!("step-{i}")} data-testid="layer-item"
+                            data-layer={step.layer.map(|l| l.to_string()).unwrap_or_default()}
+                            data-index={i.to_string()} aria-selected={selected.to_string()}
+                            class={classes!("layer-item", selected.then_some("selected"), (i == props.selection.focus).then_some("focus"), step.layer.is_none().then_some("empty"))}
+                            {onclick} title={format!("{command}\n{} of content, {} stored (compressed)", format::bytes(step.size), format::bytes(step.blob_size))}>
+                            <span class="li-num" aria-label={match step.layer { Some(l) => format!("layer {l}"), None => "empty step".into() }}>{ label }</span>
+                            <span class="li-cmd">{ if short.is_empty() { "(no command recorded)".to_string() } else { short } }</span>
+                            <span class="li-size">{ format::bytes(step.size) }</span>
+                            <span class="li-bars">
+                                { bar(step.size as f64 / max, "size") }
+                                { bar(step.blob_size as f64 / max, "blob") }
+                            </span>
+                            if step.layer.is_some() {
+                                <span class="li-changes" aria-label={format!("{} added, {} modified, {} removed", step.added, step.modified, step.removed)}>
+                                    <span class="added">{ format!("+{}", step.added) }</span>
+                                    <span class="modified">{ format!("~{}", step.modified) }</span>
+                                    <span class="removed">{ format!("−{}", step.removed) }</span>
+                                </span>
+                            }
+                        </div>
+                    }
+                }) }
+            </div>
+        </section>
+    }
+}

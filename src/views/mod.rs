@@ -1,0 +1,12 @@
+//! The page's panes, one component each. They read state through props and
+//! change it only by dispatching `Action`s (or through the worker client for
+//! what needs the worker), so each renders again only when its props change.
+
+pub mod bar;
+pub mod history;
+pub mod image;
+pub mod intake;
+pub mod layers;
+pub mod story;
+pub mod tree;
+pub mod waste;

@@ -1,0 +1,348 @@
+//! The file tree, virtualized: rows have one fixed height, a spacer gives
+//! the scrollbar the length of all rows, and only the rows in view (plus a
+//! few) are in the DOM, taken from the window the worker last sent. Scrolling
+//! dispatches `Scrolled`; the reducer decides when a new window is needed.
+//!
+//! The CSP forbids inline `style`, so the spacer's height and the rows'
+//! offset are set through the CSSOM (`element.style`), which it allows.
+
+use layerscope_protocol::{Row, Sort, View};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement, KeyboardEvent};
+use yew::prelude::*;
+
+use crate::app::Dispatch;
+use crate::format;
+use crate::state::{Action, Mode, Tree, TreeKey};
+use crate::window::{self, ROW_HEIGHT};
+
+/// Rows rendered beyond each edge of the view, so a small scroll shows no gap.
+const OVERSCAN: usize = 8;
+/// Deeper levels are not indented further (the path is in the row's title).
+const MAX_INDENT: usize = 40;
+
+#[derive(Properties, PartialEq)]
+pub struct TreeProps {
+    pub tree: Tree,
+    pub mode: Mode,
+    pub view: Option<View>,
+    pub filter: String,
+    pub sort: Sort,
+    pub hide_unchanged: bool,
+    pub expand_all: bool,
+    pub selected_path: Option<String>,
+    pub is_range: bool,
+    pub dispatch: Dispatch,
+    pub filter_ref: NodeRef,
+}
+
+#[function_component(FileTree)]
+pub fn file_tree(props: &TreeProps) -> Html {
+    let scroller = use_node_ref();
+    let spacer = use_node_ref();
+    let rows_box = use_node_ref();
+    let tree = &props.tree;
+    let total = tree.total.unwrap_or(0);
+    let viewport = if tree.viewport > 0.0 {
+        tree.viewport
+    } else {
+        window::DEFAULT_VIEWPORT
+    };
+    let shown = window::visible(tree.scroll_top, viewport, Some(total));
+    let first = shown.start.saturating_sub(OVERSCAN);
+    let end = (shown.end + OVERSCAN).min(total);
+
+    // Measure the viewport now and whenever the window is resized.
+    {
+        let scroller = scroller.clone();
+        let dispatch = props.dispatch.clone();
+        use_effect_with((), move |_| {
+            let measure = move || {
+                if let Some(el) = scroller.cast::<HtmlElement>() {
+                    dispatch.dispatch(Action::Scrolled {
+                        top: el.scroll_top() as f64,
+                        viewport: el.client_height() as f64,
+                    });
+                }
+            };
+            measure();
+            let listener = Closure::<dyn FnMut()>::new(measure);
+            let win = crate::browser::window();
+            let _ =
+                win.add_event_listener_with_callback("resize", listener.as_ref().unchecked_ref());
+            move || {
+                let _ = win.remove_event_listener_with_callback(
+                    "resize",
+                    listener.as_ref().unchecked_ref(),
+                );
+                drop(listener);
+            }
+        });
+    }
+
+    // Spacer height and rows offset, through the CSSOM.
+    {
+        let spacer = spacer.clone();
+        let rows_box = rows_box.clone();
+        use_effect_with((total, first), move |(total, first)| {
+            if let Some(el) = spacer.cast::<HtmlElement>() {
+                let _ = el
+                    .style()
+                    .set_property("height", &format!("{}px", *total as f64 * ROW_HEIGHT));
+            }
+            if let Some(el) = rows_box.cast::<HtmlElement>() {
+                let _ = el.style().set_property(
+                    "transform",
+                    &format!("translateY({}px)", *first as f64 * ROW_HEIGHT),
+                );
+            }
+        });
+    }
+
+    // Scroll where the reducer asks (keyboard, a path found).
+    {
+        let scroller = scroller.clone();
+        use_effect_with(tree.scroll_to, move |to| {
+            if let (Some((_, px)), Some(el)) = (to, scroller.cast::<HtmlElement>()) {
+                if (el.scroll_top() as f64 - px).abs() >= 1.0 {
+                    el.set_scroll_top(*px as i32);
+                }
+            }
+        });
+    }
+
+    let onscroll = {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |e: Event| {
+            let el: HtmlElement = e.target_unchecked_into();
+            dispatch.dispatch(Action::Scrolled {
+                top: el.scroll_top() as f64,
+                viewport: el.client_height() as f64,
+            });
+        })
+    };
+    let onkeydown = {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.ctrl_key() || e.meta_key() || e.alt_key() {
+                return;
+            }
+            let key = match e.key().as_str() {
+                "ArrowDown" | "j" => TreeKey::Down,
+                "ArrowUp" | "k" => TreeKey::Up,
+                "ArrowLeft" | "h" => TreeKey::Left,
+                "ArrowRight" | "l" => TreeKey::Right,
+                "PageDown" => TreeKey::PageDown,
+                "PageUp" => TreeKey::PageUp,
+                "Home" => TreeKey::Home,
+                "End" => TreeKey::End,
+                "Enter" | " " => TreeKey::Activate,
+                _ => return,
+            };
+            e.prevent_default();
+            dispatch.dispatch(Action::TreeKey(key));
+        })
+    };
+
+    let d = &props.dispatch;
+    let oninput = {
+        let d = d.clone();
+        Callback::from(move |e: InputEvent| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            d.dispatch(Action::SetFilter(input.value()));
+        })
+    };
+    let filter_keydown = {
+        let d = d.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Escape" {
+                d.dispatch(Action::SetFilter(String::new()));
+            }
+        })
+    };
+    let on_mode = {
+        let d = d.clone();
+        Callback::from(move |e: Event| {
+            let select: HtmlSelectElement = e.target_unchecked_into();
+            d.dispatch(Action::SetMode(if select.value() == "changes" {
+                Mode::Changes
+            } else {
+                Mode::Union
+            }));
+        })
+    };
+    let on_sort = {
+        let d = d.clone();
+        Callback::from(move |e: Event| {
+            let select: HtmlSelectElement = e.target_unchecked_into();
+            d.dispatch(Action::SetSort(if select.value() == "size" {
+                Sort::Size
+            } else {
+                Sort::Name
+            }));
+        })
+    };
+    let on_hide = {
+        let d = d.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            d.dispatch(Action::SetHideUnchanged(input.checked()));
+        })
+    };
+    let expand_all = {
+        let d = d.clone();
+        Callback::from(move |_| d.dispatch(Action::ExpandAll))
+    };
+    let collapse_all = {
+        let d = d.clone();
+        Callback::from(move |_| d.dispatch(Action::CollapseAll))
+    };
+
+    let caption = match &props.view {
+        Some(View::Union { layer }) => {
+            format!("The filesystem after layer {layer}; marks show what layer {layer} changed.")
+        }
+        Some(View::Changes { from, to }) if from == to => {
+            format!("Only what layer {from} changed.")
+        }
+        Some(View::Changes { from, to }) => {
+            format!("What layers {from}–{to} changed together, against the filesystem below layer {from}.")
+        }
+        None => "This step changed no files (an empty-layer step).".to_string(),
+    };
+    let empty_text = if props.view.is_none() {
+        Some("No files changed here: this build step made no layer.")
+    } else if total == 0 && tree.fresh() {
+        Some(if !props.filter.trim().is_empty() {
+            "No path matches the filter."
+        } else if props.mode == Mode::Changes || props.hide_unchanged {
+            "No changed paths here."
+        } else {
+            "This filesystem is empty."
+        })
+    } else {
+        None
+    };
+    let busy = tree.pending.is_some() || !tree.fresh();
+
+    html! {
+        <section class="pane tree-pane" aria-labelledby="tree-h">
+            <div class="pane-head">
+                <h2 id="tree-h">{ "Files" }</h2>
+                <span class="count" aria-live="polite">
+                    { if tree.fresh() { format!("{total} rows") } else { "loading…".to_string() } }
+                </span>
+            </div>
+            <div class="tree-toolbar">
+                <input type="search" class="filter" data-testid="tree-filter" ref={props.filter_ref.clone()}
+                    placeholder="Filter: text or glob (*.so, /etc/**) — press /" aria-label="Filter paths by text or glob"
+                    value={props.filter.clone()} {oninput} onkeydown={filter_keydown} />
+                <div class="tools">
+                    <label class="field">
+                        <span>{ "Show" }</span>
+                        <select data-testid="view-mode" onchange={on_mode} aria-label="What the tree shows">
+                            <option value="union" selected={props.mode == Mode::Union}>{ "filesystem (union)" }</option>
+                            <option value="changes" selected={props.mode == Mode::Changes}>{ "changes only" }</option>
+                        </select>
+                    </label>
+                    <label class="field">
+                        <span>{ "Sort" }</span>
+                        <select data-testid="sort-select" onchange={on_sort} aria-label="Sort by">
+                            <option value="name" selected={props.sort == Sort::Name}>{ "name" }</option>
+                            <option value="size" selected={props.sort == Sort::Size}>{ "size" }</option>
+                        </select>
+                    </label>
+                    <label class="check" title="In the filesystem view, show only what the layer changed (and the directories above)">
+                        <input type="checkbox" data-testid="hide-unchanged" checked={props.hide_unchanged}
+                            disabled={props.mode == Mode::Changes} onchange={on_hide} />
+                        { "hide unchanged" }
+                    </label>
+                    <button type="button" class="btn tiny" data-testid="expand-all" onclick={expand_all} aria-pressed={props.expand_all.to_string()}>{ "Expand all" }</button>
+                    <button type="button" class="btn tiny" data-testid="collapse-all" onclick={collapse_all}>{ "Collapse all" }</button>
+                </div>
+            </div>
+            <p class="hint">
+                { caption }
+                <span class="legend">
+                    <span class="added">{ "+ added" }</span>
+                    <span class="modified">{ "~ modified" }</span>
+                    <span class="removed">{ "− removed" }</span>
+                </span>
+            </p>
+            <div class="tree-head" aria-hidden="true">
+                <span class="t-mark"></span>
+                <span class="t-mode">{ "Permission" }</span>
+                <span class="t-owner">{ "UID:GID" }</span>
+                <span class="t-size">{ "Size" }</span>
+                <span class="t-name">{ "Name" }</span>
+            </div>
+            <div class={classes!("tree-scroll", busy.then_some("busy"))} role="tree" data-testid="file-tree" tabindex="0"
+                aria-labelledby="tree-h" aria-busy={busy.to_string()}
+                aria-activedescendant={tree.row(tree.cursor).map(|_| format!("tree-row-{}", tree.cursor))}
+                ref={scroller} {onscroll} {onkeydown}>
+                <div class="tree-spacer" ref={spacer}>
+                    <div class="tree-rows" ref={rows_box}>
+                        { for (first..end).map(|i| match tree.row(i) {
+                            Some(row) => row_view(i, row, props, i == tree.cursor),
+                            None => html! { <div class="tree-row placeholder" aria-hidden="true"><span class="t-name">{ "…" }</span></div> },
+                        }) }
+                    </div>
+                </div>
+                if let Some(text) = empty_text {
+                    <p class="tree-empty">{ text }</p>
+                }
+            </div>
+        </section>
+    }
+}
+
+fn row_view(index: usize, row: &Row, props: &TreeProps, cursor: bool) -> Html {
+    let mark = format::mark_name(row.mark);
+    let selected = props.selected_path.as_deref() == Some(row.path.as_str());
+    let onclick = {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |_| dispatch.dispatch(Action::RowClicked { index }))
+    };
+    let kind = format::kind_name(row.kind);
+    let mut title = format!("{} ({kind})", row.path);
+    if let Some(link) = &row.link {
+        title.push_str(&format!(" → {link}"));
+    }
+    if let Some(link) = &row.hardlink {
+        title.push_str(&format!(", hard link to {link}"));
+    }
+    if !mark.is_empty() {
+        title.push_str(&format!(": {mark}"));
+        if !row.fields.is_empty() {
+            title.push_str(&format!(" ({})", row.fields.join(", ")));
+        }
+    }
+    html! {
+        <div role="treeitem" id={format!("tree-row-{index}")} data-testid="tree-row" data-path={row.path.clone()} data-mark={mark}
+            aria-level={(row.depth + 1).to_string()} aria-expanded={row.has_children.then(|| row.expanded.to_string())}
+            aria-selected={selected.to_string()}
+            class={classes!("tree-row", (!mark.is_empty()).then_some(mark), selected.then_some("selected"), cursor.then_some("cursor"))}
+            {title} {onclick}>
+            <span class="t-mark" aria-hidden="true">{ format::mark_symbol(row.mark) }</span>
+            <span class="t-mode">{ &row.mode }</span>
+            <span class="t-owner">{ format!("{}:{}", row.uid, row.gid) }</span>
+            <span class={classes!("t-size", (row.kind == 'd').then_some("dir"))}>
+                { if row.kind == 'f' || row.kind == 'd' { format::bytes(row.size) } else { String::new() } }
+            </span>
+            <span class="t-name">
+                { for (0..row.depth.min(MAX_INDENT)).map(|_| html! { <span class="t-indent"></span> }) }
+                <span class="t-toggle" aria-hidden="true">
+                    { if row.has_children { if row.expanded { "▾" } else { "▸" } } else { "" } }
+                </span>
+                <span class={classes!("t-label", format!("k-{}", row.kind))}>{ &row.name }</span>
+                if let Some(link) = &row.link { <span class="t-link">{ " → " }{ link }</span> }
+                if let Some(link) = &row.hardlink { <span class="t-link">{ " ⇒ " }{ link }</span> }
+                if !mark.is_empty() {
+                    <span class="visually-hidden">{ format!(" ({mark})") }</span>
+                }
+                if !row.fields.is_empty() { <span class="t-fields">{ row.fields.join(", ") }</span> }
+            </span>
+        </div>
+    }
+}
