@@ -77,10 +77,11 @@ impl fmt::Display for Digest {
     }
 }
 
-/// A reader that hashes and counts what passes through it.
+/// A reader that hashes and counts what passes through it (or only counts,
+/// when the same bytes are already hashed elsewhere).
 pub(crate) struct HashingReader<R> {
     inner: R,
-    hasher: Sha256,
+    hasher: Option<Sha256>,
     count: u64,
 }
 
@@ -88,14 +89,23 @@ impl<R: Read> HashingReader<R> {
     pub fn new(inner: R) -> Self {
         HashingReader {
             inner,
-            hasher: Sha256::new(),
+            hasher: Some(Sha256::new()),
+            count: 0,
+        }
+    }
+
+    /// Counts without hashing: `finish` then returns no digest.
+    pub fn counting(inner: R) -> Self {
+        HashingReader {
+            inner,
+            hasher: None,
             count: 0,
         }
     }
 
     /// Reads whatever is left (a tar may end before its padding does) so the
     /// digest covers every byte, then returns the digest and the byte count.
-    pub fn finish(mut self) -> io::Result<(Digest, u64)> {
+    pub fn finish(mut self) -> io::Result<(Option<Digest>, u64)> {
         let mut buf = vec![0u8; 64 * 1024];
         loop {
             let n = self.read(&mut buf)?;
@@ -103,17 +113,19 @@ impl<R: Read> HashingReader<R> {
                 break;
             }
         }
-        Ok((
-            Digest::sha256_from_bytes(self.hasher.finalize().into()),
-            self.count,
-        ))
+        let digest = self
+            .hasher
+            .map(|h| Digest::sha256_from_bytes(h.finalize().into()));
+        Ok((digest, self.count))
     }
 }
 
 impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
+        if let Some(hasher) = self.hasher.as_mut() {
+            hasher.update(&buf[..n]);
+        }
         self.count += n as u64;
         Ok(n)
     }
@@ -151,7 +163,7 @@ mod tests {
         let (d, n) = r.finish().unwrap();
         assert_eq!(n, 3);
         assert_eq!(
-            d.hex,
+            d.unwrap().hex,
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
     }

@@ -89,7 +89,12 @@ pub fn scan<R: Read>(blob: R) -> Result<LayerScan, Error> {
     let (diff_id, tar_size) = {
         let decoded = compression::decoder(compression, Cursor::new(head).chain(&mut blob))
             .map_err(|e| Error::from_io(&e, "starting to decompress the layer"))?;
-        let mut tar_stream = HashingReader::new(decoded);
+        // An uncompressed layer's tar is its blob: hash those bytes once.
+        let mut tar_stream = if compression == Compression::None {
+            HashingReader::counting(decoded)
+        } else {
+            HashingReader::new(decoded)
+        };
         if empty {
             diagnostics.push(Diagnostic::new(
                 Severity::Info,
@@ -112,6 +117,10 @@ pub fn scan<R: Read>(blob: R) -> Result<LayerScan, Error> {
     let (digest, blob_size) = blob
         .finish()
         .map_err(|e| Error::from_io(&e, "reading the end of the layer"))?;
+    let digest = digest.unwrap_or_else(|| Digest::of(b""));
+    // Uncompressed: the tar is the blob up to its end, and the blob is read to
+    // its end above, so the two digests are one.
+    let diff_id = diff_id.unwrap_or_else(|| digest.clone());
     Ok(LayerScan {
         digest,
         blob_size,
