@@ -14,6 +14,7 @@ use crate::format;
 use crate::selection::Selection;
 use crate::state::Action;
 use crate::views::bar::bar;
+use crate::views::history::CopyButton;
 
 #[derive(Properties, PartialEq)]
 pub struct LayerStackProps {
@@ -127,6 +128,81 @@ pub fn layer_stack(props: &LayerStackProps) -> Html {
                     }
                 }) }
             </div>
+            { details(&props.summary, props.selection) }
         </section>
+    }
+}
+
+/// The focused step in full, as dive's "Layer details": command, digests
+/// with copy buttons, sizes, what it changed; and the range, if one is selected.
+fn details(summary: &Summary, selection: Selection) -> Html {
+    let Some(step) = summary.steps.get(selection.focus) else {
+        return html! {};
+    };
+    let (lo, hi) = selection.bounds();
+    let range = selection.is_range().then(|| {
+        let steps = &summary.steps[lo..=hi];
+        let layers = steps.iter().filter(|s| s.layer.is_some()).count();
+        let size: u64 = steps.iter().map(|s| s.size).sum();
+        format!(
+            "Steps {lo}–{hi} selected: {layers} layers, {} of content together.",
+            format::bytes(size)
+        )
+    });
+    let title = match step.layer {
+        Some(l) => format!("Step {} · layer {l}", selection.focus),
+        None => format!("Step {} · empty layer", selection.focus),
+    };
+    html! {
+        <div class="layer-details" aria-label="Selected layer details">
+            if let Some(range) = range { <p class="range-note">{ range }</p> }
+            <h3>{ title }</h3>
+            <dl class="facts">
+                <dt>{ "Command" }</dt>
+                <dd class="mono wrap">{ step.created_by.clone().unwrap_or_else(|| "—".into()) }</dd>
+                if let Some(c) = &step.created { <dt>{ "Created" }</dt><dd>{ format::created(c) }</dd> }
+                if let Some(c) = &step.comment { <dt>{ "Comment" }</dt><dd class="wrap">{ c }</dd> }
+                if step.layer.is_some() {
+                    <dt>{ "Size" }</dt>
+                    <dd>{ format!("{} content · {} stored · {} as tar", format::bytes(step.size), format::bytes(step.blob_size), format::bytes(step.tar_size)) }</dd>
+                    <dt>{ "Changes" }</dt>
+                    <dd>
+                        <span class="added">{ format!("+{} added", step.added) }</span>{ " · " }
+                        <span class="modified">{ format!("~{} modified", step.modified) }</span>{ " · " }
+                        <span class="removed">{ format!("−{} removed", step.removed) }</span>
+                        if step.wasted_bytes > 0 { { format!(" · {} of it wasted", format::bytes(step.wasted_bytes)) } }
+                    </dd>
+                    if let Some(c) = &step.compression { <dt>{ "Compression" }</dt><dd>{ c }</dd> }
+                }
+                if let Some(d) = &step.digest {
+                    <dt>{ "Digest" }</dt>
+                    <dd class="digest-cell">
+                        <code class="digest-text">{ d }</code>
+                        { verified(step.digest_verified) }
+                        <CopyButton text={d.clone()} testid="copy-digest" label={format!("Copy the digest of step {}", selection.focus)} />
+                    </dd>
+                }
+                if let Some(d) = &step.diff_id {
+                    <dt>{ "Diff ID" }</dt>
+                    <dd class="digest-cell">
+                        <code class="digest-text">{ d }</code>
+                        { verified(step.diff_id_verified) }
+                        <CopyButton text={d.clone()} testid="copy-diff-id" label={format!("Copy the diff_id of step {}", selection.focus)} />
+                    </dd>
+                }
+            </dl>
+        </div>
+    }
+}
+
+fn verified(v: Option<bool>) -> Html {
+    match v {
+        Some(true) => {
+            html! { <span class="verified" title="verified against the bytes">{ "✓" }</span> }
+        }
+        Some(false) => {
+            html! { <span class="mismatch" title="does NOT match the bytes">{ "✗ mismatch" }</span> }
+        }
+        None => html! {},
     }
 }

@@ -284,7 +284,7 @@ pub fn file_tree(props: &TreeProps) -> Html {
                 <div class="tree-spacer" ref={spacer}>
                     <div class="tree-rows" ref={rows_box}>
                         { for (first..end).map(|i| match tree.row(i) {
-                            Some(row) => row_view(i, row, props, i == tree.cursor),
+                            Some(row) => row_view(i, row, props, i == tree.cursor, tree.fresh()),
                             None => html! { <div class="tree-row placeholder" aria-hidden="true"><span class="t-name">{ "…" }</span></div> },
                         }) }
                     </div>
@@ -297,7 +297,11 @@ pub fn file_tree(props: &TreeProps) -> Html {
     }
 }
 
-fn row_view(index: usize, row: &Row, props: &TreeProps, cursor: bool) -> Html {
+/// One row. A `stale` row (from before the query changed: another layer,
+/// filter, sort or expansion) stays in view until the answer comes, so the
+/// tree does not blink, but it is not a `tree-row` yet: neither tests nor
+/// assistive technology take it for the current tree.
+fn row_view(index: usize, row: &Row, props: &TreeProps, cursor: bool, fresh: bool) -> Html {
     let mark = format::mark_name(row.mark);
     let selected = props.selected_path.as_deref() == Some(row.path.as_str());
     let onclick = {
@@ -319,10 +323,11 @@ fn row_view(index: usize, row: &Row, props: &TreeProps, cursor: bool) -> Html {
         }
     }
     html! {
-        <div role="treeitem" id={format!("tree-row-{index}")} data-testid="tree-row" data-path={row.path.clone()} data-mark={mark}
+        <div role="treeitem" id={format!("tree-row-{index}")} data-testid={fresh.then_some("tree-row")}
+            data-path={row.path.clone()} data-mark={mark}
             aria-level={(row.depth + 1).to_string()} aria-expanded={row.has_children.then(|| row.expanded.to_string())}
             aria-selected={selected.to_string()}
-            class={classes!("tree-row", (!mark.is_empty()).then_some(mark), selected.then_some("selected"), cursor.then_some("cursor"))}
+            class={classes!("tree-row", (!mark.is_empty()).then_some(mark), selected.then_some("selected"), cursor.then_some("cursor"), (!fresh).then_some("stale"))}
             {title} {onclick}>
             <span class="t-mark" aria-hidden="true">{ format::mark_symbol(row.mark) }</span>
             <span class="t-mode">{ &row.mode }</span>
