@@ -1,0 +1,63 @@
+//! The Web Worker that runs layerscope's engine for the page.
+//!
+//! # Starting it
+//!
+//! ```js
+//! const worker = new Worker("layerscope-worker-boot.js"); // a classic worker, same origin
+//! ```
+//!
+//! Trunk (`<link data-trunk rel="rust" href="crates/worker/Cargo.toml"
+//! data-bin="layerscope-worker" data-type="worker">` in index.html) builds
+//! this binary with wasm-bindgen's `no-modules` target into
+//! `layerscope-worker.js` and `layerscope-worker_bg.wasm`, unhashed, next
+//! to index.html; `crates/worker/layerscope-worker-boot.js` is copied beside
+//! them. That boot script is the worker's entry: it loads the other two
+//! with `importScripts` and `fetch` (same origin: fine under the page's CSP,
+//! `worker-src 'self'`, `script-src 'self' 'wasm-unsafe-eval'`, no inline
+//! script), and queues messages that arrive while the wasm compiles, so
+//! the page may post at once. Cancel = `worker.terminate()` and a new
+//! worker: start-up only compiles the wasm and sets a panic hook.
+//!
+//! # Messages
+//!
+//! Page → worker: `worker.postMessage({request: JSON.stringify(<Request>), file})`,
+//! where `file` (a `File`, `Blob`, `ArrayBuffer` or `Uint8Array`) goes only
+//! with `Open`. Worker → page: `postMessage(JSON.stringify(<Response>))`, a
+//! string; `JSON.parse`/`serde_json` it into `layerscope_protocol::Response`.
+//!
+//! - `Open` → `Progress`* (at most 20 a second) then `Opened(Summary)` or
+//!   `Failed{message, kind}`. `message` is what the command line prints
+//!   (`app.tar: layer 2 (…/layer.tar): …`); `kind` is the engine's error
+//!   kind in snake case (`not_an_archive`, `truncated`, `corrupt`, …).
+//!   Opening drops the image opened before.
+//! - `Tree(TreeQuery)` → `Tree(TreeRows)` with the query's `id`.
+//! - `Story{path}` → `Story`.
+//! - `Export` → `Export{json}` (the report `layerscope inspect --json` writes).
+//!
+//! Answers come in request order. Other `Failed` kinds: `bad_request` (bad
+//! JSON, a layer the image lacks, Open without a file), `no_image` (asked
+//! before an image is open), `panic` (a bug; the message says where; the
+//! open image stays usable), `crash` (a trap that is not a panic, probably
+//! out of memory: start a new worker), `worker` (the wasm could not load).
+
+#[cfg(target_arch = "wasm32")]
+mod entry {
+    use wasm_bindgen::prelude::*;
+
+    /// One message from the page (the boot script hands each over).
+    #[wasm_bindgen]
+    pub fn handle(data: JsValue) {
+        layerscope_worker::web::handle(data);
+    }
+
+    /// Whether the last trap was a panic already reported as `Failed`.
+    #[wasm_bindgen]
+    pub fn take_panicked() -> bool {
+        layerscope_worker::web::take_panicked()
+    }
+}
+
+fn main() {
+    #[cfg(target_arch = "wasm32")]
+    layerscope_worker::web::start();
+}
