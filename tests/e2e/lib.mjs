@@ -122,8 +122,22 @@ export function isLocal(href) {
 
 // Runs in the page before the app: logs every value `analysis-status`'s
 // data-state takes, so a test can wait for the state *after* its own action
-// (a second file's `done`, not the first file's, still shown).
-function recordStates() {
+// (a second file's `done`, not the first file's, still shown); and logs what
+// the page copies (navigator.clipboard.writeText, or a copy event).
+function instrument() {
+  window.__lsClipboard = [];
+  const clip = navigator.clipboard;
+  if (clip?.writeText) {
+    const write = clip.writeText.bind(clip);
+    clip.writeText = (text) => {
+      window.__lsClipboard.push(String(text));
+      return write(text);
+    };
+  }
+  document.addEventListener("copy", (e) => {
+    const data = e.clipboardData?.getData("text/plain") || String(document.getSelection() ?? "");
+    if (data) window.__lsClipboard.push(data);
+  });
   window.__lsStates = [];
   let last = null;
   const look = () => {
@@ -168,7 +182,7 @@ export async function openPage(t, h, { viewport = { width: 1280, height: 800 } }
     if (!foreign.includes(href)) foreign.push(href);
     return route.abort("blockedbyclient");
   });
-  await context.addInitScript(recordStates);
+  await context.addInitScript(instrument);
   const page = await context.newPage();
   page.on("console", (msg) => {
     if (msg.type() === "error") consoleErrors.push(msg.text());
@@ -479,4 +493,86 @@ export function rangeChanges(report, from, to) {
     else if (was !== null && (was !== now || content.has(p))) out.set(p, "modified");
   }
   return out;
+}
+
+// ---- the page against the CLI ----------------------------------------------------
+
+/**
+ * The page's export against the CLI's document. They are built by the same
+ * function (crates/core/src/report.rs) over the same bytes, so they must be
+ * equal. Fields that could legitimately differ, and why:
+ *
+ *   (none so far) — `image.input_size` is the byte count of the input: the
+ *   CLI stats the file, the page has File.size; both are the file's size, so
+ *   it is compared too. The CLI runs from the file's directory on its base
+ *   name (lib.mjs runCli), the name the page knows, so messages that name
+ *   the file read the same.
+ *
+ * Add an exception here only with the reason it is not a bug.
+ */
+export const EXPORT_EXCEPTIONS = [];
+
+export function assertSameReport(fromPage, fromCli, what) {
+  const strip = (doc) => {
+    const copy = structuredClone(doc);
+    for (const [section, key] of EXPORT_EXCEPTIONS) delete copy[section]?.[key];
+    return copy;
+  };
+  assert.deepEqual(strip(fromPage), strip(fromCli), `${what}: the page's export differs from layerscope inspect --json`);
+}
+
+/** The figures a ratio is shown as (dive's ratio can be null: "n/a"). */
+function assertPercent(text, ratio, what) {
+  if (ratio === null) assert.match(text, /n\/a|—|-/, `${what}: '${text}' should say there is no figure`);
+  else assert.ok(showsPercent(text, ratio), `${what}: '${text}' does not show ${(ratio * 100).toFixed(2)} %`);
+}
+
+/** A step's command as a reader would recognise it, without the shell prefix docker adds. */
+const commandCore = (s) => s.replace(/^\/bin\/sh -c (#\(nop\)\s*)?/, "").trim();
+
+/** What the page shows after `file` is analysed, against `report`. */
+export async function assertPageShows(page, file, report) {
+  const name = path.basename(file);
+  const status = page.locator(tid("analysis-status"));
+  assert.equal(await status.getAttribute("data-state"), "done");
+  const ms = Number(await status.getAttribute("data-ms"));
+  assert.ok(Number.isFinite(ms) && ms >= 0, `${name}: analysis-status data-ms='${await status.getAttribute("data-ms")}'`);
+
+  // The layer stack: one item per filesystem layer (empty steps may be shown
+  // too, without a layer number), each with its size.
+  const items = page.locator(`${tid("layer-stack")} ${tid("layer-item")}`);
+  const shown = await items.evaluateAll((els) =>
+    els.map((el) => ({ layer: el.getAttribute("data-layer"), index: el.getAttribute("data-index"), text: el.textContent })),
+  );
+  const fsItems = shown.filter((i) => /^\d+$/.test(i.layer ?? ""));
+  assert.deepEqual(
+    fsItems.map((i) => Number(i.layer)).sort((a, b) => a - b),
+    report.layers.filter((r) => r.layer !== null).map((r) => r.layer),
+    `${name}: layer-item data-layer values (one item per filesystem layer)`,
+  );
+  for (const item of fsItems) {
+    const row = report.layers.find((r) => r.layer === Number(item.layer));
+    assert.ok(showsSize(item.text, row.size), `${name}: layer ${item.layer} shows '${item.text.trim()}', not its size ${row.size} B`);
+  }
+
+  // The history table: one row per build step, empty steps in place.
+  const rows = page.locator(`${tid("history-table")} ${tid("history-row")}`);
+  const texts = await rows.evaluateAll((els) => els.map((el) => `${el.textContent} ${el.getAttribute("title") ?? ""} ${[...el.querySelectorAll("[title]")].map((e) => e.title).join(" ")}`));
+  assert.equal(texts.length, report.layers.length, `${name}: history rows (one per step, empty steps included)`);
+  // In history order (oldest first) or as docker history prints it (newest first).
+  const flat = texts.map((t) => t.replace(/\s+/g, " "));
+  const matches = (steps) =>
+    steps.every((step, i) => !step.created_by || flat[i].includes(commandCore(step.created_by).slice(0, 12)));
+  assert.ok(
+    matches(report.layers) || matches([...report.layers].reverse()),
+    `${name}: history rows do not show the steps' commands in order:\n${flat.map((t) => t.trim().slice(0, 90)).join("\n")}`,
+  );
+
+  // The waste panel: dive's three figures and our exact two, as the CLI prints them.
+  const text = async (id) => (await page.locator(tid(id)).first().textContent()) ?? "";
+  assertPercent(await text("dive-efficiency"), report.efficiency, `${name}: dive-efficiency`);
+  assert.ok(showsSize(await text("dive-wasted"), report.wasted_bytes), `${name}: dive-wasted '${await text("dive-wasted")}' vs ${report.wasted_bytes} B`);
+  assertPercent(await text("dive-user-wasted"), report.user_wasted_percent, `${name}: dive-user-wasted`);
+  assert.ok(showsSize(await text("exact-wasted"), report.exact.wasted_bytes), `${name}: exact-wasted '${await text("exact-wasted")}' vs ${report.exact.wasted_bytes} B`);
+  assertPercent(await text("exact-efficiency"), report.exact.efficiency, `${name}: exact-efficiency`);
 }

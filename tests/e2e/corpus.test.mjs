@@ -1,0 +1,61 @@
+// Real archives from other projects (../shared/corpus), one of each kind,
+// opened in the page through its <input type=file> (and by a real drag and
+// drop): what the page shows and what its Export JSON downloads must match
+// `layerscope inspect --json` on the same file.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import path from "node:path";
+import {
+  harness,
+  openPage,
+  gotoApp,
+  openDone,
+  dropFile,
+  exportJson,
+  cliReport,
+  corpusFile,
+  assertPageShows,
+  assertSameReport,
+  tid,
+} from "./lib.mjs";
+
+const h = harness();
+
+const KINDS = [
+  ["docker save, old format (<id>/layer.tar)", "wagoodman-dive/.data/test-docker-image.tar"],
+  ["docker save with gzip layers (kaniko)", "wagoodman-dive/.data/test-kaniko-image.tar"],
+  ["OCI archive, gzip layers", "wagoodman-dive/.data/test-oci-gzip-image.tar"],
+  ["OCI archive, zstd layers", "wagoodman-dive/.data/test-oci-zstd-image.tar"],
+  ["OCI archive, uncompressed layers", "wagoodman-dive/.data/test-oci-uncompressed-image.tar"],
+  ["Docker 25 docker save (OCI layout inside)", "google-go-containerregistry/pkg/v1/tarball/testdata/hello-world-v25.tar"],
+  ["gzipped whole archive", "aquasecurity-trivy/pkg/fanal/test/testdata/alpine-310.tar.gz"],
+  ["several images in one archive", "google-go-containerregistry/pkg/v1/tarball/testdata/test_bundle.tar"],
+];
+
+for (const [kind, rel] of KINDS) {
+  test(`${kind}: ${path.basename(rel)} through the file input matches the CLI`, async (t) => {
+    const file = corpusFile(rel);
+    const report = cliReport(file);
+    const pg = await openPage(t, h);
+    await gotoApp(pg.page, h);
+    await openDone(pg.page, file);
+    await assertPageShows(pg.page, file, report);
+    const { doc } = await exportJson(pg.page);
+    assertSameReport(doc, report, path.basename(file));
+    pg.assertClean();
+  });
+}
+
+test("a real drag and drop: two archives dropped one after the other", async (t) => {
+  const pg = await openPage(t, h);
+  await gotoApp(pg.page, h);
+  for (const rel of ["wagoodman-dive/.data/test-oci-zstd-image.tar", "wagoodman-dive/.data/test-docker-image.tar"]) {
+    const file = corpusFile(rel);
+    const state = await dropFile(pg.page, file);
+    assert.equal(state, "done", `${rel}: dropped, ended '${state}': ${await pg.page.locator(tid("error-message")).allTextContents()}`);
+    const report = cliReport(file);
+    await assertPageShows(pg.page, file, report);
+    assertSameReport((await exportJson(pg.page)).doc, report, path.basename(file));
+  }
+  pg.assertClean();
+});

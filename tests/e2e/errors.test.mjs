@@ -1,0 +1,132 @@
+// Bad input and cancel: the page says what is wrong, stays usable, and a
+// good file afterwards works.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {
+  here,
+  harness,
+  openPage,
+  gotoApp,
+  openFile,
+  openDone,
+  stateMark,
+  waitState,
+  waitTerminal,
+  exportJson,
+  cliReport,
+  runCli,
+  corpusFile,
+  assertSameReport,
+  tid,
+} from "./lib.mjs";
+
+const h = harness();
+let tmp;
+before(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "layerscope-e2e-"));
+});
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const good = () => corpusFile("wagoodman-dive/.data/test-oci-gzip-image.tar");
+
+async function errorText(page) {
+  const el = page.locator(tid("error-message"));
+  await el.first().waitFor({ state: "visible", timeout: 10_000 });
+  return (await el.first().textContent()).trim();
+}
+
+async function thenGoodFileWorks(page) {
+  const file = good();
+  await openDone(page, file);
+  assert.equal(await page.locator(tid("error-message")).filter({ visible: true }).count(), 0, "the old error is gone");
+  assertSameReport((await exportJson(page)).doc, cliReport(file), path.basename(file));
+}
+
+test("random bytes: an error that says it is not an image, then a good file works", async (t) => {
+  const file = path.join(tmp, "random.bin");
+  // 64 KiB of pseudo-random bytes (a sha512 chain: the same every run).
+  const blocks = [];
+  for (let i = 0; i < 1024; i++) blocks.push(crypto.createHash("sha512").update(`seed ${i}`).digest());
+  fs.writeFileSync(file, Buffer.concat(blocks));
+  const cli = runCli(["inspect"], file);
+  assert.equal(cli.status, 2);
+  const pg = await openPage(t, h);
+  await gotoApp(pg.page, h);
+  assert.equal(await openFile(pg.page, file), "error");
+  const msg = await errorText(pg.page);
+  assert.match(msg, /not an image/i, `the message names the problem: '${msg}' (the CLI says: ${cli.stderr.trim()})`);
+  assert.match(msg, /random\.bin/, `the message names the file: '${msg}'`);
+  assert.equal(await pg.page.locator(tid("analysis-status")).getAttribute("data-state"), "error");
+  await thenGoodFileWorks(pg.page);
+  pg.assertClean({ allowConsole: [/not an image/i] });
+});
+
+test("a truncated archive: the error says truncated and names the member, then a good file works", async (t) => {
+  const src = corpusFile("wagoodman-dive/.data/test-docker-image.tar");
+  const file = path.join(tmp, "truncated.tar");
+  fs.writeFileSync(file, fs.readFileSync(src).subarray(0, 700_000));
+  const cli = runCli(["inspect"], file);
+  assert.equal(cli.status, 2);
+  const member = /: ([0-9a-f]{64}\/layer\.tar): /.exec(cli.stderr)?.[1];
+  assert.ok(member, `the CLI names the cut member: ${cli.stderr}`);
+  const pg = await openPage(t, h);
+  await gotoApp(pg.page, h);
+  assert.equal(await openFile(pg.page, file), "error");
+  const msg = await errorText(pg.page);
+  assert.match(msg, /truncated|ends early|ends inside/i, `the message names the problem: '${msg}' (the CLI says: ${cli.stderr.trim()})`);
+  assert.ok(msg.includes(member.slice(0, 12)), `the message names the member ${member}: '${msg}'`);
+  await thenGoodFileWorks(pg.page);
+  pg.assertClean({ allowConsole: [/truncated|ends early|ends inside/i] });
+});
+
+test("an empty file: an error, not a hang", async (t) => {
+  const file = path.join(tmp, "empty.tar");
+  fs.writeFileSync(file, "");
+  const pg = await openPage(t, h);
+  await gotoApp(pg.page, h);
+  assert.equal(await openFile(pg.page, file), "error");
+  assert.ok((await errorText(pg.page)).length > 0);
+  await thenGoodFileWorks(pg.page);
+  pg.assertClean({ allowConsole: [/./] }); // what it logs is its business; it must not leave 127.0.0.1
+});
+
+test("cancel a large archive mid-way: state cancelled, then a new file works", { timeout: 240_000 }, async (t) => {
+  const file = path.join(tmp, "big.tar");
+  const gen = spawnSync("python3", [path.join(here, "big-archive.py"), file, "200"], { encoding: "utf8" });
+  assert.equal(gen.status, 0, gen.stderr);
+  assert.ok(fs.statSync(file).size > 150e6);
+
+  const pg = await openPage(t, h);
+  const { page } = pg;
+  await gotoApp(page, h);
+  const mark = await stateMark(page);
+  await page.locator(tid("file-input")).setInputFiles(file);
+  await waitState(page, mark, "running");
+  // Mid-way: the progress bar has moved, the analysis has not ended.
+  const bar = page.locator(tid("progress"));
+  assert.equal(await bar.getAttribute("role"), "progressbar");
+  await page.waitForFunction(
+    ([sel, status]) => {
+      const now = Number(document.querySelector(sel)?.getAttribute("aria-valuenow"));
+      const state = document.querySelector(status)?.getAttribute("data-state");
+      return state !== "running" || (now > 0 && now < 100);
+    },
+    [tid("progress"), tid("analysis-status")],
+    { timeout: 120_000, polling: "raf" },
+  );
+  const shownAt = Number(await bar.getAttribute("aria-valuenow"));
+  const before = await page.locator(tid("analysis-status")).getAttribute("data-state");
+  assert.equal(before, "running", "the analysis ended before Cancel could be pressed: the archive is too small for this machine");
+  await page.locator(tid("cancel")).click();
+  const state = await waitTerminal(page, mark, { timeout: 30_000 });
+  assert.equal(state, "cancelled", `cancelled at ${shownAt} %`);
+  assert.equal(await page.locator(tid("analysis-status")).getAttribute("data-state"), "cancelled");
+
+  await thenGoodFileWorks(page);
+  pg.assertClean({ allowConsole: [/cancel/i] });
+});
