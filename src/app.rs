@@ -89,14 +89,21 @@ pub fn app() -> Html {
         });
     }
 
-    // Tree windows: sent once the debounce passes, unless replaced meanwhile.
+    // Tree windows, throttled: at most one per `debounce_ms`, always the
+    // latest (a query replaced before its turn is never sent). A plain
+    // debounce would send nothing while a scrollbar is being dragged.
     {
         let client = client.clone();
-        let delay = state.tree.debounce_ms;
+        let wait = state.tree.debounce_ms as f64;
+        let last_sent = use_mut_ref(|| f64::NEG_INFINITY);
         use_effect_with(state.tree.pending.clone(), move |pending| {
             let timer = pending.clone().map(|query| {
                 let client = client.clone();
-                Timeout::new(delay, move || client.send(&Request::Tree(query)))
+                let delay = (*last_sent.borrow() + wait - now_ms()).clamp(0.0, wait);
+                Timeout::new(delay as u32, move || {
+                    *last_sent.borrow_mut() = now_ms();
+                    client.send(&Request::Tree(query));
+                })
             });
             move || drop(timer)
         });

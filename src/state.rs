@@ -730,11 +730,12 @@ impl State {
             (locate.next_offset, LOCATE_LIMIT)
         } else {
             let shown = window::visible(tree.scroll_top, tree.viewport, tree.total);
-            if tree.fresh() && window::covers(&tree.held(), &shown, tree.total) {
+            let wanted = window::margin(&shown, tree.total);
+            if tree.fresh() && window::covers(&tree.held(), &wanted, tree.total) {
                 return;
             }
             if let Some(p) = pending_current {
-                if window::covers(&(p.offset..p.offset + p.limit), &shown, tree.total) {
+                if window::covers(&(p.offset..p.offset + p.limit), &wanted, tree.total) {
                     return;
                 }
             }

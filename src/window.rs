@@ -13,7 +13,7 @@ pub const ROW_HEIGHT: f64 = 26.0;
 pub const DEFAULT_VIEWPORT: f64 = 600.0;
 
 /// Fewest rows asked for at once: small answers cost a round trip each.
-const MIN_FETCH: usize = 200;
+const MIN_FETCH: usize = 300;
 
 /// Rows at least partly inside `[scroll_top, scroll_top + viewport)`,
 /// clamped to `total` when it is known.
@@ -51,6 +51,14 @@ pub fn fetch(shown: &Range<usize>, total: Option<usize>) -> (usize, usize) {
         }
         _ => (offset, limit),
     }
+}
+
+/// `shown` and a screen on each side: once the rows held no longer cover
+/// this, the next window is asked for, before a blank row could show.
+pub fn margin(shown: &Range<usize>, total: Option<usize>) -> Range<usize> {
+    let screen = shown.len().max(1);
+    let end = shown.end + screen;
+    shown.start.saturating_sub(screen)..total.map_or(end, |t| end.min(t))
 }
 
 /// Whether rows `held` (of a view with `total` rows, if known) cover every
@@ -105,15 +113,26 @@ mod tests {
     #[test]
     fn fetch_windows() {
         // One screen of 10 rows at 100: two screens above, three below, at least 200.
-        assert_eq!(fetch(&(100..110), Some(100_000)), (80, 200));
+        assert_eq!(fetch(&(100..110), Some(100_000)), (80, 300));
         let big = fetch(&(1000..1100), Some(100_000));
         assert_eq!(big, (800, 600));
         // At the top.
-        assert_eq!(fetch(&(0..10), None), (0, 200));
+        assert_eq!(fetch(&(0..10), None), (0, 300));
         // Near the end the window slides up.
-        assert_eq!(fetch(&(990..1000), Some(1000)), (800, 200));
+        assert_eq!(fetch(&(990..1000), Some(1000)), (700, 300));
         // Fewer rows than a window.
-        assert_eq!(fetch(&(0..10), Some(50)), (0, 200));
+        assert_eq!(fetch(&(0..10), Some(50)), (0, 300));
+        // What is held must reach a screen beyond what is shown.
+        assert_eq!(margin(&(100..110), Some(1000)), 90..120);
+        assert_eq!(margin(&(0..10), Some(15)), 0..15);
+        for shown in [0..10, 100..110, 5000..5030] {
+            let (o, l) = fetch(&shown, Some(100_000));
+            assert!(covers(
+                &(o..o + l),
+                &margin(&shown, Some(100_000)),
+                Some(100_000)
+            ));
+        }
     }
 
     #[test]
@@ -146,7 +165,7 @@ mod tests {
         let mut top = 0.0;
         while top < 100_000.0 * ROW_HEIGHT {
             let shown = visible(top, 600.0, total);
-            if !covers(&held, &shown, total) {
+            if !covers(&held, &margin(&shown, total), total) {
                 let (offset, limit) = fetch(&shown, total);
                 held = offset..(offset + limit).min(100_000);
                 fetches += 1;
