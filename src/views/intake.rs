@@ -66,6 +66,7 @@ pub fn intake(props: &IntakeProps) -> Html {
 
     html! {
         <section class={classes!("intake", compact.then_some("compact"))} aria-label="Open an image">
+            if !compact { { status_view(&props.status, &props.on_cancel) } }
             <div class="drop-zone" data-testid="drop-zone">
                 <p class="drop-title">
                     if compact { { "Drop another image anywhere on the page, or " } }
@@ -80,7 +81,7 @@ pub fn intake(props: &IntakeProps) -> Html {
                     <p class="privacy">{ "The image is read by this page only: nothing is uploaded, no request leaves this site." }</p>
                 }
             </div>
-            { status_view(&props.status, &props.on_cancel) }
+            if compact { { status_view(&props.status, &props.on_cancel) } }
         </section>
     }
 }
@@ -105,7 +106,8 @@ fn status_view(status: &Status, on_cancel: &Callback<()>) -> Html {
         ),
     };
     let status_line = html! {
-        <p class={classes!("status", status.state_name())} data-testid="analysis-status" data-state={status.state_name()}
+        <p class={classes!("status", format!("state-{}", status.state_name()), matches!(status, Status::Idle).then_some("visually-hidden"))}
+            data-testid="analysis-status" data-state={status.state_name()}
             data-ms={ms.map(|ms| format!("{}", ms.round() as u64))} role="status" aria-live="polite">
             { text }
         </p>

@@ -49,7 +49,7 @@ pub fn path_story(props: &StoryProps) -> Html {
                             && !matches!(e.what.as_str(), "removed" | "removed_with_parent")
                             && story.events.iter().rev().find(|x| x.layer == e.layer).is_some_and(|x| std::ptr::eq(x, e));
                         html! {
-                            <li class={classes!("story-event", e.what.clone(), visible.then_some("visible"))}
+                            <li class={classes!("story-event", format!("ev-{}", e.what), visible.then_some("visible"))}
                                 data-testid="story-event" data-layer={e.layer.to_string()} data-what={e.what.clone()}>
                                 <span class="ev-layer">{ format!("layer {}", e.layer) }</span>
                                 <span class="ev-what">

@@ -329,7 +329,7 @@ fn row_view(index: usize, row: &Row, props: &TreeProps, cursor: bool, fresh: boo
             data-path={row.path.clone()} data-mark={mark}
             aria-level={(row.depth + 1).to_string()} aria-expanded={row.has_children.then(|| row.expanded.to_string())}
             aria-selected={selected.to_string()}
-            class={classes!("tree-row", (!mark.is_empty()).then_some(mark), selected.then_some("selected"), cursor.then_some("cursor"), (!fresh).then_some("stale"))}
+            class={classes!("tree-row", (!mark.is_empty()).then(|| format!("mark-{mark}")), selected.then_some("selected"), cursor.then_some("cursor"), (!fresh).then_some("stale"))}
             {title} {onclick}>
             <span class="t-mark" aria-hidden="true">{ format::mark_symbol(row.mark) }</span>
             <span class="t-mode">{ &row.mode }</span>
