@@ -33,6 +33,9 @@ impl Reducible for State {
 
 pub type Dispatch = UseReducerDispatcher<State>;
 
+/// How long the selection must rest before its story is asked for.
+const STORY_DELAY_MS: u32 = 60;
+
 #[function_component(App)]
 pub fn app() -> Html {
     // The fragment is read before the first render, so the effect that
@@ -109,7 +112,8 @@ pub fn app() -> Html {
         });
     }
 
-    // A path's story, once per selected path.
+    // A path's story, once per selected path; a moment after the selection
+    // stops moving (holding an arrow key asks only for where it stops).
     {
         let client = client.clone();
         let key = (
@@ -118,8 +122,59 @@ pub fn app() -> Html {
             state.story.as_ref().map(|s| s.path.clone()),
         );
         use_effect_with(key, move |(_, open, path)| {
-            if let (true, Some(path)) = (*open, path) {
-                client.send(&Request::Story { path: path.clone() });
+            let timer = match (*open, path) {
+                (true, Some(path)) => {
+                    let request = Request::Story { path: path.clone() };
+                    Some(Timeout::new(STORY_DELAY_MS, move || client.send(&request)))
+                }
+                _ => None,
+            };
+            move || drop(timer)
+        });
+    }
+
+    // A link pasted into this tab changes the fragment without a reload.
+    {
+        let here = use_mut_ref(|| (Route::default(), Vec::<Sample>::new()));
+        *here.borrow_mut() = (
+            state.route(),
+            match &state.samples {
+                Samples::Ready(list) => list.clone(),
+                _ => Vec::new(),
+            },
+        );
+        let dispatch = dispatch.clone();
+        let client = client.clone();
+        use_effect_with((), move |_| {
+            let listener = Closure::<dyn FnMut()>::new(move || {
+                let route = Route::parse(&browser::location_hash());
+                let (current, samples) = here.borrow().clone();
+                if route == current {
+                    return;
+                }
+                if route.sample.is_some() && route.sample != current.sample {
+                    let wanted = samples
+                        .iter()
+                        .find(|s| Some(&s.name) == route.sample.as_ref())
+                        .cloned();
+                    if let Some(sample) = wanted {
+                        let platform = route.platform.clone();
+                        dispatch.dispatch(Action::Navigate(route));
+                        client.clone().open_sample(sample, platform);
+                    }
+                    return;
+                }
+                dispatch.dispatch(Action::Navigate(route));
+            });
+            let win = browser::window();
+            let _ = win
+                .add_event_listener_with_callback("hashchange", listener.as_ref().unchecked_ref());
+            move || {
+                let _ = win.remove_event_listener_with_callback(
+                    "hashchange",
+                    listener.as_ref().unchecked_ref(),
+                );
+                drop(listener);
             }
         });
     }
@@ -181,7 +236,7 @@ pub fn app() -> Html {
     };
     let reopen = {
         let client = client.clone();
-        Callback::from(move |platform: String| client.reopen(platform))
+        Callback::from(move |choice| client.reopen(choice))
     };
     let export = {
         let client = client.clone();
@@ -275,7 +330,7 @@ pub fn app() -> Html {
                     <div class="col-left">
                         <LayerStack summary={summary.clone()} selection={state.selection} dispatch={dispatch.clone()} />
                         <WastePanel summary={summary.clone()} dispatch={dispatch.clone()} />
-                        <ImageInfo summary={summary.clone()} on_platform={reopen} />
+                        <ImageInfo summary={summary.clone()} on_reopen={reopen} />
                     </div>
                     <div class="col-right">
                         <FileTree tree={state.tree.clone()} mode={state.effective_mode()} view={state.view()}

@@ -23,6 +23,13 @@ use crate::state::{Action, Sample, State};
 /// (unhashed: a worker is named at runtime) and queues messages meanwhile.
 pub const WORKER_SCRIPT: &str = "./layerscope-worker-boot.js";
 
+/// What to open the same archive again with.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reopen {
+    Platform(String),
+    Image(String),
+}
+
 /// One running worker and the callbacks that keep it talking to the page.
 struct Running {
     worker: Worker,
@@ -39,12 +46,14 @@ impl Drop for Running {
     }
 }
 
-/// What was opened last, to open again with another platform.
+/// What was opened last, to open again with another image or platform.
 #[derive(Clone)]
 struct Input {
     blob: Blob,
     name: String,
     sample: Option<String>,
+    /// The image asked for in a multi-image archive (`None`: the engine's choice).
+    image: Option<String>,
 }
 
 /// Owns the worker; lives as long as the page (`use_memo` in the app).
@@ -97,7 +106,12 @@ impl Client {
         let gen = self.fresh_worker();
         self.start(
             gen,
-            Input { blob, name, sample },
+            Input {
+                blob,
+                name,
+                sample,
+                image: None,
+            },
             platform,
             started_ms,
             false,
@@ -123,20 +137,28 @@ impl Client {
         set_export_name(&input.name);
         let request = Request::Open {
             name: input.name.clone(),
-            image: None,
+            image: input.image.clone(),
             platform,
         };
         self.post(&request, Some(&input.blob));
         self.last.replace(Some(input));
     }
 
-    /// The same image again, another platform of it.
-    pub fn reopen(&self, platform: String) {
-        let Some(input) = self.last.borrow().clone() else {
+    /// The same archive again: another platform of the image, or another
+    /// image of a multi-image archive (`image`: a tag or a 0-based index).
+    pub fn reopen(&self, choice: Reopen) {
+        let Some(mut input) = self.last.borrow().clone() else {
             return;
         };
+        let platform = match choice {
+            Reopen::Platform(p) => Some(p),
+            Reopen::Image(image) => {
+                input.image = Some(image);
+                None
+            }
+        };
         let gen = self.fresh_worker();
-        self.start(gen, input, Some(platform), now_ms(), true);
+        self.start(gen, input, platform, now_ms(), true);
     }
 
     /// Downloads `samples/…` from this origin, then opens it, unless something
@@ -168,6 +190,7 @@ impl Client {
                             blob,
                             name,
                             sample: Some(sample.name),
+                            image: None,
                         },
                         platform,
                         started_ms,

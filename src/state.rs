@@ -280,6 +280,9 @@ pub enum Action {
         index: usize,
     },
     TreeKey(TreeKey),
+    /// The URL fragment changed (a link pasted into this tab): go there, now
+    /// if it is about the image open, else once the image it names is open.
+    Navigate(Route),
     /// Select a path from elsewhere (waste list, URL): expand to it and find it.
     SelectPath(String),
     ExportStarted,
@@ -519,6 +522,14 @@ impl State {
             }
             Action::TreeKey(key) => self.tree_key(key),
             Action::SelectPath(path) => self.select_path(path, true),
+            Action::Navigate(route) => {
+                let same_image = route.sample.is_none() || route.sample == self.sample;
+                if self.summary.is_some() && same_image {
+                    self.place(Some(route));
+                } else {
+                    self.pending_route = Some(route);
+                }
+            }
             Action::ExportStarted => self.exporting = true,
         }
     }
@@ -1473,6 +1484,29 @@ mod tests {
         assert_eq!(
             s.route().format(),
             "#sample=demo&layer=2-0&path=/app/config.yml"
+        );
+    }
+
+    #[test]
+    fn a_link_pasted_into_the_tab_goes_there() {
+        let mut s = opened();
+        s.apply(Action::Navigate(Route::parse(
+            "#layer=0-1&path=/etc/passwd",
+        )));
+        assert_eq!(
+            s.selection,
+            Selection {
+                anchor: 0,
+                focus: 2
+            }
+        );
+        assert_eq!(s.view(), Some(View::Changes { from: 0, to: 1 }));
+        assert_eq!(s.selected_path.as_deref(), Some("/etc/passwd"));
+        // Another sample's link waits for that sample.
+        s.apply(Action::Navigate(Route::parse("#sample=other&layer=1")));
+        assert_eq!(
+            s.pending_route.as_ref().and_then(|r| r.sample.as_deref()),
+            Some("other")
         );
     }
 

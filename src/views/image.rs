@@ -8,12 +8,13 @@ use layerscope_protocol::Summary;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
+use crate::client::Reopen;
 use crate::format;
 
 #[derive(Properties, PartialEq)]
 pub struct ImageProps {
     pub summary: Rc<Summary>,
-    pub on_platform: Callback<String>,
+    pub on_reopen: Callback<Reopen>,
 }
 
 #[function_component(ImageInfo)]
@@ -23,10 +24,17 @@ pub fn image_info(props: &ImageProps) -> Html {
     let stored: u64 = s.steps.iter().map(|st| st.blob_size).sum();
     let content: u64 = s.steps.iter().map(|st| st.size).sum();
     let onchange = {
-        let on_platform = props.on_platform.clone();
+        let on_reopen = props.on_reopen.clone();
         Callback::from(move |e: Event| {
             let select: HtmlSelectElement = e.target_unchecked_into();
-            on_platform.emit(select.value());
+            on_reopen.emit(Reopen::Platform(select.value()));
+        })
+    };
+    let on_image = {
+        let on_reopen = props.on_reopen.clone();
+        Callback::from(move |e: Event| {
+            let select: HtmlSelectElement = e.target_unchecked_into();
+            on_reopen.emit(Reopen::Image(select.value()));
         })
     };
     let platform = if s.platforms.len() > 1 {
@@ -60,7 +68,16 @@ pub fn image_info(props: &ImageProps) -> Html {
                     <dt>{ "Config" }</dt><dd class="mono wrap" title={d.clone()}>{ d }</dd>
                 }
                 if s.images.len() > 1 {
-                    <dt>{ "Images" }</dt><dd class="wrap">{ format!("{} in this archive (this is the first, or the one chosen)", s.images.len()) }</dd>
+                    <dt>{ "Image" }</dt>
+                    <dd>
+                        <select class="image-choice" data-testid="image-select" aria-label="Image in this archive" onchange={on_image}>
+                            { for s.images.iter().enumerate().map(|(i, name)| html! {
+                                // By index: an untagged image has no name to ask for.
+                                <option value={i.to_string()} selected={Some(name) == s.reference.as_ref()}>{ name }</option>
+                            }) }
+                        </select>
+                        <span class="muted">{ format!(" {} images in this archive", s.images.len()) }</span>
+                    </dd>
                 }
             </dl>
             if !s.diagnostics.is_empty() {
