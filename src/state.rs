@@ -144,6 +144,8 @@ pub struct Tree {
     /// `(seq, px)`: scroll the tree to `px`; `seq` changes each time.
     pub scroll_to: Option<(u64, f64)>,
     pub locate: Option<Locate>,
+    /// The cursor moved to a row not held yet (End, PageDown): select it once it comes.
+    pub select_on_arrival: bool,
 }
 
 impl Tree {
@@ -642,6 +644,12 @@ impl State {
                 tree.offset = answer.offset;
                 tree.rows = Rc::new(answer.rows);
                 tree.cursor = tree.cursor.min(answer.total.saturating_sub(1));
+                if tree.select_on_arrival {
+                    if let Some(path) = tree.row(tree.cursor).map(|r| r.path.clone()) {
+                        tree.select_on_arrival = false;
+                        self.select_path(path, false);
+                    }
+                }
                 self.advance_locate();
                 self.plan(0);
             }
@@ -892,9 +900,12 @@ impl State {
         }
         let to = to.min(total - 1);
         self.tree.cursor = to;
+        self.tree.select_on_arrival = false;
         if let Some(row) = self.tree.row(to) {
             let path = row.path.clone();
             self.select_path(path, false);
+        } else {
+            self.tree.select_on_arrival = true;
         }
         let viewport = self.viewport();
         if let Some(top) = window::scroll_into_view(to, self.tree.scroll_top, viewport) {
@@ -1268,6 +1279,29 @@ mod tests {
         assert_eq!(s.tree.offset, 0, "a stale window is dropped");
         assert!(!s.tree.fresh());
         assert_eq!(s.tree.pending.as_ref().map(|p| p.id), Some(sorted.id));
+    }
+
+    #[test]
+    fn end_selects_the_last_row_once_it_arrives() {
+        let mut s = opened();
+        s.apply(Action::Scrolled {
+            top: 0.0,
+            viewport: 260.0,
+        });
+        let rows: Vec<Row> = (0..300)
+            .map(|i| row(&format!("/f{i:06}"), 0, false, false))
+            .collect();
+        answer(&mut s, rows, 10_000);
+        s.apply(Action::TreeKey(TreeKey::End));
+        assert_eq!(s.tree.cursor, 9_999);
+        assert_ne!(s.selected_path.as_deref(), Some("/f009999"));
+        let q = s.tree.pending.clone().expect("the end is asked for");
+        assert!(q.offset + q.limit >= 10_000);
+        let rows: Vec<Row> = (q.offset..10_000)
+            .map(|i| row(&format!("/f{i:06}"), 0, false, false))
+            .collect();
+        answer(&mut s, rows, 10_000);
+        assert_eq!(s.selected_path.as_deref(), Some("/f009999"));
     }
 
     #[test]
