@@ -127,6 +127,9 @@ test("cancel a large archive mid-way: state cancelled, then a new file works", {
   assert.equal(state, "cancelled", `cancelled at ${shownAt} %`);
   assert.equal(await page.locator(tid("analysis-status")).getAttribute("data-state"), "cancelled");
 
+  // At once, as a person would: the page must not trip over the worker it
+  // started on cancel (if that one is still loading, killing it must not log
+  // "could not start" errors).
   await thenGoodFileWorks(page);
   pg.assertClean({ allowConsole: [/cancel/i] });
 });
