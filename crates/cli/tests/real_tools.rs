@@ -244,7 +244,10 @@ fn ls_matches_umoci_unpack_on_every_layer_and_container() {
         let got = ls(&own_tag, &[]);
         let d = diff(expected, &got);
         if !d.is_empty() {
-            failures.push(format!("step{k}, {} (default layer):\n{d}", own_tag.name));
+            failures.push(format!(
+                "step{k}, {} (default layer): - umoci unpack, + layerscope ls\n{d}",
+                own_tag.name
+            ));
         }
         for c in std::iter::once(own_tag).chain(containers(f)) {
             let got = ls(&c, &["--layer", &layer]);
