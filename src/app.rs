@@ -17,8 +17,13 @@ use crate::client::Client;
 use crate::route::Route;
 use crate::state::{parse_samples, Action, Sample, Samples, State};
 use crate::views::{
-    history::History, image::ImageInfo, intake::Intake, layers::LayerStack, story::PathStory,
-    tree::FileTree, waste::WastePanel,
+    history::History,
+    image::ImageInfo,
+    intake::Intake,
+    layers::{LayerDetails, LayerStack},
+    story::PathStory,
+    tree::FileTree,
+    waste::WastePanel,
 };
 
 impl Reducible for State {
@@ -329,6 +334,7 @@ pub fn app() -> Html {
                 <main class="workspace">
                     <div class="col-left">
                         <LayerStack summary={summary.clone()} selection={state.selection} dispatch={dispatch.clone()} />
+                        <LayerDetails summary={summary.clone()} selection={state.selection} />
                         <WastePanel summary={summary.clone()} dispatch={dispatch.clone()} />
                         <ImageInfo summary={summary.clone()} on_reopen={reopen} />
                     </div>

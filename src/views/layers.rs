@@ -128,14 +128,21 @@ pub fn layer_stack(props: &LayerStackProps) -> Html {
                     }
                 }) }
             </div>
-            { details(&props.summary, props.selection) }
         </section>
     }
 }
 
+#[derive(Properties, PartialEq)]
+pub struct LayerDetailsProps {
+    pub summary: Rc<Summary>,
+    pub selection: Selection,
+}
+
 /// The focused step in full, as dive's "Layer details": command, digests
 /// with copy buttons, sizes, what it changed; and the range, if one is selected.
-fn details(summary: &Summary, selection: Selection) -> Html {
+#[function_component(LayerDetails)]
+pub fn layer_details(props: &LayerDetailsProps) -> Html {
+    let (summary, selection) = (&*props.summary, props.selection);
     let Some(step) = summary.steps.get(selection.focus) else {
         return html! {};
     };
@@ -154,7 +161,7 @@ fn details(summary: &Summary, selection: Selection) -> Html {
         None => format!("Step {} · empty layer", selection.focus),
     };
     html! {
-        <div class="layer-details" aria-label="Selected layer details">
+        <section class="pane layer-details" aria-label="Selected layer details">
             if let Some(range) = range { <p class="range-note">{ range }</p> }
             <h3>{ title }</h3>
             <dl class="facts">
@@ -191,7 +198,7 @@ fn details(summary: &Summary, selection: Selection) -> Html {
                     </dd>
                 }
             </dl>
-        </div>
+        </section>
     }
 }
 
