@@ -118,14 +118,7 @@ pub fn kind_name(kind: char) -> &'static str {
     }
 }
 
-/// RFC 3339 stamps shortened for a table: `2000-01-01T00:00:00.123Z` → `2000-01-01 00:00:00`.
-pub fn created(stamp: &str) -> String {
-    let mut s: String = stamp.chars().take(19).collect();
-    if s.len() == 19 && s.as_bytes()[10] == b'T' {
-        s.replace_range(10..11, " ");
-    }
-    s
-}
+pub use layerscope_protocol::human::created;
 
 #[cfg(test)]
 mod tests {

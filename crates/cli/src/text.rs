@@ -64,15 +64,7 @@ pub fn inspect(out: &mut dyn Write, a: &Analysis, file: &str) -> io::Result<()> 
     for step in a.steps.iter().rev() {
         let h = step.history.and_then(|h| a.history.get(h));
         let created = h.and_then(|h| h.created.as_deref()).unwrap_or("");
-        // `2018-12-28T20:44:23.03Z` → `2018-12-28 20:44:23`
-        let created = cell(
-            &created
-                .replace('T', " ")
-                .chars()
-                .take(19)
-                .collect::<String>(),
-            20,
-        );
+        let created = cell(&human::created(created), 20);
         let by = cell(h.and_then(|h| h.created_by.as_deref()).unwrap_or(""), 60);
         let comment = cell(h.and_then(|h| h.comment.as_deref()).unwrap_or(""), 30);
         let (index, size, wasted) = match step.layer.and_then(|l| a.layers.get(l)) {
