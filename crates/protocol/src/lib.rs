@@ -43,10 +43,15 @@ pub enum Response {
     /// The analysis is done: everything but per-path data.
     Opened(Box<Summary>),
     /// The analysis failed; the page stays usable for the next file.
-    Failed { message: String, kind: String },
+    Failed {
+        message: String,
+        kind: String,
+    },
     Tree(TreeRows),
     Story(Story),
-    Export { json: String },
+    Export {
+        json: String,
+    },
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
