@@ -214,3 +214,7 @@ open(out, "w").write(text)
 print(text)
 EOF
 say "wrote $OUT/results.md"
+
+# The page on the same image (docs/benchmarks.md, "In the browser"): opt in
+# with BROWSER=1, after `trunk build --release` (scripts/serve or scripts/test builds dist/).
+if [[ ${BROWSER:-0} == 1 ]]; then node "$ROOT/bench/browser.mjs" --runs "$RUNS"; fi
