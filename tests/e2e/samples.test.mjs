@@ -46,7 +46,7 @@ test("scripts/make-samples reproduces www/samples byte for byte", { timeout: 300
     const made = fs.readdirSync(out).sort();
     assert.deepEqual(made, fs.readdirSync(samplesDir).sort());
     for (const f of made) {
-      assert.equal(sha256(path.join(out, f)), sha256(path.join(samplesDir, f)), `${f} differs from www/samples/${f}: run scripts/make-samples and commit`);
+      assert.equal(sha256(path.join(out, f)), sha256(path.join(samplesDir, f)), `${f} differs from www/samples/${f}: scripts/make-samples changed, or umoci/skopeo did (it pins their versions in its header); run scripts/make-samples and commit`);
     }
   } finally {
     fs.rmSync(out, { recursive: true, force: true });

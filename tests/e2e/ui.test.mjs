@@ -428,3 +428,25 @@ test("a multi-platform index: choose linux/arm64", async (t) => {
   assertSameReport((await exportJson(page)).doc, arm, "multi-platform, linux/arm64");
   pg.assertClean();
 });
+
+test("several images in one archive: choose the second (image-select, beyond the contract)", async (t) => {
+  const file = corpusFile("google-go-containerregistry/pkg/v1/tarball/testdata/test_bundle.tar");
+  const first = cliReport(file);
+  assert.deepEqual(first.image.images, ["test_image_2", "test_image_1"]);
+  const pg = await pageWith(t, file);
+  const { page } = pg;
+  assertSameReport((await exportJson(page)).doc, first, "test_bundle.tar, the first image");
+  const select = page.locator(tid("image-select"));
+  const options = await select.locator("option").evaluateAll((os) => os.map((o) => o.textContent.trim()));
+  for (const name of first.image.images) assert.ok(options.some((o) => o.includes(name)), `image-select offers ${name}: ${options}`);
+  const mark = await stateMark(page);
+  const value = await select.locator("option").evaluateAll((os) => os.find((o) => o.textContent.includes("test_image_1"))?.value);
+  assert.ok(value !== undefined, "an option for test_image_1");
+  await choose(select, value);
+  assert.equal(await waitTerminal(page, mark), "done");
+  const second = cliReport(file, ["--ref", "test_image_1"]);
+  assert.equal(second.image.reference, "test_image_1");
+  await assertPageShows(page, file, second);
+  assertSameReport((await exportJson(page)).doc, second, "test_bundle.tar, test_image_1");
+  pg.assertClean();
+});
