@@ -2,10 +2,12 @@
 //! analyses anything itself: it posts `{request: "<Request JSON>", file}` and
 //! the worker answers with `"<Response JSON>"` strings.
 //!
-//! Every open (and every cancel) gets a fresh worker: the old one is
+//! Every open gets a worker no other open has used: the old one is
 //! terminated at once, whatever it was doing, and each worker's answers are
 //! tagged with its generation so the reducer drops anything a replaced worker
-//! still had in flight.
+//! still had in flight. A cancel terminates the worker and leaves a fresh one
+//! waiting, which the next open takes (killing it while it still loads would
+//! only make the browser log a failed script load).
 
 use std::cell::{Cell, RefCell};
 
@@ -33,6 +35,10 @@ pub enum Reopen {
 /// One running worker and the callbacks that keep it talking to the page.
 struct Running {
     worker: Worker,
+    gen: u64,
+    /// Whether an open claimed it; an unclaimed one (the fresh worker a
+    /// cancel leaves) serves the next open instead of being killed mid-start.
+    claimed: Cell<bool>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(Event)>,
 }
@@ -80,13 +86,22 @@ impl Client {
         }
     }
 
-    /// Terminates the current worker (if any) and starts the next generation.
-    fn fresh_worker(&self) -> u64 {
+    /// Terminates the current worker (if any) and starts the next generation;
+    /// a worker no open has claimed yet is kept as it is. `claim`: an open
+    /// takes it (a cancel leaves it waiting).
+    fn fresh_worker(&self, claim: bool) -> u64 {
+        if let Some(running) = self.running.borrow().as_ref() {
+            if !running.claimed.get() {
+                running.claimed.set(claim);
+                return running.gen;
+            }
+        }
         let gen = self.gen.get() + 1;
         self.gen.set(gen);
         self.running.replace(None);
         match spawn(gen, self.dispatch.clone()) {
             Ok(running) => {
+                running.claimed.set(claim);
                 self.running.replace(Some(running));
             }
             Err(message) => self.dispatch.dispatch(Action::WorkerDied { gen, message }),
@@ -103,7 +118,7 @@ impl Client {
         platform: Option<String>,
         started_ms: f64,
     ) {
-        let gen = self.fresh_worker();
+        let gen = self.fresh_worker(true);
         self.start(
             gen,
             Input {
@@ -157,7 +172,7 @@ impl Client {
                 None
             }
         };
-        let gen = self.fresh_worker();
+        let gen = self.fresh_worker(true);
         self.start(gen, input, platform, now_ms(), true);
     }
 
@@ -165,7 +180,7 @@ impl Client {
     /// else was opened (or cancelled) meanwhile.
     pub fn open_sample(self: std::rc::Rc<Self>, sample: Sample, platform: Option<String>) {
         let started_ms = now_ms();
-        let gen = self.fresh_worker();
+        let gen = self.fresh_worker(true);
         self.dispatch.dispatch(Action::FetchingSample {
             gen,
             name: sample.name.clone(),
@@ -208,7 +223,7 @@ impl Client {
 
     /// Stops the analysis at once: the worker is terminated, a fresh one waits.
     pub fn cancel(&self) {
-        let gen = self.fresh_worker();
+        let gen = self.fresh_worker(false);
         self.last.replace(None);
         self.dispatch.dispatch(Action::Cancel { gen });
     }
@@ -288,6 +303,8 @@ fn spawn(gen: u64, dispatch: UseReducerDispatcher<State>) -> Result<Running, Str
     worker.set_onmessageerror(Some(on_error.as_ref().unchecked_ref()));
     Ok(Running {
         worker,
+        gen,
+        claimed: Cell::new(false),
         _on_message: on_message,
         _on_error: on_error,
     })
