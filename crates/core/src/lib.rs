@@ -11,12 +11,16 @@
 //! JSON document the CLI and the web page export.
 
 mod analysis;
+pub mod advice;
+pub mod cache;
 pub mod compression;
 pub mod digest;
+pub mod dockerfile;
 pub mod dive;
 mod error;
 pub mod human;
 pub mod image;
+pub mod instruction;
 pub mod layer_scan;
 pub mod listing;
 mod manifest;
