@@ -115,12 +115,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             if changes {
                 for change in &analysis.layers[layer].changes {
-                    if let Some(line) = listing::change_line(change) {
+                    if let Some(line) = listing::change_line(&analysis, change) {
                         writeln!(out, "{line}")?;
                     }
                 }
             } else {
-                for line in listing::ls(&analysis.union_at(layer)) {
+                for line in listing::ls(&analysis, &analysis.union_at(layer)) {
                     writeln!(out, "{line}")?;
                 }
             }

@@ -8,8 +8,9 @@ use crate::digest::Digest;
 use crate::dive::{self, DiveFigures};
 use crate::image::{self, Format, HistoryEntry, Members, Plan, Platform};
 use crate::layer_scan::{self, EntryOp, LayerScan};
-use crate::model::{Change, ChangeKind, Diagnostic, FileKind, Severity};
-use crate::overlay::{self, Union};
+use crate::model::{Change, ChangeKind, Diagnostic, FileKind, Node, NodeId, Severity};
+use crate::overlay::{self, Files, Union};
+use crate::paths::PathId;
 use crate::progress::{Meter, MeteredReader, Progress};
 use crate::source::{self, Source, StreamIndex, TarSource};
 use crate::waste::{self, ExactWaste};
@@ -98,6 +99,8 @@ pub struct Analysis {
     pub history: Vec<HistoryEntry>,
     /// History and layers side by side.
     pub steps: Vec<Step>,
+    /// Every path and node met; changes and unions point into it.
+    pub files: Files,
     /// The union filesystem after the last layer.
     pub union: Union,
     pub waste: ExactWaste,
@@ -116,6 +119,45 @@ impl Analysis {
             overlay::replay(&mut union, &layer.changes);
         }
         union
+    }
+
+    pub fn node(&self, id: NodeId) -> &Node {
+        self.files.node(id)
+    }
+
+    /// The clean path (no leading `/`) of an id.
+    pub fn path(&self, id: PathId) -> String {
+        self.files.path(id)
+    }
+
+    /// The id of a clean path, if any layer named it.
+    pub fn lookup(&self, path: &str) -> Option<PathId> {
+        self.files.paths.get(path)
+    }
+
+    /// A clean path's state in the final filesystem.
+    pub fn file(&self, path: &str) -> Option<&Node> {
+        let id = self.union.get(self.lookup(path)?)?;
+        Some(self.node(id))
+    }
+
+    /// A change's state before its layer (None when added).
+    pub fn before(&self, change: &Change) -> Option<&Node> {
+        change.before.map(|n| self.node(n))
+    }
+
+    /// A change's state after its layer (None when removed).
+    pub fn after(&self, change: &Change) -> Option<&Node> {
+        change.after.map(|n| self.node(n))
+    }
+
+    /// The clean paths of a union, sorted by their bytes, with their nodes.
+    pub fn listing(&self, union: &Union) -> Vec<(String, &Node)> {
+        union
+            .sorted(&self.files.paths)
+            .into_iter()
+            .map(|(p, n)| (self.path(p), self.node(n)))
+            .collect()
     }
 
     /// Whether any diagnostic says the image is wrong (a digest mismatch).
@@ -386,6 +428,7 @@ pub struct Stack {
     planned: Vec<image::PlannedLayer>,
     meta: Plan,
     steps: Vec<Step>,
+    files: Files,
     union: Union,
     layers: Vec<Layer>,
     waste: waste::Tracker,
@@ -405,6 +448,7 @@ impl Stack {
             planned,
             meta: plan,
             steps,
+            files: Files::new(),
             union: Union::new(),
             diagnostics,
         }
@@ -497,9 +541,10 @@ impl Stack {
             );
         }
         diagnostics.append(&mut scan.diagnostics);
-        let (changes, diags) = overlay::apply(&mut self.union, i as u32, &scan.entries);
+        let (changes, diags) =
+            overlay::apply(&mut self.files, &mut self.union, i as u32, &scan.entries);
         diagnostics.extend(diags);
-        self.waste.layer(i, &scan.entries, &changes);
+        self.waste.layer(&self.files, i, &scan.entries, &changes);
         self.dive.push(dive_layer(&scan));
         let size = scan
             .entries
@@ -539,6 +584,7 @@ impl Stack {
         let Stack {
             meta,
             steps,
+            mut files,
             union,
             mut layers,
             waste,
@@ -546,7 +592,8 @@ impl Stack {
             diagnostics,
             ..
         } = self;
-        let waste = waste.finish(&union);
+        files.shrink_to_fit();
+        let waste = waste.finish(&files, &union);
         for (layer, wasted) in layers.iter_mut().zip(&waste.per_layer) {
             layer.wasted_bytes = *wasted;
         }
@@ -564,6 +611,7 @@ impl Stack {
             layers,
             history: meta.history,
             steps,
+            files,
             union,
             waste,
             dive,

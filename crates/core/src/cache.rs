@@ -147,10 +147,11 @@ pub struct BuildStep {
     pub created: Option<String>,
     pub comment: Option<String>,
     pub author: Option<String>,
-    /// Paths its layer wrote (sorted, no leading `/`): how a context file maps to its COPY.
-    pub writes: Vec<String>,
-    /// A duration given rather than measured from `created` (proposed builds).
-    pub seconds: Option<f64>,
+    /// Paths its layer wrote with their sizes (sorted, no leading `/`): how a
+    /// context file maps to its COPY.
+    pub writes: Vec<(String, u64)>,
+    /// How long the step took, from the gap before its `created` time.
+    pub time: StepTime,
     /// Sizes are an estimate (a step of a proposed build).
     pub estimated: bool,
 }
@@ -158,7 +159,7 @@ pub struct BuildStep {
 impl BuildStep {
     fn writes_path(&self, path: &str) -> bool {
         self.writes
-            .binary_search_by(|p| p.as_str().cmp(path))
+            .binary_search_by(|(p, _)| p.as_str().cmp(path))
             .is_ok()
     }
 
@@ -230,20 +231,20 @@ impl Build {
                     created: h.and_then(|h| h.created.clone()),
                     comment: h.and_then(|h| h.comment.clone()),
                     author: h.and_then(|h| h.author.clone()),
-                    writes: layer
-                        .map(|l| l.written.iter().map(|(p, _)| p.clone()).collect())
-                        .unwrap_or_default(),
-                    seconds: None,
+                    writes: layer.map(|l| l.written.clone()).unwrap_or_default(),
+                    time: StepTime::Unknown,
                     estimated: false,
                 }
             })
             .collect();
         let base = guess_base_end(&steps);
-        Build {
+        let mut b = Build {
             base_end: base.end,
             steps,
             base,
-        }
+        };
+        b.time_steps();
+        b
     }
 
     /// Moves the base boundary: `end` steps belong to the base image.
@@ -260,29 +261,14 @@ impl Build {
             signal: BaseSignal::Given,
             explanation: format!("set by hand: the first {end} steps are the base image"),
         };
+        self.time_steps();
         Ok(self)
     }
 
-    /// The measured duration of step `i`, or why there is none.
-    fn duration(&self, i: usize, times: &[Option<f64>], usable: bool) -> Duration {
-        if let Some(s) = self.steps[i].seconds {
-            return Duration::Measured(s);
-        }
-        if !usable {
-            return Duration::Unknown;
-        }
-        if i == 0 || i == self.base_end {
-            return Duration::Unmeasured;
-        }
-        match (times[i - 1], times[i]) {
-            (Some(a), Some(b)) if b >= a => Duration::Measured(b - a),
-            _ => Duration::Unknown,
-        }
-    }
-
-    /// The `created` times as seconds, and whether they can time the build's
-    /// steps: not all equal (a reproducible build clamps them), none missing.
-    fn times(&self) -> (Vec<Option<f64>>, bool) {
+    /// Each step's duration from the gaps between `created` times. None of
+    /// them when the times cannot time the build: one missing or garbled, out
+    /// of order, or all the build's own equal (a reproducible build clamps them).
+    fn time_steps(&mut self) {
         let times: Vec<Option<f64>> = self
             .steps
             .iter()
@@ -290,26 +276,31 @@ impl Build {
             .collect();
         let own = &times[self.base_end.min(times.len())..];
         let first = own.first().copied().flatten();
-        let all_equal = own.len() > 1 && own.iter().all(|t| *t == first);
-        (times, !all_equal)
-    }
-
-    /// Measured durations of each step (None: unknown), for proposals that reorder steps.
-    pub fn durations(&self) -> Vec<Option<f64>> {
-        let (times, usable) = self.times();
-        (0..self.steps.len())
-            .map(|i| match self.duration(i, &times, usable) {
-                Duration::Measured(s) => Some(s),
-                _ => None,
-            })
-            .collect()
+        let usable = !(own.len() > 1 && own.iter().all(|t| *t == first));
+        for i in 0..self.steps.len() {
+            self.steps[i].time = if !usable {
+                StepTime::Unknown
+            } else if i == 0 || i == self.base_end {
+                StepTime::Unmeasured
+            } else {
+                match (times[i - 1], times[i]) {
+                    (Some(a), Some(b)) if b >= a => StepTime::Measured(b - a),
+                    _ => StepTime::Unknown,
+                }
+            };
+        }
     }
 }
 
-enum Duration {
+/// How long a step took.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StepTime {
+    /// Seconds, from the gap between its `created` time and the previous step's
+    /// (or given, for a step of a proposed build).
     Measured(f64),
     /// The build's first step: the gap before it is the time since the base was built.
     Unmeasured,
+    /// The times are missing, garbled, zeroed or clamped.
     Unknown,
 }
 
@@ -777,7 +768,6 @@ pub fn simulate(b: &Build, change: &Change) -> Result<Simulation, ChangeError> {
 }
 
 fn cost(b: &Build, outcomes: &[Outcome]) -> Cost {
-    let (times, usable) = b.times();
     let mut c = Cost::default();
     let mut seconds = 0.0;
     let mut unmeasured = Vec::new();
@@ -794,10 +784,10 @@ fn cost(b: &Build, outcomes: &[Outcome]) -> Cost {
                     c.pull_bytes += l.blob_size;
                     c.estimated_sizes |= s.estimated;
                 }
-                match b.duration(i, &times, usable) {
-                    Duration::Measured(d) => seconds += d,
-                    Duration::Unmeasured => unmeasured.push(i),
-                    Duration::Unknown => known = false,
+                match s.time {
+                    StepTime::Measured(d) => seconds += d,
+                    StepTime::Unmeasured => unmeasured.push(i),
+                    StepTime::Unknown => known = false,
                 }
             }
             Outcome::NewBase => {

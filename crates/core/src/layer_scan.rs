@@ -193,9 +193,23 @@ fn read_entries<R: Read>(
         last_path = Some(clean.clone());
         let header = entry.header();
         let mode = header.mode().map_err(|e| header_err(e, "mode"))? & 0o7777;
-        let uid = header.uid().map_err(|e| header_err(e, "uid"))?;
-        let gid = header.gid().map_err(|e| header_err(e, "gid"))?;
-        let mtime = header.mtime().map_err(|e| header_err(e, "mtime"))? as i64;
+        let mut id = |value: u64, what: &str| {
+            u32::try_from(value).unwrap_or_else(|_| {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Severity::Warning,
+                        format!(
+                            "{what} {value} does not fit in 32 bits, as Linux ids must; read as {}",
+                            u32::MAX
+                        ),
+                    )
+                    .at_path(&clean),
+                );
+                u32::MAX
+            })
+        };
+        let uid = id(header.uid().map_err(|e| header_err(e, "uid"))?, "uid");
+        let gid = id(header.gid().map_err(|e| header_err(e, "gid"))?, "gid");
         let stored = entry.size();
         let kind = match entry_type {
             tar::EntryType::Regular
@@ -241,19 +255,17 @@ fn read_entries<R: Read>(
         let index = entries.len() as u32;
         let mut node = Node {
             kind,
-            size: 0,
+            implicit: false,
             mode,
             uid,
             gid,
-            mtime,
-            link: None,
-            hardlink: None,
-            content: 0,
-            device,
             layer: 0,
             data: None,
-            implicit: false,
+            size: 0,
+            content: 0,
+            extra: None,
         };
+        node.set_device(device);
 
         match whiteout::classify(&clean) {
             Marker::Whiteout(target) => {
@@ -335,7 +347,7 @@ fn read_entries<R: Read>(
                 });
             }
             FileKind::Symlink => {
-                node.link = Some(link_target.unwrap_or_default().into_boxed_str());
+                node.set_link(Some(link_target.as_deref().unwrap_or_default()));
             }
             _ => {}
         }

@@ -10,13 +10,13 @@
 //! Start at [`analyze`]; `report` turns an [`Analysis`] into the versioned
 //! JSON document the CLI and the web page export.
 
-mod analysis;
 pub mod advice;
+mod analysis;
 pub mod cache;
 pub mod compression;
 pub mod digest;
-pub mod dockerfile;
 pub mod dive;
+pub mod dockerfile;
 mod error;
 pub mod human;
 pub mod image;
@@ -27,6 +27,7 @@ mod manifest;
 pub mod model;
 pub mod overlay;
 pub mod path;
+pub mod paths;
 mod progress;
 pub mod report;
 pub mod source;
@@ -38,6 +39,7 @@ pub use analysis::{
     Prepared, Step,
 };
 pub use error::{Error, ErrorKind};
-pub use model::{Change, ChangeKind, Diagnostic, FileKind, Node, Severity};
+pub use model::{Change, ChangeKind, Diagnostic, FileKind, Node, NodeId, Severity};
+pub use paths::PathId;
 pub use progress::{NoProgress, Progress, ProgressInfo};
 pub use source::{Source, TarSource};

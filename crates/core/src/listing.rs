@@ -5,6 +5,7 @@
 
 use crate::model::{Change, ChangeKind, FileKind, Node};
 use crate::overlay::Union;
+use crate::Analysis;
 
 /// Escapes a name for one tab-separated line: `\` `\t` `\n`.
 pub fn escape(text: &str) -> String {
@@ -38,7 +39,7 @@ pub fn line(path: &str, node: &Node) -> String {
         0
     };
     let link = if node.kind == FileKind::Symlink {
-        escape(node.link.as_deref().unwrap_or(""))
+        escape(node.link().unwrap_or(""))
     } else {
         String::new()
     };
@@ -54,15 +55,19 @@ pub fn line(path: &str, node: &Node) -> String {
     )
 }
 
-/// Every path of a union, one line each, sorted by the bytes of the line.
-pub fn ls(union: &Union) -> Vec<String> {
-    let mut lines: Vec<String> = union.iter().map(|(p, n)| line(p, n)).collect();
+/// Every path of a union, one line each, sorted by the bytes of the line
+/// (escapes included, as `sort` orders what `find` prints).
+pub fn ls(a: &Analysis, union: &Union) -> Vec<String> {
+    let mut lines: Vec<String> = union
+        .iter()
+        .map(|(p, n)| line(&a.path(p), a.node(n)))
+        .collect();
     lines.sort_unstable();
     lines
 }
 
 /// One line for a change; identical rewrites have none.
-pub fn change_line(change: &Change) -> Option<String> {
+pub fn change_line(a: &Analysis, change: &Change) -> Option<String> {
     let fields = match &change.kind {
         ChangeKind::Modified(f) => f.names().join(","),
         ChangeKind::Same => return None,
@@ -71,7 +76,7 @@ pub fn change_line(change: &Change) -> Option<String> {
     Some(format!(
         "{}\t/{}\t{}",
         change.kind.letter(),
-        escape(&change.path),
+        escape(&a.path(change.path)),
         fields
     ))
 }

@@ -2,6 +2,8 @@
 //! what a layer changed, and the diagnostics found on the way. No IO, no
 //! serialization here; `report.rs` decides how these look as JSON.
 
+use crate::paths::PathId;
+
 /// The type of a filesystem object, as `find -printf %y` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FileKind {
@@ -48,35 +50,99 @@ pub struct EntryRef {
     pub entry: u32,
 }
 
-/// A path's state in the union filesystem.
+/// A path's state in the union filesystem. Kept small (56 bytes): an image
+/// has one per tar entry, and the rare parts (link targets, device numbers)
+/// sit behind one pointer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Node {
     pub kind: FileKind,
-    /// Content bytes for regular files (also when reached by a hard link), 0 otherwise.
-    pub size: u64,
+    /// A directory no tar entry named, created because something below it was.
+    pub implicit: bool,
     /// Permission bits with setuid, setgid and sticky (`0o7777` at most).
     pub mode: u32,
-    pub uid: u64,
-    pub gid: u64,
-    /// Seconds since the epoch, from the tar header.
-    pub mtime: i64,
-    /// The target of a symlink.
-    pub link: Option<Box<str>>,
-    /// For a hard link: the path (no leading `/`) it was linked to.
-    pub hardlink: Option<Box<str>>,
-    /// Fast hash (xxh3-64) of the content (regular files), 0 otherwise.
-    pub content: u64,
-    /// Major and minor device numbers of a char or block device.
-    pub device: Option<(u32, u32)>,
+    /// Linux ids are 32-bit; the scanner reports larger ones in tar headers.
+    pub uid: u32,
+    pub gid: u32,
     /// The layer that wrote this path's current state.
     pub layer: u32,
     /// For regular files: the tar entry whose bytes this path shows.
     pub data: Option<EntryRef>,
-    /// A directory no tar entry named, created because something below it was.
-    pub implicit: bool,
+    /// Content bytes for regular files (also when reached by a hard link), 0 otherwise.
+    pub size: u64,
+    /// Fast hash (xxh3-64) of the content (regular files), 0 otherwise.
+    pub content: u64,
+    pub extra: Option<Box<Extra>>,
+}
+
+/// What few nodes have.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Extra {
+    /// The target of a symlink.
+    pub link: Option<Box<str>>,
+    /// For a hard link: the path (no leading `/`) it was linked to.
+    pub hardlink: Option<Box<str>>,
+    /// Major and minor device numbers of a char or block device.
+    pub device: Option<(u32, u32)>,
 }
 
 impl Node {
+    /// A directory made because something below it was written (0755, root).
+    pub fn implicit_dir(layer: u32) -> Node {
+        Node {
+            kind: FileKind::Dir,
+            implicit: true,
+            mode: 0o755,
+            uid: 0,
+            gid: 0,
+            layer,
+            data: None,
+            size: 0,
+            content: 0,
+            extra: None,
+        }
+    }
+
+    /// The target of a symlink.
+    pub fn link(&self) -> Option<&str> {
+        self.extra.as_ref()?.link.as_deref()
+    }
+
+    /// For a hard link: the path (no leading `/`) it was linked to.
+    pub fn hardlink(&self) -> Option<&str> {
+        self.extra.as_ref()?.hardlink.as_deref()
+    }
+
+    /// Major and minor device numbers of a char or block device.
+    pub fn device(&self) -> Option<(u32, u32)> {
+        self.extra.as_ref()?.device
+    }
+
+    fn extra_mut(&mut self) -> &mut Extra {
+        self.extra.get_or_insert_with(Default::default)
+    }
+
+    pub fn set_link(&mut self, target: Option<&str>) {
+        self.extra_mut().link = target.map(Into::into);
+        self.tidy();
+    }
+
+    pub fn set_hardlink(&mut self, target: Option<&str>) {
+        self.extra_mut().hardlink = target.map(Into::into);
+        self.tidy();
+    }
+
+    pub fn set_device(&mut self, device: Option<(u32, u32)>) {
+        self.extra_mut().device = device;
+        self.tidy();
+    }
+
+    /// No box for nothing: nodes compare equal whatever set them.
+    fn tidy(&mut self) {
+        if self.extra.as_deref() == Some(&Extra::default()) {
+            self.extra = None;
+        }
+    }
+
     pub fn is_dir(&self) -> bool {
         self.kind == FileKind::Dir
     }
@@ -84,18 +150,18 @@ impl Node {
     /// The fields in which `self` differs from `old`, as a person would check
     /// them. An empty set means the path was rewritten identically.
     pub fn changed_fields(&self, old: &Node) -> Fields {
-        let mut f = Fields::default();
-        f.kind = self.kind != old.kind;
-        f.size = self.size != old.size;
-        f.mode = self.mode != old.mode;
-        f.uid = self.uid != old.uid;
-        f.gid = self.gid != old.gid;
-        f.link = self.link != old.link;
-        f.content = self.kind == FileKind::Regular
-            && old.kind == FileKind::Regular
-            && self.content != old.content
-            || self.device != old.device;
-        f
+        Fields {
+            kind: self.kind != old.kind,
+            size: self.size != old.size,
+            mode: self.mode != old.mode,
+            uid: self.uid != old.uid,
+            gid: self.gid != old.gid,
+            link: self.link() != old.link(),
+            content: self.kind == FileKind::Regular
+                && old.kind == FileKind::Regular
+                && self.content != old.content
+                || self.device() != old.device(),
+        }
     }
 }
 
@@ -157,16 +223,27 @@ impl ChangeKind {
     }
 }
 
+/// A node in an analysis's node arena (see [`crate::Analysis::node`]):
+/// nodes are written once and never change, so a change and the union point
+/// at them instead of copying.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(pub u32);
+
+impl NodeId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
 /// One path a layer changed, against the union of the layers below it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Change {
-    /// No leading `/`.
-    pub path: String,
+    pub path: PathId,
     pub kind: ChangeKind,
-    /// The state before this layer (None when added; boxed, as most changes are additions).
-    pub before: Option<Box<Node>>,
+    /// The state before this layer (None when added).
+    pub before: Option<NodeId>,
     /// The state after this layer (None when removed).
-    pub after: Option<Node>,
+    pub after: Option<NodeId>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

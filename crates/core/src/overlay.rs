@@ -8,127 +8,234 @@
 //! over a directory keeps its children; hard links share the target's bytes.
 
 use crate::layer_scan::{EntryOp, LayerEntry};
-use crate::model::{Change, ChangeKind, Diagnostic, FileKind, Node, Severity};
-use crate::path;
-use std::collections::{BTreeMap, HashMap};
+use crate::model::{Change, ChangeKind, Diagnostic, Node, NodeId, Severity};
+use crate::paths::{PathId, Paths};
+use std::collections::HashMap;
 
-/// The union filesystem: clean path → node. The root is implicit.
-pub type Union = BTreeMap<String, Node>;
-
-/// The keys of `union` strictly below `dir` (everything, for the root).
-fn subtree_keys(union: &Union, dir: &str) -> Vec<String> {
-    if dir.is_empty() {
-        return union.keys().cloned().collect();
-    }
-    // '0' is the byte after '/', so this range is exactly "dir/...".
-    let lo = format!("{dir}/");
-    let hi = format!("{dir}0");
-    union.range(lo..hi).map(|(k, _)| k.clone()).collect()
+/// Every path and every node an analysis met. Nodes are only ever added: a
+/// layer that changes a path adds a new node, so the union after any layer
+/// and every change can point at nodes instead of copying them.
+#[derive(Debug, Clone, Default)]
+pub struct Files {
+    pub paths: Paths,
+    nodes: Vec<Node>,
 }
 
+impl Files {
+    pub fn new() -> Files {
+        Files::default()
+    }
+
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.index()]
+    }
+
+    pub fn add(&mut self, node: Node) -> NodeId {
+        self.nodes.push(node);
+        NodeId((self.nodes.len() - 1) as u32)
+    }
+
+    /// The clean path of an id (no leading `/`).
+    pub fn path(&self, id: PathId) -> String {
+        self.paths.path(id)
+    }
+
+    /// Drops spare capacity, once no more layers come.
+    pub fn shrink_to_fit(&mut self) {
+        self.nodes.shrink_to_fit();
+    }
+}
+
+const ABSENT: u32 = u32::MAX;
+
+/// The union filesystem: the node each path shows. The root is implicit.
+#[derive(Debug, Clone, Default)]
+pub struct Union {
+    by_path: Vec<u32>,
+    len: usize,
+}
+
+impl Union {
+    pub fn new() -> Union {
+        Union::default()
+    }
+
+    pub fn get(&self, path: PathId) -> Option<NodeId> {
+        match self.by_path.get(path.index()) {
+            Some(&n) if n != ABSENT => Some(NodeId(n)),
+            _ => None,
+        }
+    }
+
+    pub fn contains(&self, path: PathId) -> bool {
+        self.get(path).is_some()
+    }
+
+    pub fn set(&mut self, path: PathId, node: NodeId) {
+        let i = path.index();
+        if i >= self.by_path.len() {
+            self.by_path.resize(i + 1, ABSENT);
+        }
+        if self.by_path[i] == ABSENT {
+            self.len += 1;
+        }
+        self.by_path[i] = node.0;
+    }
+
+    pub fn remove(&mut self, path: PathId) -> Option<NodeId> {
+        let old = self.get(path)?;
+        self.by_path[path.index()] = ABSENT;
+        self.len -= 1;
+        Some(old)
+    }
+
+    /// Paths in the union (the root not counted).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Every path and its node, in id order (not path order: see [`Union::sorted`]).
+    pub fn iter(&self) -> impl Iterator<Item = (PathId, NodeId)> + '_ {
+        self.by_path
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n != ABSENT)
+            .map(|(p, n)| (PathId(p as u32), NodeId(*n)))
+    }
+
+    /// Every path and its node, sorted by the bytes of the path.
+    pub fn sorted(&self, paths: &Paths) -> Vec<(PathId, NodeId)> {
+        let mut all: Vec<_> = self.iter().collect();
+        all.sort_unstable_by(|a, b| paths.cmp(a.0, b.0));
+        all
+    }
+}
+
+impl PartialEq for Union {
+    fn eq(&self, other: &Union) -> bool {
+        self.len == other.len && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Union {}
+
 struct LayerWriter<'a> {
+    files: &'a mut Files,
     union: &'a mut Union,
     layer: u32,
     /// The state of every path this layer touched, as it was below the layer.
-    before: HashMap<String, Option<Node>>,
+    before: HashMap<PathId, Option<NodeId>>,
     diagnostics: Vec<Diagnostic>,
 }
 
 impl LayerWriter<'_> {
-    fn touch(&mut self, path: &str) {
-        if !self.before.contains_key(path) {
-            self.before
-                .insert(path.to_string(), self.union.get(path).cloned());
+    fn node(&self, path: PathId) -> Option<&Node> {
+        self.union.get(path).map(|n| self.files.node(n))
+    }
+
+    fn touch(&mut self, path: PathId) {
+        if !self.before.contains_key(&path) {
+            self.before.insert(path, self.union.get(path));
         }
     }
 
-    fn remove_below(&mut self, dir: &str) {
-        for key in subtree_keys(self.union, dir) {
-            self.touch(&key);
-            self.union.remove(&key);
+    /// Removes everything strictly below `dir` (everything, for the root).
+    fn remove_below(&mut self, dir: PathId) {
+        // A union is a tree: only children it has can have children in it.
+        let mut stack: Vec<PathId> = vec![dir];
+        while let Some(d) = stack.pop() {
+            let kids: Vec<PathId> = self
+                .files
+                .paths
+                .children(d)
+                .filter(|c| self.union.contains(*c))
+                .collect();
+            for kid in kids {
+                self.touch(kid);
+                self.union.remove(kid);
+                stack.push(kid);
+            }
         }
     }
 
-    fn remove(&mut self, path: &str) {
+    fn remove(&mut self, path: PathId) {
         self.remove_below(path);
         self.touch(path);
         self.union.remove(path);
     }
 
-    fn warn(&mut self, path: &str, message: String) {
+    fn warn(&mut self, path: PathId, message: String) {
         self.diagnostics.push(
             Diagnostic::new(Severity::Warning, message)
                 .at_layer(self.layer as usize)
-                .at_path(path),
+                .at_path(self.files.path(path)),
         );
+    }
+
+    fn add_implicit_dir(&mut self, dir: PathId) {
+        let n = self.files.add(Node::implicit_dir(self.layer));
+        self.touch(dir);
+        self.union.set(dir, n);
+    }
+
+    /// `path`'s ancestors, outermost first (the root excluded).
+    fn ancestors(&self, path: PathId) -> Vec<PathId> {
+        let mut out = Vec::new();
+        let mut p = self.files.paths.parent(path);
+        while let Some(d) = p.filter(|d| *d != PathId::ROOT) {
+            out.push(d);
+            p = self.files.paths.parent(d);
+        }
+        out.reverse();
+        out
     }
 
     /// Makes every ancestor of `path` a directory, creating missing ones as a
     /// runtime does (mode 0755, owned by root).
-    fn ensure_parents(&mut self, path: &str) {
-        for dir in path::ancestors(path)
-            .map(str::to_string)
-            .collect::<Vec<_>>()
-        {
-            match self.union.get(&dir) {
-                Some(node) if node.is_dir() => {}
+    fn ensure_parents(&mut self, path: PathId) {
+        for dir in self.ancestors(path) {
+            match self.node(dir).map(|n| n.kind) {
+                Some(crate::model::FileKind::Dir) => {}
                 existing => {
-                    if let Some(node) = existing {
-                        let kind = node.kind.name();
+                    if let Some(kind) = existing {
+                        let kind = kind.name();
                         self.warn(
-                            &dir,
+                            dir,
                             format!("a lower layer has a {kind} here but this layer writes below it; read as a directory"),
                         );
-                        self.remove(&dir);
+                        self.remove(dir);
                     }
-                    self.touch(&dir);
-                    self.union.insert(dir, implicit_dir(self.layer));
+                    self.add_implicit_dir(dir);
                 }
             }
         }
     }
 
     /// Creates the missing ancestors of `path`, stopping at one that is not a directory.
-    fn create_missing_parents(&mut self, path: &str) {
-        for dir in path::ancestors(path) {
-            match self.union.get(dir) {
+    fn create_missing_parents(&mut self, path: PathId) {
+        for dir in self.ancestors(path) {
+            match self.node(dir) {
                 Some(node) if node.is_dir() => {}
                 Some(_) => return,
-                None => {
-                    self.touch(dir);
-                    self.union.insert(dir.to_string(), implicit_dir(self.layer));
-                }
+                None => self.add_implicit_dir(dir),
             }
         }
     }
 
-    fn put(&mut self, path: &str, node: Node) {
+    fn put(&mut self, path: PathId, node: Node) {
         self.ensure_parents(path);
-        if let Some(existing) = self.union.get(path) {
+        if let Some(existing) = self.node(path) {
             if existing.is_dir() && !node.is_dir() {
                 self.remove_below(path);
             }
         }
         self.touch(path);
-        self.union.insert(path.to_string(), node);
-    }
-}
-
-fn implicit_dir(layer: u32) -> Node {
-    Node {
-        kind: FileKind::Dir,
-        size: 0,
-        mode: 0o755,
-        uid: 0,
-        gid: 0,
-        mtime: 0,
-        link: None,
-        hardlink: None,
-        content: 0,
-        device: None,
-        layer,
-        data: None,
-        implicit: true,
+        let n = self.files.add(node);
+        self.union.set(path, n);
     }
 }
 
@@ -136,11 +243,13 @@ fn implicit_dir(layer: u32) -> Node {
 /// by path) and the oddities met. Paths rewritten identically come back as
 /// [`ChangeKind::Same`]: not a change, but the copy a container now sees.
 pub fn apply(
+    files: &mut Files,
     union: &mut Union,
     layer: u32,
     entries: &[LayerEntry],
 ) -> (Vec<Change>, Vec<Diagnostic>) {
     let mut w = LayerWriter {
+        files,
         union,
         layer,
         before: HashMap::new(),
@@ -151,24 +260,33 @@ pub fn apply(
     for entry in entries {
         match &entry.op {
             EntryOp::Whiteout => {
-                if w.union.contains_key(&entry.path) {
-                    w.remove(&entry.path);
-                } else if !w.before.contains_key(&entry.path) {
-                    w.diagnostics.push(
+                let path = w.files.paths.get(&entry.path);
+                match path {
+                    Some(p) if w.union.contains(p) => w.remove(p),
+                    Some(p) if w.before.contains_key(&p) => {}
+                    _ => w.diagnostics.push(
                         Diagnostic::new(Severity::Info, "whiteout for a path no lower layer has")
                             .at_layer(layer as usize)
                             .at_path(&entry.path),
-                    );
+                    ),
                 }
             }
             EntryOp::Opaque => {
-                match w.union.get(&entry.path) {
-                    Some(node) if !node.is_dir() => {
-                        let kind = node.kind.name();
-                        w.warn(&entry.path.clone(), format!("opaque marker inside a {kind} of a lower layer; read as a directory"));
-                        w.remove(&entry.path.clone());
+                let Some(p) = w.files.paths.get(&entry.path) else {
+                    continue;
+                };
+                match w.node(p).map(|n| n.kind) {
+                    Some(kind) if kind != crate::model::FileKind::Dir => {
+                        w.warn(
+                            p,
+                            format!(
+                                "opaque marker inside a {} of a lower layer; read as a directory",
+                                kind.name()
+                            ),
+                        );
+                        w.remove(p);
                     }
-                    _ => w.remove_below(&entry.path.clone()),
+                    _ => w.remove_below(p),
                 }
             }
             _ => {}
@@ -184,59 +302,71 @@ pub fn apply(
                 if let Some(data) = node.data.as_mut() {
                     data.layer = layer;
                 }
-                w.put(&entry.path, node);
+                let path = w.files.paths.intern(&entry.path);
+                w.put(path, node);
             }
             EntryOp::HardLink { target, node } => {
+                let path = w.files.paths.intern(&entry.path);
                 if *target == entry.path {
-                    w.warn(&entry.path, "hard link to itself; ignored".to_string());
+                    w.warn(path, "hard link to itself; ignored".to_string());
                     continue;
                 }
-                let linked = match w.union.get(target) {
+                let target_node = w
+                    .files
+                    .paths
+                    .get(target)
+                    .and_then(|t| w.union.get(t))
+                    .map(|n| w.files.node(n).clone());
+                let linked = match target_node {
                     Some(t) if t.is_dir() => {
                         w.warn(
-                            &entry.path,
+                            path,
                             format!("hard link to the directory /{target}; ignored"),
                         );
                         continue;
                     }
                     Some(t) => {
                         // A hard link is the same inode: the target's bytes and attributes.
-                        let mut n = t.clone();
+                        let mut n = t;
                         n.layer = layer;
-                        n.hardlink = Some(target.clone().into_boxed_str());
+                        n.set_hardlink(Some(target));
                         n.implicit = false;
                         n
                     }
                     None => {
                         w.warn(
-                            &entry.path,
+                            path,
                             format!(
                                 "hard link to /{target}, which no layer has; read as an empty file"
                             ),
                         );
                         let mut n = node.clone();
                         n.layer = layer;
-                        n.hardlink = Some(target.clone().into_boxed_str());
+                        n.set_hardlink(Some(target));
                         n
                     }
                 };
-                w.put(&entry.path, linked);
+                w.put(path, linked);
             }
             EntryOp::Opaque => {
                 // The marker sits in the directory: the layer has that directory.
-                if !entry.path.is_empty() && !w.union.contains_key(&entry.path) {
-                    w.ensure_parents(&entry.path);
-                    w.touch(&entry.path.clone());
-                    w.union.insert(entry.path.clone(), implicit_dir(layer));
+                let path = w.files.paths.intern(&entry.path);
+                if path != PathId::ROOT && !w.union.contains(path) {
+                    w.ensure_parents(path);
+                    w.add_implicit_dir(path);
                 }
             }
             // The marker sits in a directory: docker's UnpackLayer and
             // containerd create it if it is missing (but leave a file there alone).
-            EntryOp::Whiteout => w.create_missing_parents(&entry.path),
+            EntryOp::Whiteout => {
+                let path = w.files.paths.intern(&entry.path);
+                w.create_missing_parents(path);
+            }
         }
     }
 
     let LayerWriter {
+        files,
         union,
         before,
         diagnostics,
@@ -245,12 +375,13 @@ pub fn apply(
     let mut changes: Vec<Change> = before
         .into_iter()
         .filter_map(|(path, before)| {
-            let after = union.get(&path).cloned();
-            let kind = match (&before, &after) {
+            let after = union.get(path);
+            let kind = match (before, after) {
                 (None, None) => return None,
                 (None, Some(_)) => ChangeKind::Added,
                 (Some(_), None) => ChangeKind::Removed,
                 (Some(b), Some(a)) => {
+                    let (b, a) = (files.node(b), files.node(a));
                     let fields = a.changed_fields(b);
                     if fields.any() {
                         ChangeKind::Modified(fields)
@@ -265,12 +396,12 @@ pub fn apply(
             Some(Change {
                 path,
                 kind,
-                before: before.map(Box::new),
+                before,
                 after,
             })
         })
         .collect();
-    changes.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    changes.sort_unstable_by(|a, b| files.paths.cmp(a.path, b.path));
     changes.shrink_to_fit();
     (changes, diagnostics)
 }
@@ -279,21 +410,27 @@ pub fn apply(
 /// union after any layer is rebuilt without keeping a copy per layer.
 pub fn replay(union: &mut Union, changes: &[Change]) {
     for change in changes {
-        match &change.after {
-            Some(node) => {
-                union.insert(change.path.clone(), node.clone());
-            }
+        match change.after {
+            Some(node) => union.set(change.path, node),
             None => {
-                union.remove(&change.path);
+                union.remove(change.path);
             }
         }
     }
 }
 
+/// The change to `path` in one layer's changes (sorted as [`apply`] sorts them).
+pub fn find_change<'c>(paths: &Paths, changes: &'c [Change], path: PathId) -> Option<&'c Change> {
+    changes
+        .binary_search_by(|c| paths.cmp(c.path, path))
+        .ok()
+        .map(|i| &changes[i])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{EntryRef, Fields};
+    use crate::model::{EntryRef, Fields, FileKind};
 
     fn file(path: &str, content: u64, size: u64) -> LayerEntry {
         LayerEntry {
@@ -304,14 +441,11 @@ mod tests {
                 mode: 0o644,
                 uid: 0,
                 gid: 0,
-                mtime: 0,
-                link: None,
-                hardlink: None,
                 content,
-                device: None,
                 layer: 0,
                 data: Some(EntryRef { layer: 0, entry: 0 }),
                 implicit: false,
+                extra: None,
             }),
             stored: size,
         }
@@ -348,21 +482,47 @@ mod tests {
 
     /// Applies layers in order; returns the paths of the final union and each layer's change lines.
     fn check(layers: &[Vec<LayerEntry>]) -> (Vec<String>, Vec<Vec<String>>) {
-        let mut union = Union::new();
+        let mut fs = Fs::default();
         let mut all = Vec::new();
         for (i, entries) in layers.iter().enumerate() {
-            let (changes, _) = apply(&mut union, i as u32, entries);
+            let changes = fs.apply(i as u32, entries).0;
             all.push(
                 changes
                     .iter()
-                    .map(|c| match &c.kind {
-                        ChangeKind::Modified(f) => format!("M {} {}", c.path, f.names().join(",")),
-                        k => format!("{} {}", k.letter(), c.path),
+                    .map(|c| {
+                        let path = fs.files.path(c.path);
+                        match &c.kind {
+                            ChangeKind::Modified(f) => format!("M {path} {}", f.names().join(",")),
+                            k => format!("{} {path}", k.letter()),
+                        }
                     })
                     .collect(),
             );
         }
-        (union.keys().cloned().collect(), all)
+        (fs.paths(), all)
+    }
+
+    /// A union and its files, for the tests.
+    #[derive(Default)]
+    struct Fs {
+        files: Files,
+        union: Union,
+    }
+
+    impl Fs {
+        fn apply(&mut self, layer: u32, entries: &[LayerEntry]) -> (Vec<Change>, Vec<Diagnostic>) {
+            apply(&mut self.files, &mut self.union, layer, entries)
+        }
+
+        fn paths(&self) -> Vec<String> {
+            let sorted = self.union.sorted(&self.files.paths);
+            sorted.iter().map(|(p, _)| self.files.path(*p)).collect()
+        }
+
+        fn get(&self, path: &str) -> &Node {
+            let p = self.files.paths.get(path).expect("interned");
+            self.files.node(self.union.get(p).expect("in the union"))
+        }
     }
 
     #[test]
@@ -470,39 +630,38 @@ mod tests {
 
     #[test]
     fn identical_rewrite_is_not_a_change_but_is_the_visible_copy() {
-        let mut union = Union::new();
-        apply(&mut union, 0, &[file("f", 7, 3)]);
-        let (changes, _) = apply(&mut union, 1, &[file("f", 7, 3)]);
+        let mut fs = Fs::default();
+        fs.apply(0, &[file("f", 7, 3)]);
+        let (changes, _) = fs.apply(1, &[file("f", 7, 3)]);
         assert_eq!(changes.len(), 1);
         assert_eq!(changes[0].kind, ChangeKind::Same);
-        assert_eq!(union["f"].layer, 1);
-        assert_eq!(union["f"].data, Some(EntryRef { layer: 1, entry: 0 }));
+        assert_eq!(fs.get("f").layer, 1);
+        assert_eq!(fs.get("f").data, Some(EntryRef { layer: 1, entry: 0 }));
     }
 
     #[test]
     fn hard_links_take_the_target_from_a_lower_layer() {
-        let mut union = Union::new();
-        apply(&mut union, 0, &[file("bin/busybox", 9, 100)]);
-        let (changes, diags) = apply(&mut union, 1, &[hardlink("bin/sh", "bin/busybox")]);
+        let mut fs = Fs::default();
+        fs.apply(0, &[file("bin/busybox", 9, 100)]);
+        let (changes, diags) = fs.apply(1, &[hardlink("bin/sh", "bin/busybox")]);
         assert!(diags.is_empty());
         assert_eq!(changes.len(), 1);
-        let sh = &union["bin/sh"];
+        let sh = fs.get("bin/sh");
         assert_eq!((sh.kind, sh.size, sh.content), (FileKind::Regular, 100, 9));
         assert_eq!(sh.data, Some(EntryRef { layer: 0, entry: 0 }));
-        assert_eq!(sh.hardlink.as_deref(), Some("bin/busybox"));
+        assert_eq!(sh.hardlink(), Some("bin/busybox"));
     }
 
     #[test]
     fn oddities_are_diagnostics() {
-        let mut union = Union::new();
-        let (_, diags) = apply(
-            &mut union,
+        let mut fs = Fs::default();
+        let (_, diags) = fs.apply(
             0,
             &[marker("nope", EntryOp::Whiteout), hardlink("a", "missing")],
         );
         assert_eq!(diags.len(), 2);
         assert!(diags[1].message.contains("no layer has"));
-        assert_eq!(union["a"].size, 0);
+        assert_eq!(fs.get("a").size, 0);
     }
 
     #[test]
@@ -515,12 +674,12 @@ mod tests {
                 file("a/z", 2, 2),
             ],
         ];
-        let mut live = Union::new();
+        let mut live = Fs::default();
         let mut replayed = Union::new();
         for (i, l) in layers.iter().enumerate() {
-            let (changes, _) = apply(&mut live, i as u32, l);
+            let (changes, _) = live.apply(i as u32, l);
             replay(&mut replayed, &changes);
-            assert_eq!(live, replayed);
+            assert_eq!(live.union, replayed);
         }
         let _ = Fields::default();
     }

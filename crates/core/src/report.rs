@@ -8,16 +8,17 @@
 
 use crate::model::{Change, ChangeKind, FileKind, Node};
 use crate::{listing, Analysis};
+use serde::ser::SerializeSeq;
 use serde::{Serialize, Serializer};
 
 pub const VERSION: u32 = 1;
 
 /// A path as people read it: absolute.
-struct Abs<'a>(&'a str);
+struct Abs<T>(T);
 
-impl Serialize for Abs<'_> {
+impl<T: AsRef<str>> Serialize for Abs<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&format_args!("/{}", self.0))
+        s.collect_str(&format_args!("/{}", self.0.as_ref()))
     }
 }
 
@@ -89,7 +90,27 @@ struct Row<'a> {
     size: u64,
     #[serde(flatten)]
     layer_info: Option<LayerInfo<'a>>,
-    changes: Vec<ChangeRow<'a>>,
+    changes: Changes<'a>,
+}
+
+/// A layer's changes, each row made as it is written (a big image has
+/// 100k of them: no list of rows is ever held).
+struct Changes<'a> {
+    analysis: &'a Analysis,
+    changes: &'a [Change],
+}
+
+impl Serialize for Changes<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let rows = self.changes.iter().filter(|c| c.kind != ChangeKind::Same);
+        let mut seq = s.serialize_seq(Some(rows.clone().count()))?;
+        for change in rows {
+            if let Some(row) = change_row(self.analysis, change) {
+                seq.serialize_element(&row)?;
+            }
+        }
+        seq.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -112,15 +133,15 @@ struct LayerInfo<'a> {
 #[derive(Serialize)]
 struct ChangeRow<'a> {
     change: char,
-    path: Abs<'a>,
+    path: Abs<String>,
     #[serde(rename = "type")]
     kind: char,
     size: u64,
     mode: String,
-    uid: u64,
-    gid: u64,
+    uid: u32,
+    gid: u32,
     link: Option<&'a str>,
-    hardlink: Option<Abs<'a>>,
+    hardlink: Option<Abs<&'a str>>,
     fields: Vec<&'static str>,
 }
 
@@ -160,7 +181,7 @@ struct Exact<'a> {
 
 #[derive(Serialize)]
 struct WastedRow<'a> {
-    path: Abs<'a>,
+    path: Abs<&'a str>,
     wasted_bytes: u64,
     copies: usize,
     layers: &'a [usize],
@@ -171,12 +192,12 @@ struct WastedRow<'a> {
 struct DiagnosticRow<'a> {
     severity: &'static str,
     layer: Option<usize>,
-    path: Option<Abs<'a>>,
+    path: Option<Abs<&'a str>>,
     message: &'a str,
 }
 
-fn change_row(change: &Change) -> Option<ChangeRow<'_>> {
-    let node: &Node = change.after.as_ref().or(change.before.as_deref())?;
+fn change_row<'a>(a: &'a Analysis, change: &Change) -> Option<ChangeRow<'a>> {
+    let node: &Node = a.after(change).or(a.before(change))?;
     let fields = match &change.kind {
         ChangeKind::Modified(f) => f.names(),
         ChangeKind::Same => return None,
@@ -184,7 +205,7 @@ fn change_row(change: &Change) -> Option<ChangeRow<'_>> {
     };
     Some(ChangeRow {
         change: change.kind.letter(),
-        path: Abs(&change.path),
+        path: Abs(a.path(change.path)),
         kind: node.kind.letter(),
         size: if node.kind == FileKind::Regular {
             node.size
@@ -194,8 +215,8 @@ fn change_row(change: &Change) -> Option<ChangeRow<'_>> {
         mode: format!("{:04o}", listing::mode(node)),
         uid: node.uid,
         gid: node.gid,
-        link: node.link.as_deref(),
-        hardlink: node.hardlink.as_deref().map(Abs),
+        link: node.link(),
+        hardlink: node.hardlink().map(Abs),
         fields,
     })
 }
@@ -240,9 +261,10 @@ pub fn build(a: &Analysis) -> Report<'_> {
                     modified: count('M'),
                     removed: count('D'),
                 }),
-                changes: layer.map_or_else(Vec::new, |l| {
-                    l.changes.iter().filter_map(change_row).collect()
-                }),
+                changes: Changes {
+                    analysis: a,
+                    changes: layer.map_or(&[], |l| &l.changes),
+                },
             }
         })
         .collect();

@@ -9,8 +9,9 @@
 
 use crate::layer_scan::{EntryOp, LayerEntry};
 use crate::model::{Change, EntryRef, FileKind, Node};
-use crate::overlay::Union;
-use std::collections::{BTreeMap, HashMap};
+use crate::overlay::{Files, Union};
+use crate::paths::PathId;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct WastedPath {
@@ -56,7 +57,15 @@ pub struct Tracker {
     live: HashMap<EntryRef, Live>,
     stored_bytes: u64,
     per_layer: Vec<u64>,
-    by_path: BTreeMap<String, WastedPath>,
+    by_path: HashMap<PathId, Wasted>,
+}
+
+/// A [`WastedPath`] while layers are still coming.
+#[derive(Default)]
+struct Wasted {
+    wasted_bytes: u64,
+    copies: usize,
+    layers: Vec<usize>,
 }
 
 impl Default for Tracker {
@@ -79,24 +88,15 @@ impl Tracker {
             live: HashMap::new(),
             stored_bytes: 0,
             per_layer: Vec::new(),
-            by_path: BTreeMap::new(),
+            by_path: HashMap::new(),
         }
     }
 
-    fn waste(&mut self, copy: EntryRef, size: u64, path: &str) {
+    fn waste(&mut self, copy: EntryRef, size: u64, path: PathId) {
         if let Some(bytes) = self.per_layer.get_mut(copy.layer as usize) {
             *bytes += size;
         }
-        let w = self
-            .by_path
-            .entry(path.to_string())
-            .or_insert_with(|| WastedPath {
-                path: path.to_string(),
-                wasted_bytes: 0,
-                copies: 0,
-                layers: Vec::new(),
-                present: false,
-            });
+        let w = self.by_path.entry(path).or_default();
         w.wasted_bytes += size;
         w.copies += 1;
         let layer = copy.layer as usize;
@@ -107,20 +107,27 @@ impl Tracker {
 
     /// Counts one layer: its entries (as scanned) and its changes (as
     /// `overlay::apply` returned them).
-    pub fn layer(&mut self, layer: usize, entries: &[LayerEntry], changes: &[Change]) {
+    pub fn layer(
+        &mut self,
+        files: &Files,
+        layer: usize,
+        entries: &[LayerEntry],
+        changes: &[Change],
+    ) {
         self.per_layer.resize(layer + 1, 0);
+        let node = |id: Option<crate::model::NodeId>| id.map(|n| files.node(n));
         // New references first: a hard link made in this layer keeps a copy
         // alive even when the copy's first name goes in the same layer.
         for change in changes {
-            let before = shown(change.before.as_deref());
-            let after = shown(change.after.as_ref());
+            let before = shown(node(change.before));
+            let after = shown(node(change.after));
             if let Some((copy, size)) = after.filter(|a| before.map(|b| b.0) != Some(a.0)) {
                 self.live.entry(copy).or_insert(Live { refs: 0, size }).refs += 1;
             }
         }
         for change in changes {
-            let before = shown(change.before.as_deref());
-            let after = shown(change.after.as_ref());
+            let before = shown(node(change.before));
+            let after = shown(node(change.after));
             let Some((copy, _)) = before.filter(|b| after.map(|a| a.0) != Some(b.0)) else {
                 continue;
             };
@@ -133,10 +140,10 @@ impl Tracker {
                 self.live.remove(&copy);
                 // Charged to the path the bytes were written at: a hard
                 // link's target, or the path itself.
-                let node = change.before.as_deref();
-                let path = node
-                    .and_then(|n| n.hardlink.as_deref())
-                    .unwrap_or(&change.path);
+                let path = node(change.before)
+                    .and_then(|n| n.hardlink())
+                    .and_then(|target| files.paths.get(target))
+                    .unwrap_or(change.path);
                 self.waste(copy, size, path);
             }
         }
@@ -155,21 +162,26 @@ impl Tracker {
                 entry: i as u32,
             };
             if !self.live.contains_key(&copy) {
-                self.waste(copy, node.size, &entry.path);
+                // Interned by `overlay::apply`, which saw this entry.
+                let path = files.paths.get(&entry.path).unwrap_or(PathId::ROOT);
+                self.waste(copy, node.size, path);
             }
         }
     }
 
     /// The figures, once every layer is counted.
-    pub fn finish(self, final_union: &Union) -> ExactWaste {
+    pub fn finish(self, files: &Files, final_union: &Union) -> ExactWaste {
         let visible_bytes: u64 = self.live.values().map(|l| l.size).sum();
         let mut paths: Vec<WastedPath> = self
             .by_path
-            .into_values()
-            .filter(|w| w.wasted_bytes > 0)
-            .map(|mut w| {
-                w.present = final_union.contains_key(&w.path);
-                w
+            .into_iter()
+            .filter(|(_, w)| w.wasted_bytes > 0)
+            .map(|(path, w)| WastedPath {
+                path: files.path(path),
+                wasted_bytes: w.wasted_bytes,
+                copies: w.copies,
+                layers: w.layers,
+                present: final_union.contains(path),
             })
             .collect();
         paths.sort_by(|a, b| {

@@ -497,7 +497,10 @@ fn missing_manifest_json_and_index_json() {
     let an = ok(analyze_every_way(&a.tar()));
     assert_eq!(an.layers.len(), 3);
     let full = ok(analyze_every_way(&sample().docker_save().tar()));
-    assert_eq!(format!("{:?}", an.union), format!("{:?}", full.union));
+    assert_eq!(
+        format!("{:?}", an.listing(&an.union)),
+        format!("{:?}", full.listing(&full.union))
+    );
     assert!(
         has_diag(&an, Severity::Info, None, "pre-1.10"),
         "{:#?}",
@@ -699,7 +702,7 @@ fn digest_mismatch() {
     // The other layers are fine, and the answer shows what the bytes say.
     assert_eq!(an.layers[1].digest_ok, Some(true));
     assert_eq!(an.layers[2].digest_ok, Some(true));
-    assert!(an.union.contains_key("etc/passwd"));
+    assert!(an.file("etc/passwd").is_some());
 }
 
 #[test]
@@ -891,7 +894,8 @@ fn names_that_climb_out_of_the_root_and_absolute_names() {
     ]);
     for a in [spec.docker_save(), spec.oci()] {
         let an = ok(analyze_every_way(&a.tar()));
-        let keys: Vec<&str> = an.union.keys().map(String::as_str).collect();
+        let listing = an.listing(&an.union);
+        let keys: Vec<&str> = listing.iter().map(|(p, _)| p.as_str()).collect();
         assert_eq!(keys, ["etc", "etc/x", "fine", "sym"], "{keys:?}");
         let escaped: Vec<_> = an
             .diagnostics
@@ -913,7 +917,10 @@ fn names_that_climb_out_of_the_root_and_absolute_names() {
             an.diagnostics
         );
         // A symlink's target is data, kept as written.
-        assert_eq!(an.union["sym"].link.as_deref(), Some("../../../etc/shadow"));
+        assert_eq!(
+            an.file("sym").expect("sym").link(),
+            Some("../../../etc/shadow")
+        );
         assert_eq!(an.layers[0].size, 3 + 6);
     }
 }
@@ -942,8 +949,8 @@ fn layer_without_the_end_of_archive_blocks() {
             without.diagnostics
         );
         assert_eq!(
-            format!("{:?}", with.union),
-            format!("{:?}", without.union),
+            format!("{:?}", with.listing(&with.union)),
+            format!("{:?}", without.listing(&without.union)),
             "{comp:?}"
         );
         assert_eq!(without.layers[0].diff_id_ok, Some(true));
@@ -958,7 +965,7 @@ fn layer_that_is_an_empty_blob() {
         .layer_tar(Vec::new(), Comp::None);
     let an = ok(analyze_every_way(&spec.oci().tar()));
     assert_eq!(an.layers[1].entries, 0);
-    assert!(an.union.contains_key("f"));
+    assert!(an.file("f").is_some());
 }
 
 #[test]
@@ -1088,11 +1095,11 @@ fn hard_link_to_a_missing_target() {
         assert_eq!(d.severity, Severity::Warning);
         assert_eq!(d.layer, Some(1));
         assert!(d.message.contains("nowhere/file"), "{d}");
-        let b = &an.union["b"];
+        let b = &an.file("b").expect("b");
         assert_eq!((b.kind, b.size, b.uid, b.gid), (FileKind::Regular, 0, 5, 6));
         // The good link shares the target's bytes.
-        assert_eq!(an.union["c"].data, an.union["a"].data);
-        assert_eq!(an.union["c"].size, 3);
+        assert_eq!(an.file("c").expect("c").data, an.file("a").expect("a").data);
+        assert_eq!(an.file("c").expect("c").size, 3);
         assert_eq!(an.waste.wasted_bytes, 0);
     }
 }
@@ -1258,7 +1265,7 @@ fn cancellation_in_the_middle_of_a_large_layer() {
         // And the same input with a patient sink reads to the end.
         for way in [0, 1] {
             let an = ok(run_way(way, &bytes));
-            assert_eq!(an.union["big"].size, big.len() as u64);
+            assert_eq!(an.file("big").expect("big").size, big.len() as u64);
         }
     }
 }

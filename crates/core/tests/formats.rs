@@ -50,7 +50,7 @@ fn docker_25_save_is_read_through_its_index() {
         .iter()
         .all(|l| l.digest_ok == Some(true) && l.diff_id_ok == Some(true)));
     assert_eq!(result.layers[1].compression.name(), "zstd");
-    assert!(result.union.contains_key("etc/app"));
+    assert!(result.file("etc/app").is_some());
     // The same tag works in both spellings.
     let by_tag = analyze_every_way_with(&a.tar(), &with(None, Some("app:1.0"))).unwrap();
     assert_eq!(by_tag.layers.len(), 2);
@@ -105,7 +105,7 @@ fn multi_platform_defaults_to_linux_amd64_and_lists_the_rest() {
     assert_eq!(result.platform.as_ref().unwrap().to_string(), "linux/amd64");
     let listed: Vec<String> = result.platforms.iter().map(|p| p.to_string()).collect();
     assert_eq!(listed, ["linux/arm64/v8", "linux/amd64"]);
-    assert!(result.union.contains_key("etc/amd64"));
+    assert!(result.file("etc/amd64").is_some());
     assert!(result
         .diagnostics
         .iter()
@@ -117,8 +117,8 @@ fn a_platform_is_chosen_by_name() {
     let bytes = multi_platform().tar();
     for wanted in ["linux/arm64", "linux/arm64/v8"] {
         let result = analyze_every_way_with(&bytes, &with(Some(wanted), None)).unwrap();
-        assert!(result.union.contains_key("etc/arm64"), "{wanted}");
-        assert!(!result.union.contains_key("etc/amd64"));
+        assert!(result.file("etc/arm64").is_some(), "{wanted}");
+        assert!(result.file("etc/amd64").is_none());
     }
     let err = analyze_every_way_with(&bytes, &with(Some("linux/riscv64"), None)).unwrap_err();
     assert_eq!(err.kind, ErrorKind::NoSuchImage);
@@ -138,10 +138,10 @@ fn layers_stored_out_of_order_are_stacked_in_manifest_order() {
     // Reverse the members: the last layer comes first in the archive.
     a.members.reverse();
     let result = analyze_every_way(&a.tar()).unwrap();
-    assert_eq!(result.union["f"].size, 7);
+    assert_eq!(result.file("f").expect("f").size, 7);
     assert_eq!(result.layers[1].changes.len(), 1);
-    assert_eq!(result.layers[0].changes[0].path, "f");
-    assert!(result.union.contains_key("h"));
+    assert_eq!(result.path(result.layers[0].changes[0].path), "f");
+    assert!(result.file("h").is_some());
 }
 
 #[test]
@@ -164,9 +164,9 @@ fn an_image_by_index_in_a_multi_image_layout() {
     let bytes = a.tar();
     let first = analyze_every_way(&bytes).unwrap();
     assert_eq!(first.images, ["one:1", "two:2"]);
-    assert!(first.union.contains_key("etc/one"));
+    assert!(first.file("etc/one").is_some());
     let second = analyze_every_way_with(&bytes, &with(None, Some("1"))).unwrap();
-    assert!(second.union.contains_key("etc/two"));
+    assert!(second.file("etc/two").is_some());
     let named = analyze_every_way_with(&bytes, &with(None, Some("two:2"))).unwrap();
-    assert!(named.union.contains_key("etc/two"));
+    assert!(named.file("etc/two").is_some());
 }

@@ -27,9 +27,9 @@
 
 mod support;
 
+use layerscope_core::overlay::Union;
 use layerscope_core::{Analysis, ChangeKind, FileKind, Node, Severity};
 use proptest::prelude::*;
-use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet};
 use support::*;
 
@@ -44,7 +44,6 @@ struct M {
     mode: u32,
     uid: u64,
     gid: u64,
-    mtime: i64,
     size: u64,
     /// The content of a regular file; `None` for a hard link whose target is missing.
     bytes: Option<Vec<u8>>,
@@ -66,7 +65,6 @@ fn implicit_dir(layer: u32) -> M {
         mode: 0o755,
         uid: 0,
         gid: 0,
-        mtime: 0,
         size: 0,
         bytes: None,
         link: None,
@@ -165,13 +163,12 @@ fn apply_layer(fs: &mut Fs, layer: u32, entries: &[GenEntry]) -> Vec<String> {
     // Phase 2: the entries, in archive order.
     for (index, e) in entries.iter().enumerate() {
         let here = (layer, index as u32);
-        let (mode, uid, gid, mtime) = (e.mode, e.owner.0, e.owner.1, e.mtime as i64);
+        let (mode, uid, gid) = (e.mode, e.owner.0, e.owner.1);
         let base = M {
             kind: FileKind::Regular,
             mode,
             uid,
             gid,
-            mtime,
             size: 0,
             bytes: None,
             link: None,
@@ -318,7 +315,6 @@ struct Attrs {
     mode: u32,
     uid: u64,
     gid: u64,
-    mtime: i64,
     size: u64,
     link: Option<String>,
     hardlink: Option<String>,
@@ -332,13 +328,12 @@ fn engine_node(n: &Node) -> Attrs {
     Attrs {
         kind: n.kind,
         mode: n.mode,
-        uid: n.uid,
-        gid: n.gid,
-        mtime: n.mtime,
+        uid: n.uid.into(),
+        gid: n.gid.into(),
         size: n.size,
-        link: n.link.as_deref().map(str::to_string),
-        hardlink: n.hardlink.as_deref().map(str::to_string),
-        device: n.device,
+        link: n.link().map(str::to_string),
+        hardlink: n.hardlink().map(str::to_string),
+        device: n.device(),
         layer: n.layer,
         data: n.data.map(|d| (d.layer, d.entry)),
         implicit: n.implicit,
@@ -351,7 +346,6 @@ fn model_node(m: &M) -> Attrs {
         mode: m.mode,
         uid: m.uid,
         gid: m.gid,
-        mtime: m.mtime,
         size: m.size,
         link: m.link.clone(),
         hardlink: m.hardlink.clone(),
@@ -362,11 +356,13 @@ fn model_node(m: &M) -> Attrs {
     }
 }
 
-fn same_union(
-    what: &str,
-    engine: &BTreeMap<String, Node>,
-    model: &Fs,
-) -> Result<(), TestCaseError> {
+fn same_union(what: &str, an: &Analysis, union: &Union, model: &Fs) -> Result<(), TestCaseError> {
+    let engine: BTreeMap<String, Node> = an
+        .listing(union)
+        .into_iter()
+        .map(|(p, n)| (p, n.clone()))
+        .collect();
+    let engine = &engine;
     let ek: Vec<&String> = engine.keys().collect();
     let mk: Vec<&String> = model.keys().collect();
     prop_assert_eq!(ek, mk, "{}: the paths differ", what);
@@ -409,7 +405,7 @@ fn check(stack: &Stack) -> Result<(), TestCaseError> {
             warnings.push((i, w));
         }
         let what = format!("after layer {i}");
-        same_union(&what, &an.union_at(i), &fs)?;
+        same_union(&what, &an, &an.union_at(i), &fs)?;
         let expected = model_changes(&before, &fs, i as u32);
         let actual: Vec<(String, char, Vec<&'static str>)> = an.layers[i]
             .changes
@@ -419,24 +415,24 @@ fn check(stack: &Stack) -> Result<(), TestCaseError> {
                     ChangeKind::Modified(f) => f.names(),
                     _ => Vec::new(),
                 };
-                (c.path.clone(), c.kind.letter(), fields)
+                (an.path(c.path), c.kind.letter(), fields)
             })
             .collect();
         prop_assert_eq!(actual, expected, "changes of layer {}", i);
         // Each change's before and after are the states on either side.
         for c in &an.layers[i].changes {
-            let b: Option<&Node> = c.before.as_ref().map(<_ as Borrow<Node>>::borrow);
+            let path = an.path(c.path);
             prop_assert_eq!(
-                b.map(engine_node),
-                before.get(&c.path).map(model_node),
+                an.before(c).map(engine_node),
+                before.get(&path).map(model_node),
                 "before of /{}",
-                c.path
+                path
             );
             prop_assert_eq!(
-                c.after.as_ref().map(engine_node),
-                fs.get(&c.path).map(model_node),
+                an.after(c).map(engine_node),
+                fs.get(&path).map(model_node),
                 "after of /{}",
-                c.path
+                path
             );
         }
         prop_assert_eq!(an.layers[i].entries, entries.len());
@@ -449,7 +445,7 @@ fn check(stack: &Stack) -> Result<(), TestCaseError> {
             .sum();
         prop_assert_eq!(an.layers[i].size, size, "size of layer {}", i);
     }
-    same_union("the final union", &an.union, &fs)?;
+    same_union("the final union", &an, &an.union, &fs)?;
 
     // The overlay's warnings, exactly.
     let mut engine_warnings: Vec<(usize, String)> = an
@@ -755,6 +751,6 @@ fn whiteout_of_a_path_whose_directory_no_layer_has() {
         .layer(&[Entry::file("f", "1")])
         .layer(&[Entry::whiteout("x/y")]);
     let an = analyze_every_way(&spec.oci().tar()).unwrap();
-    let x = an.union.get("x").expect("/x exists after the layer");
+    let x = an.file("x").expect("/x exists after the layer");
     assert_eq!((x.kind, x.mode, x.uid, x.gid), (FileKind::Dir, 0o755, 0, 0));
 }

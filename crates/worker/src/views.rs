@@ -14,10 +14,11 @@
 //! what each layer did to a path ([`story`]).
 
 use layerscope_core::model::{ChangeKind, EntryRef, Fields, FileKind, Node};
-use layerscope_core::{listing, Analysis};
+use layerscope_core::overlay::find_change;
+use layerscope_core::{listing, Analysis, PathId};
 use layerscope_protocol::{Event, Mark, Row, Sort, Story, TreeQuery, TreeRows, View};
 use std::cell::OnceCell;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
@@ -177,7 +178,8 @@ impl TreeNode {
 
 /// What a view holds at one path, before the tree is built.
 struct Item<'a> {
-    path: &'a str,
+    /// Clean (no leading `/`).
+    path: String,
     node: &'a Node,
     mark: Option<Mark>,
     fields: Fields,
@@ -249,66 +251,32 @@ impl ViewTree {
     /// layer did to it; the paths it removed are in the tree too, marked
     /// Removed, with the attributes they had.
     pub fn union(a: &Analysis, layer: usize) -> ViewTree {
-        // The union after `layer` is the final one with the layers above
-        // undone: a path they touched is as the lowest of them found it.
-        // Borrowed, never copied, and no work at all for the last layer.
-        let mut undone: Vec<(&str, usize, Option<&Node>)> = a.layers[layer + 1..]
+        let union = a.union_at(layer);
+        let changes = &a.layers[layer].changes;
+        let marks: FastMap<PathId, (Mark, Fields)> = changes
             .iter()
-            .enumerate()
-            .flat_map(|(k, l)| {
-                l.changes
-                    .iter()
-                    .map(move |c| (c.path.as_str(), k, c.before.as_deref()))
+            .filter_map(|c| match c.kind {
+                ChangeKind::Added => Some((c.path, (Mark::Added, Fields::default()))),
+                ChangeKind::Modified(f) => Some((c.path, (Mark::Modified, f))),
+                _ => None,
             })
             .collect();
-        // Each layer's changes are sorted: a stable sort merges the runs, and
-        // keeps a path's changes in layer order, so the first is the lowest.
-        undone.sort_by(|x, y| x.0.cmp(y.0));
-        undone.dedup_by(|later, first| later.0 == first.0);
-        let mut union: Vec<(&str, &Node)> = Vec::with_capacity(a.union.len() + undone.len());
-        let mut finals = a.union.iter().peekable();
-        let mut undo = undone.into_iter().peekable();
-        loop {
-            let order = match (finals.peek(), undo.peek()) {
-                (None, None) => break,
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (Some((p, _)), Some((q, _, _))) => p.as_str().cmp(q),
-            };
-            if order.is_ge() {
-                if let Some((path, _, Some(node))) = undo.next() {
-                    union.push((path, node));
-                }
-            }
-            if order.is_le() {
-                if let Some((path, node)) = finals.next() {
-                    if order.is_lt() {
-                        union.push((path.as_str(), node));
-                    }
-                }
-            }
-        }
-        // The layer's marks, joined by path (both sides are sorted).
-        let changes = &a.layers[layer].changes;
         let mut items: Vec<Item> = Vec::with_capacity(union.len() + changes.len());
-        let mut next = changes.iter().peekable();
-        for (path, node) in union {
-            while next.next_if(|c| c.path.as_str() < path).is_some() {}
-            let (mark, fields) = match next.peek().filter(|c| c.path == path).map(|c| c.kind) {
-                Some(ChangeKind::Added) => (Some(Mark::Added), Fields::default()),
-                Some(ChangeKind::Modified(f)) => (Some(Mark::Modified), f),
-                _ => (None, Fields::default()),
+        for (path, node) in union.iter() {
+            let (mark, fields) = match marks.get(&path) {
+                Some((m, f)) => (Some(*m), *f),
+                None => (None, Fields::default()),
             };
             items.push(Item {
-                path,
-                node,
+                path: a.path(path),
+                node: a.node(node),
                 mark,
                 fields,
             });
         }
-        items.extend(changes.iter().filter_map(|c| match (&c.kind, &c.before) {
+        items.extend(changes.iter().filter_map(|c| match (c.kind, a.before(c)) {
             (ChangeKind::Removed, Some(before)) => Some(Item {
-                path: &c.path,
+                path: a.path(c.path),
                 node: before,
                 mark: Some(Mark::Removed),
                 fields: Fields::default(),
@@ -324,19 +292,17 @@ impl ViewTree {
     /// the range, or rewritten identically, is left out. The directories
     /// above a change are in the tree, unmarked, as they are after `to`.
     pub fn changes(a: &Analysis, from: usize, to: usize) -> ViewTree {
-        // Every change of the range by path; the stable sort merges the
-        // layers' sorted runs and keeps each path's changes in layer order.
+        // Every change of the range by path; the stable sort keeps each
+        // path's changes in layer order.
         let mut all: Vec<&layerscope_core::Change> = a.layers[from..=to]
             .iter()
             .flat_map(|l| &l.changes)
             .collect();
-        all.sort_by(|x, y| x.path.cmp(&y.path));
+        all.sort_by_key(|c| c.path);
         let mut items: Vec<Item> = Vec::new();
         for group in all.chunk_by(|x, y| x.path == y.path) {
             let (first, last) = (group[0], group[group.len() - 1]);
-            let before = first.before.as_deref();
-            let after = last.after.as_ref();
-            let (node, mark, fields) = match (before, after) {
+            let (node, mark, fields) = match (a.before(first), a.after(last)) {
                 (None, None) => continue,
                 (None, Some(n)) => (n, Mark::Added, Fields::default()),
                 (Some(b), None) => (b, Mark::Removed, Fields::default()),
@@ -349,17 +315,18 @@ impl ViewTree {
                 }
             };
             items.push(Item {
-                path: &first.path,
+                path: a.path(first.path),
                 node,
                 mark: Some(mark),
                 fields,
             });
         }
         // The unmarked directories above the changes, as they are after `to`.
-        let marked: PathSet = items.iter().map(|i| i.path).collect();
+        let after = a.union_at(to);
+        let marked: PathSet = items.iter().map(|i| i.path.as_str()).collect();
         let mut above: PathSet = PathSet::default();
         for item in &items {
-            let mut p = item.path;
+            let mut p = item.path.as_str();
             while let Some(i) = p.rfind('/') {
                 p = &p[..i];
                 if marked.contains(p) || !above.insert(p) {
@@ -367,16 +334,19 @@ impl ViewTree {
                 }
             }
         }
-        for path in above {
-            if let Some(node) = state_after(a, path, to) {
-                items.push(Item {
-                    path,
-                    node,
+        let above: Vec<Item> = above
+            .into_iter()
+            .filter_map(|path| {
+                let node = after.get(a.lookup(path)?)?;
+                Some(Item {
+                    path: path.to_string(),
+                    node: a.node(node),
                     mark: None,
                     fields: Fields::default(),
-                });
-            }
-        }
+                })
+            })
+            .collect();
+        items.extend(above);
         ViewTree::build(items)
     }
 
@@ -388,15 +358,15 @@ impl ViewTree {
     /// directory, so the tree stays a tree.
     fn build(mut items: Vec<Item<'_>>) -> ViewTree {
         // Stable: the producers hand over a few sorted runs, which this merges.
-        items.sort_by(|a, b| tree_order(a.path, b.path));
+        items.sort_by(|a, b| tree_order(&a.path, &b.path));
         items.dedup_by(|a, b| a.path == b.path);
         // A hard link shares its target's bytes: directories count them once,
         // on the original name, or on the first link if no original is in
         // the view. Present and removed copies are counted apart.
-        let links = items.iter().any(|i| i.node.hardlink.is_some());
+        let links = items.iter().any(|i| i.node.hardlink().is_some());
         let mut counted: FastSet<(bool, EntryRef)> = items
             .iter()
-            .filter(|i| links && i.node.kind == FileKind::Regular && i.node.hardlink.is_none())
+            .filter(|i| links && i.node.kind == FileKind::Regular && i.node.hardlink().is_none())
             .filter_map(|i| Some((i.mark == Some(Mark::Removed), i.node.data?)))
             .collect();
         let mut nodes: Vec<TreeNode> = Vec::with_capacity(items.len() + 1);
@@ -405,7 +375,7 @@ impl ViewTree {
         // the line of directories from the root down to the last path.
         let mut chain: Vec<u32> = vec![0];
         for item in &items {
-            let p = item.path;
+            let p = item.path.as_str();
             let dir = parent_of(p);
             let mut top = 0;
             while let Some(&t) = chain.last() {
@@ -439,7 +409,7 @@ impl ViewTree {
             } else {
                 0
             };
-            let shared = match (&n.hardlink, n.data) {
+            let shared = match (n.hardlink(), n.data) {
                 (Some(_), Some(data)) => !counted.insert((item.mark == Some(Mark::Removed), data)),
                 _ => false,
             };
@@ -456,10 +426,10 @@ impl ViewTree {
                 size,
                 counted: if shared { 0 } else { size },
                 mode: listing::mode(n),
-                uid: n.uid,
-                gid: n.gid,
-                link: n.link.clone(),
-                hardlink: n.hardlink.clone(),
+                uid: n.uid.into(),
+                gid: n.gid.into(),
+                link: n.link().map(Into::into),
+                hardlink: n.hardlink().map(Into::into),
                 mark: item.mark,
                 fields: item.fields,
             });
@@ -618,6 +588,7 @@ impl ViewTree {
 /// Hash sets with a fast non-cryptographic hash: the keys come from the
 /// user's own file, so there is no one to defend against.
 type FastSet<K> = HashSet<K, BuildHasherDefault<PathHasher>>;
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<PathHasher>>;
 type PathSet<'k> = FastSet<&'k str>;
 
 #[derive(Default)]
@@ -692,20 +663,6 @@ fn plain_dir(path: String, parent: u32, depth: u32) -> TreeNode {
 /// Whether clean `path` is strictly below clean directory `dir`.
 fn is_below(path: &str, dir: &str) -> bool {
     path.len() > dir.len() && path.as_bytes()[dir.len()] == b'/' && path.starts_with(dir)
-}
-
-/// The state of `path` after layer `n`: the last change to it at or below
-/// `n` (changes are sorted by path, so each layer is one binary search).
-fn state_after<'a>(a: &'a Analysis, path: &str, n: usize) -> Option<&'a Node> {
-    for layer in a.layers[..=n].iter().rev() {
-        if let Ok(i) = layer
-            .changes
-            .binary_search_by(|c| c.path.as_str().cmp(path))
-        {
-            return layer.changes[i].after.as_ref();
-        }
-    }
-    None
 }
 
 /// A query the analysis cannot answer (a layer it does not have).
@@ -807,62 +764,56 @@ impl Views {
 /// (for a hard link, the layer that made the link).
 pub fn story(a: &Analysis, path: &str) -> Story {
     let clean = clean_path(path);
+    let id = a.lookup(&clean).filter(|id| *id != PathId::ROOT);
     let mut events = Vec::new();
-    if !clean.is_empty() {
-        for (i, layer) in a.layers.iter().enumerate() {
-            let Ok(k) = layer
-                .changes
-                .binary_search_by(|c| c.path.as_str().cmp(&clean))
-            else {
-                continue;
-            };
-            let c = &layer.changes[k];
-            let (what, fields) = match c.kind {
-                ChangeKind::Added => ("added", Vec::new()),
-                ChangeKind::Modified(f) => ("modified", f.names()),
-                ChangeKind::Removed if parent_went(&layer.changes, &clean) => {
-                    ("removed_with_parent", Vec::new())
+    for (i, layer) in a.layers.iter().enumerate() {
+        let Some(c) = id.and_then(|id| find_change(&a.files.paths, &layer.changes, id)) else {
+            continue;
+        };
+        let (what, fields) = match c.kind {
+            ChangeKind::Added => ("added", Vec::new()),
+            ChangeKind::Modified(f) => ("modified", f.names()),
+            ChangeKind::Removed if parent_went(a, &layer.changes, c.path) => {
+                ("removed_with_parent", Vec::new())
+            }
+            ChangeKind::Removed => ("removed", Vec::new()),
+            ChangeKind::Same => ("rewritten", Vec::new()),
+        };
+        let node = a.after(c).or(a.before(c));
+        events.push(Event {
+            layer: i,
+            what: what.to_string(),
+            fields: fields.into_iter().map(str::to_string).collect(),
+            kind: node.map(|n| n.kind.letter()),
+            size: node.map_or(0, |n| {
+                if n.kind == FileKind::Regular {
+                    n.size
+                } else {
+                    0
                 }
-                ChangeKind::Removed => ("removed", Vec::new()),
-                ChangeKind::Same => ("rewritten", Vec::new()),
-            };
-            let node = c.after.as_ref().or(c.before.as_deref());
-            events.push(Event {
-                layer: i,
-                what: what.to_string(),
-                fields: fields.into_iter().map(str::to_string).collect(),
-                kind: node.map(|n| n.kind.letter()),
-                size: node.map_or(0, |n| {
-                    if n.kind == FileKind::Regular {
-                        n.size
-                    } else {
-                        0
-                    }
-                }),
-                mode: node.map(|n| mode_string(n.kind, listing::mode(n))),
-                uid: node.map(|n| n.uid),
-                gid: node.map(|n| n.gid),
-                link: node.and_then(|n| n.link.as_deref().map(str::to_string)),
-            });
-        }
+            }),
+            mode: node.map(|n| mode_string(n.kind, listing::mode(n))),
+            uid: node.map(|n| n.uid.into()),
+            gid: node.map(|n| n.gid.into()),
+            link: node.and_then(|n| n.link().map(str::to_string)),
+        });
     }
     Story {
         path: format!("/{clean}"),
-        visible_layer: a.union.get(&clean).map(|n| n.layer as usize),
+        visible_layer: id
+            .and_then(|id| a.union.get(id))
+            .map(|n| a.node(n).layer as usize),
         events,
     }
 }
 
 /// Whether the same layer removed the parent of `path`, or put a
 /// non-directory in its place (which takes everything below with it).
-fn parent_went(changes: &[layerscope_core::Change], path: &str) -> bool {
-    let parent = parent_of(path);
-    if parent.is_empty() {
-        return false;
-    }
-    match changes.binary_search_by(|c| c.path.as_str().cmp(parent)) {
-        Ok(i) => changes[i].after.as_ref().is_none_or(|n| !n.is_dir()),
-        Err(_) => false,
+fn parent_went(a: &Analysis, changes: &[layerscope_core::Change], path: PathId) -> bool {
+    match a.files.paths.parent(path) {
+        Some(parent) if parent != PathId::ROOT => find_change(&a.files.paths, changes, parent)
+            .is_some_and(|c| a.after(c).is_none_or(|n| !n.is_dir())),
+        _ => false,
     }
 }
 

@@ -312,8 +312,8 @@ fn dive_image_expansion_sort_and_windows() {
     }
     // Sizes: a directory holds the bytes of the files below it.
     let root_total: u64 = a
-        .union
-        .iter()
+        .listing(&a.union)
+        .into_iter()
         .filter(|(p, n)| p.starts_with("root/") && n.kind == layerscope_core::FileKind::Regular)
         .map(|(_, n)| n.size)
         .sum();
@@ -758,7 +758,11 @@ fn every_corpus_view_agrees_with_the_engine() {
                 .filter(|r| r.mark != Some(Mark::Removed))
                 .map(|r| r.path.clone())
                 .collect();
-            let mut expected: Vec<String> = a.union_at(l).keys().map(|k| format!("/{k}")).collect();
+            let mut expected: Vec<String> = a
+                .listing(&a.union_at(l))
+                .iter()
+                .map(|(k, _)| format!("/{k}"))
+                .collect();
             let mut sorted = shown.clone();
             sorted.sort();
             expected.sort();
@@ -772,7 +776,9 @@ fn every_corpus_view_agrees_with_the_engine() {
             let mut changes: Vec<(String, Mark, Vec<String>)> = layer
                 .changes
                 .iter()
-                .filter_map(|c| mark_of(&c.kind).map(|(m, f)| (format!("/{}", c.path), m, f)))
+                .filter_map(|c| {
+                    mark_of(&c.kind).map(|(m, f)| (format!("/{}", a.path(c.path)), m, f))
+                })
                 .collect();
             marks.sort_by(|a, b| a.0.cmp(&b.0));
             changes.sort_by(|a, b| a.0.cmp(&b.0));
@@ -818,9 +824,9 @@ fn every_corpus_view_agrees_with_the_engine() {
             all.rows.iter().all(|r| r.mark == Some(Mark::Added)),
             "{rel}"
         );
-        for (path, node) in &a.union {
+        for (path, node) in a.listing(&a.union) {
             assert_eq!(
-                story(&a, path).visible_layer,
+                story(&a, &path).visible_layer,
                 Some(node.layer as usize),
                 "{rel}: {path}"
             );
