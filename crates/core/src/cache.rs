@@ -284,6 +284,9 @@ impl Build {
                 StepTime::Unmeasured
             } else {
                 match (times[i - 1], times[i]) {
+                    // An hour or more between two steps is a pause between
+                    // builds (the steps before came from the cache), not work.
+                    (Some(a), Some(b)) if b - a >= BASE_GAP_SECONDS => StepTime::Unmeasured,
                     (Some(a), Some(b)) if b >= a => StepTime::Measured(b - a),
                     _ => StepTime::Unknown,
                 }
@@ -298,7 +301,8 @@ pub enum StepTime {
     /// Seconds, from the gap between its `created` time and the previous step's
     /// (or given, for a step of a proposed build).
     Measured(f64),
-    /// The build's first step: the gap before it is the time since the base was built.
+    /// The build's first step (the gap before it is the time since the base
+    /// was built), or a step after a pause of an hour or more.
     Unmeasured,
     /// The times are missing, garbled, zeroed or clamped.
     Unknown,
