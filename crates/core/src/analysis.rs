@@ -432,7 +432,7 @@ pub struct Stack {
     union: Union,
     layers: Vec<Layer>,
     waste: waste::Tracker,
-    dive: Vec<dive::DiveLayer>,
+    dive: Vec<dive::IdLayer>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -545,7 +545,7 @@ impl Stack {
             overlay::apply(&mut self.files, &mut self.union, i as u32, &scan.entries);
         diagnostics.extend(diags);
         self.waste.layer(&self.files, i, &scan.entries, &changes);
-        self.dive.push(dive_layer(&scan));
+        self.dive.push(dive_layer(&mut self.files, &scan));
         let size = scan
             .entries
             .iter()
@@ -592,12 +592,12 @@ impl Stack {
             diagnostics,
             ..
         } = self;
+        let dive = dive::figures_of(&mut files.paths, &dive);
         files.shrink_to_fit();
         let waste = waste.finish(&files, &union);
         for (layer, wasted) in layers.iter_mut().zip(&waste.per_layer) {
             layer.wasted_bytes = *wasted;
         }
-        let dive = dive::figures(&dive);
         Analysis {
             format: meta.format,
             reference: meta.reference,
@@ -621,26 +621,25 @@ impl Stack {
 }
 
 /// dive's view of a layer: its entries as tar names (whiteout markers
-/// spelled out again), in archive order.
-fn dive_layer(scan: &LayerScan) -> dive::DiveLayer {
+/// spelled out again), in archive order, interned with the image's paths.
+fn dive_layer(files: &mut Files, scan: &LayerScan) -> dive::IdLayer {
     let entries = scan
         .entries
         .iter()
-        .map(|e| {
+        .filter_map(|e| {
             let (name, is_dir) = match &e.op {
-                EntryOp::Put(n) => (e.path.clone(), n.kind == FileKind::Dir),
-                EntryOp::HardLink { .. } => (e.path.clone(), false),
-                EntryOp::Whiteout => (crate::whiteout::whiteout_name(&e.path), false),
-                EntryOp::Opaque => (crate::whiteout::opaque_name(&e.path), false),
+                EntryOp::Put(n) => (
+                    std::borrow::Cow::Borrowed(e.path.as_str()),
+                    n.kind == FileKind::Dir,
+                ),
+                EntryOp::HardLink { .. } => (std::borrow::Cow::Borrowed(e.path.as_str()), false),
+                EntryOp::Whiteout => (crate::whiteout::whiteout_name(&e.path).into(), false),
+                EntryOp::Opaque => (crate::whiteout::opaque_name(&e.path).into(), false),
             };
-            dive::DiveEntry {
-                name,
-                is_dir,
-                size: e.stored,
-            }
+            dive::IdEntry::new(&mut files.paths, &name, is_dir, e.stored)
         })
         .collect();
-    dive::DiveLayer { entries }
+    dive::IdLayer { entries }
 }
 
 /// Lines the history up with the layers: each non-empty history entry made

@@ -35,7 +35,8 @@
 //! The precise algorithm, with a worked example, is in `docs/waste.md`; the
 //! code below names the dive function each step mirrors.
 
-use std::collections::{BTreeMap, HashMap};
+use crate::paths::{PathId, Paths};
+use std::collections::{HashMap, HashSet};
 
 /// One tar entry of a layer as dive sees it: one per header that Go's
 /// `archive/tar` returns, in archive order. PAX `x` and GNU `L`/`K` meta
@@ -127,7 +128,56 @@ pub struct DiveInefficiency {
 
 /// Computes dive 0.13.1's figures for `layers`, lowest layer first.
 pub fn figures(layers: &[DiveLayer]) -> DiveFigures {
-    let (efficiency, inefficiencies, layer_sizes) = efficiency(layers);
+    let mut paths = Paths::new();
+    let layers: Vec<IdLayer> = layers
+        .iter()
+        .map(|layer| IdLayer {
+            entries: layer
+                .entries
+                .iter()
+                .filter_map(|e| IdEntry::new(&mut paths, &e.name, e.is_dir, e.size))
+                .collect(),
+        })
+        .collect();
+    figures_of(&mut paths, &layers)
+}
+
+/// A [`DiveEntry`] with its name interned: what the engine keeps of every
+/// entry of every layer until the last one is read (16 bytes, not a string).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdEntry {
+    /// The cleaned name as a path: the node of dive's tree it names
+    /// (`dir/.wh.x` for a whiteout, `dir/.wh..wh..opq` for an opaque marker).
+    pub node: PathId,
+    pub is_dir: bool,
+    pub size: u64,
+}
+
+impl IdEntry {
+    /// `None` for a name that cleans to `.`, which dive skips entirely.
+    pub fn new(paths: &mut Paths, name: &str, is_dir: bool, size: u64) -> Option<IdEntry> {
+        let cleaned = go_path_clean(name);
+        if cleaned == "." {
+            return None;
+        }
+        // Cleaned names have no empty components but the root's.
+        let mut node = PathId::ROOT;
+        for part in cleaned.split('/').filter(|p| !p.is_empty()) {
+            node = paths.child(node, part);
+        }
+        Some(IdEntry { node, is_dir, size })
+    }
+}
+
+/// The entries of one layer tar, in archive order, names interned.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IdLayer {
+    pub entries: Vec<IdEntry>,
+}
+
+/// [`figures`] over interned names (the paths of `paths`, which it may extend).
+pub fn figures_of(paths: &mut Paths, layers: &[IdLayer]) -> DiveFigures {
+    let (efficiency, inefficiencies, layer_sizes) = efficiency(paths, layers);
 
     // dive/image/analysis.go (Analyze): wasted bytes sum the cumulative sizes of
     // the inefficiencies; the "user" size is every layer but the first.
@@ -162,46 +212,80 @@ struct NodeInfo {
     is_dir: bool,
 }
 
-type NodeId = usize;
-const ROOT: NodeId = 0;
-
-#[derive(Debug, Clone)]
-struct Node {
-    name: String,
-    info: NodeInfo,
-    parent: Option<NodeId>,
-    /// Ordered by name bytes, as dive's visitors sort child names (`sort.Strings`).
-    children: BTreeMap<String, NodeId>,
+/// dive's `FileTree`: the nodes it has, by interned path. A node is in the
+/// tree only with its parent (adding makes parents, removing takes the
+/// subtree), so a path's id stands for dive's walk from the root by names.
+#[derive(Debug, Clone, Default)]
+struct Tree {
+    nodes: HashMap<PathId, NodeInfo>,
 }
 
-/// dive's `FileTree`, in an arena. Removed subtrees stay in the arena, detached.
-#[derive(Debug, Clone)]
-struct Tree {
-    nodes: Vec<Node>,
+/// Orders a set of nodes (one that holds every parent of its nodes but the
+/// root) as dive's visitors walk a tree: children by name bytes
+/// (`sort.Strings`), each subtree before its parent when `children_first`
+/// (`VisitDepthChildFirst`), after it otherwise. By walking, not comparing
+/// paths: a layer has tens of thousands of nodes.
+fn walk_order(paths: &Paths, nodes: &[PathId], children_first: bool) -> Vec<PathId> {
+    let mut children: HashMap<PathId, Vec<PathId>> = HashMap::new();
+    for n in nodes {
+        children
+            .entry(paths.parent(*n).unwrap_or(PathId::ROOT))
+            .or_default()
+            .push(*n);
+    }
+    for kids in children.values_mut() {
+        // Reversed, so that popping yields name order.
+        kids.sort_unstable_by(|a, b| paths.name(*b).as_bytes().cmp(paths.name(*a).as_bytes()));
+    }
+    let mut order = Vec::with_capacity(nodes.len());
+    let mut stack: Vec<(PathId, Vec<PathId>)> = vec![(
+        PathId::ROOT,
+        children.remove(&PathId::ROOT).unwrap_or_default(),
+    )];
+    while let Some((node, pending)) = stack.last_mut() {
+        match pending.pop() {
+            Some(child) => {
+                if !children_first {
+                    order.push(child);
+                }
+                let grandchildren = children.remove(&child).unwrap_or_default();
+                stack.push((child, grandchildren));
+            }
+            None => {
+                if children_first && *node != PathId::ROOT {
+                    order.push(*node);
+                }
+                stack.pop();
+            }
+        }
+    }
+    order
+}
+
+fn is_whiteout(paths: &Paths, node: PathId) -> bool {
+    paths.name(node).starts_with(WHITEOUT_PREFIX)
+}
+
+/// The path `FileNode.Path` gives a node: `.wh.` trimmed from its own name.
+/// Made if new (a whiteout's target may be a name no layer wrote).
+fn record_path(paths: &mut Paths, node: PathId) -> PathId {
+    match paths.name(node).strip_prefix(WHITEOUT_PREFIX) {
+        Some(target) => {
+            let target = target.to_string();
+            let parent = paths.parent(node).unwrap_or(PathId::ROOT);
+            paths.child(parent, &target)
+        }
+        None => node,
+    }
 }
 
 impl Tree {
-    fn new() -> Tree {
-        Tree {
-            nodes: vec![Node {
-                name: String::new(),
-                info: NodeInfo::default(),
-                parent: None,
-                children: BTreeMap::new(),
-            }],
-        }
-    }
-
-    /// `processLayerTar` + `getFileList` (image_archive.go): clean each name,
-    /// skip `.`, add every header size to the layer size, add the path.
-    fn from_layer(layer: &DiveLayer) -> (Tree, u64) {
-        let mut tree = Tree::new();
+    /// `processLayerTar` + `getFileList` (image_archive.go): every header
+    /// size adds to the layer size, every name is added as a path.
+    fn from_layer(paths: &Paths, layer: &IdLayer) -> (Tree, u64) {
+        let mut tree = Tree::default();
         let mut size = 0u64;
         for entry in &layer.entries {
-            let name = go_path_clean(&entry.name);
-            if name == "." {
-                continue;
-            }
             size = size.wrapping_add(entry.size);
             let info = NodeInfo {
                 // Go's header.Size is an int64; a u64 above i64::MAX cannot come
@@ -209,7 +293,7 @@ impl Tree {
                 size: entry.size as i64,
                 is_dir: entry.is_dir,
             };
-            tree.add_path(&name, info);
+            tree.add_path(paths, entry.node, info);
         }
         (tree, size)
     }
@@ -217,144 +301,82 @@ impl Tree {
     /// `FileTree.AddPath`: walk or create each component (created parents get
     /// the zero `FileInfo`), stop silently at a missing component that starts
     /// with `.wh..wh..`, and put `info` on the last node, keeping its children.
-    /// The `.` path (an error in dive) cannot reach here: callers pass cleaned,
-    /// non-`.` names or `Path()` results, which start with `/`.
-    fn add_path(&mut self, path: &str, info: NodeInfo) {
-        let cleaned = go_path_clean(path);
-        let names: Vec<&str> = cleaned.trim_matches('/').split('/').collect();
-        let last = names.len().saturating_sub(1);
-        let mut node = ROOT;
-        for (idx, name) in names.iter().enumerate() {
-            if name.is_empty() {
-                continue;
-            }
-            node = match self.nodes[node].children.get(*name) {
-                Some(&child) => child,
-                None => {
-                    if name.starts_with(DOUBLE_WHITEOUT_PREFIX) {
-                        return;
-                    }
-                    self.add_child(node, name)
-                }
-            };
-            if idx == last {
-                self.nodes[node].info = info;
-            }
-        }
-    }
-
-    fn add_child(&mut self, parent: NodeId, name: &str) -> NodeId {
-        let id = self.nodes.len();
-        self.nodes.push(Node {
-            name: name.to_string(),
-            info: NodeInfo::default(),
-            parent: Some(parent),
-            children: BTreeMap::new(),
-        });
-        self.nodes[parent].children.insert(name.to_string(), id);
-        id
-    }
-
-    /// `FileTree.GetNode`: no cleaning, empty components skipped.
-    fn get_node(&self, path: &str) -> Option<NodeId> {
-        let mut node = ROOT;
-        for name in path.trim_matches('/').split('/') {
-            if name.is_empty() {
-                continue;
-            }
-            node = *self.nodes[node].children.get(name)?;
-        }
-        Some(node)
-    }
-
-    /// `FileTree.RemovePath`: a missing path or the root is a failure that dive
-    /// only logs, so it is simply ignored here.
-    fn remove_path(&mut self, path: &str) {
-        let Some(node) = self.get_node(path) else {
+    fn add_path(&mut self, paths: &Paths, node: PathId, info: NodeInfo) {
+        if node == PathId::ROOT {
             return;
-        };
-        let Some(parent) = self.nodes[node].parent else {
+        }
+        // The missing components, innermost first (usually none).
+        let mut missing = Vec::new();
+        let mut at = Some(node);
+        while let Some(c) = at.filter(|c| *c != PathId::ROOT && !self.nodes.contains_key(c)) {
+            missing.push(c);
+            at = paths.parent(c);
+        }
+        for c in missing.into_iter().rev() {
+            if paths.name(c).starts_with(DOUBLE_WHITEOUT_PREFIX) {
+                return;
+            }
+            self.nodes.insert(c, NodeInfo::default());
+        }
+        self.nodes.insert(node, info);
+    }
+
+    /// `FileTree.RemovePath`: the node and everything below it. A missing
+    /// path or the root is a failure dive only logs: ignored.
+    fn remove_path(&mut self, paths: &Paths, node: PathId) {
+        if node == PathId::ROOT || self.nodes.remove(&node).is_none() {
             return;
-        };
-        let name = self.nodes[node].name.clone();
-        self.nodes[parent].children.remove(&name);
-    }
-
-    fn is_leaf(&self, node: NodeId) -> bool {
-        self.nodes[node].children.is_empty()
-    }
-
-    /// `FileNode.IsWhiteout`.
-    fn is_whiteout(&self, node: NodeId) -> bool {
-        self.nodes[node].name.starts_with(WHITEOUT_PREFIX)
-    }
-
-    /// `FileNode.Path`: `/` + the names from the root, with `.wh.` trimmed from
-    /// this node's own name only, then every `//` replaced by `/`.
-    fn path(&self, node: NodeId) -> String {
-        let mut names = Vec::new();
-        let mut current = node;
-        while let Some(parent) = self.nodes[current].parent {
-            let name = self.nodes[current].name.as_str();
-            if current == node {
-                names.push(name.strip_prefix(WHITEOUT_PREFIX).unwrap_or(name));
-            } else {
-                names.push(name);
-            }
-            current = parent;
         }
-        names.reverse();
-        format!("/{}", names.join("/")).replace("//", "/")
-    }
-
-    /// `FileNode.VisitDepthChildFirst` from `start`: children in name order,
-    /// each subtree before its parent, the tree root never. Iterative, so a
-    /// deep path cannot overflow the stack.
-    fn depth_child_first(&self, start: NodeId) -> Vec<NodeId> {
-        let mut order = Vec::new();
-        let mut stack: Vec<(NodeId, Vec<NodeId>)> = vec![(start, self.children_last_first(start))];
-        while let Some((node, pending)) = stack.last_mut() {
-            match pending.pop() {
-                Some(child) => {
-                    let grandchildren = self.children_last_first(child);
-                    stack.push((child, grandchildren));
-                }
-                None => {
-                    if *node != ROOT {
-                        order.push(*node);
-                    }
-                    stack.pop();
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            for child in paths.children(n) {
+                if self.nodes.remove(&child).is_some() {
+                    stack.push(child);
                 }
             }
         }
+    }
+
+    /// Every node, each subtree before its parent, children in name order.
+    fn depth_child_first(&self, paths: &Paths) -> Vec<PathId> {
+        let all: Vec<PathId> = self.nodes.keys().copied().collect();
+        walk_order(paths, &all, true)
+    }
+
+    /// The leaves (nodes with no child in the tree), in visiting order.
+    fn leaves(&self, paths: &Paths) -> Vec<PathId> {
+        let parents: HashSet<PathId> = self.nodes.keys().filter_map(|n| paths.parent(*n)).collect();
+        let mut order = self.depth_child_first(paths);
+        order.retain(|n| !parents.contains(n));
         order
-    }
-
-    /// Children in reverse name order, so that popping yields name order.
-    fn children_last_first(&self, node: NodeId) -> Vec<NodeId> {
-        self.nodes[node].children.values().rev().copied().collect()
     }
 
     /// `FileTree.Stack`: visit every node of `upper` (not only leaves), child
     /// first; a whiteout removes its path here, anything else is added or has
     /// its info replaced (directories keep their children).
-    fn stack(&mut self, upper: &Tree) {
-        for node in upper.depth_child_first(ROOT) {
-            let path = upper.path(node);
-            if upper.is_whiteout(node) {
-                self.remove_path(&path);
+    fn stack(&mut self, paths: &mut Paths, upper: &Tree) {
+        for node in upper.depth_child_first(paths) {
+            if is_whiteout(paths, node) {
+                let target = record_path(paths, node);
+                self.remove_path(paths, target);
             } else {
-                self.add_path(&path, upper.nodes[node].info);
+                self.add_path(paths, node, upper.nodes[&node]);
             }
         }
     }
 
     /// The whiteout sizer of efficiency.go: the sizes of `node` and everything
     /// below it.
-    fn subtree_size(&self, node: NodeId) -> i64 {
-        self.depth_child_first(node)
-            .into_iter()
-            .fold(0i64, |sum, id| sum.wrapping_add(self.nodes[id].info.size))
+    fn subtree_size(&self, paths: &Paths, node: PathId) -> i64 {
+        let mut sum = 0i64;
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            if let Some(info) = self.nodes.get(&n) {
+                sum = sum.wrapping_add(info.size);
+                stack.extend(paths.children(n));
+            }
+        }
+        sum
     }
 }
 
@@ -369,32 +391,30 @@ struct PathRecord {
 /// Whether a layer's tree will hold a whiteout node: a component of a cleaned
 /// name starting with `.wh.`, reached before any `.wh..wh..` component (where
 /// `AddPath` stops). Tells it without building the tree.
-fn layer_has_whiteout(layer: &DiveLayer) -> bool {
+fn layer_has_whiteout(paths: &Paths, layer: &IdLayer) -> bool {
     layer.entries.iter().any(|entry| {
-        let name = go_path_clean(&entry.name);
-        if name == "." {
-            return false;
-        }
-        for component in name.trim_matches('/').split('/') {
-            if component.starts_with(DOUBLE_WHITEOUT_PREFIX) {
-                return false;
+        // The outermost component with the prefix decides.
+        let mut outermost = None;
+        let mut at = Some(entry.node).filter(|n| *n != PathId::ROOT);
+        while let Some(c) = at {
+            let name = paths.name(c);
+            if name.starts_with(WHITEOUT_PREFIX) {
+                outermost = Some(name);
             }
-            if component.starts_with(WHITEOUT_PREFIX) {
-                return true;
-            }
+            at = paths.parent(c).filter(|n| *n != PathId::ROOT);
         }
-        false
+        outermost.is_some_and(|name| !name.starts_with(DOUBLE_WHITEOUT_PREFIX))
     })
 }
 
 /// `filetree.Efficiency` (dive/filetree/efficiency.go), with the layer sizes.
 /// Each layer's tree is built when its turn comes and dropped after the next
 /// one is stacked, so memory holds two trees and the stacked one, not all.
-fn efficiency(layers: &[DiveLayer]) -> (f64, Vec<DiveInefficiency>, Vec<u64>) {
+fn efficiency(paths: &mut Paths, layers: &[IdLayer]) -> (f64, Vec<DiveInefficiency>, Vec<u64>) {
     let mut layer_sizes = Vec::with_capacity(layers.len());
-    let mut records: HashMap<String, PathRecord> = HashMap::new();
+    let mut records: HashMap<PathId, PathRecord> = HashMap::new();
     // Paths in the order they reached their second visit (`len(Nodes) == 2`).
-    let mut inefficient: Vec<String> = Vec::new();
+    let mut inefficient: Vec<PathId> = Vec::new();
 
     // A whiteout in layer k looks its path up in StackTreeRange(trees, 0, k-1):
     // a copy of layer 0 with layers 0..k-1 stacked on it (layer 0 twice, for
@@ -405,7 +425,7 @@ fn efficiency(layers: &[DiveLayer]) -> (f64, Vec<DiveInefficiency>, Vec<u64>) {
             .iter()
             .rev()
             .map(|layer| {
-                later |= layer_has_whiteout(layer);
+                later |= layer_has_whiteout(paths, layer);
                 later
             })
             .collect();
@@ -416,44 +436,42 @@ fn efficiency(layers: &[DiveLayer]) -> (f64, Vec<DiveInefficiency>, Vec<u64>) {
     let mut previous: Option<Tree> = None;
 
     for (k, layer) in layers.iter().enumerate() {
-        let (tree, size) = Tree::from_layer(layer);
+        let (tree, size) = Tree::from_layer(paths, layer);
         layer_sizes.push(size);
         if k == 0 && whiteouts_from[0] {
             stacked = Some(tree.clone());
         }
         if k >= 1 && whiteouts_from[k] {
             if let (Some(stacked), Some(previous)) = (stacked.as_mut(), previous.as_ref()) {
-                stacked.stack(previous);
+                stacked.stack(paths, previous);
             }
+        }
+        if !whiteouts_from[k] {
+            stacked = None;
         }
         let tree = &*previous.insert(tree);
         // Only leaves are visited; the first failing visit ends the layer.
-        for node in tree.depth_child_first(ROOT) {
-            if !tree.is_leaf(node) {
-                continue;
-            }
-            let path = tree.path(node);
-            let record = records.entry(path.clone()).or_insert(PathRecord {
+        for node in tree.leaves(paths) {
+            let path = record_path(paths, node);
+            let record = records.entry(path).or_insert(PathRecord {
                 cumulative_size: 0,
                 min_discovered_size: -1,
                 count: 0,
             });
-            let size = if tree.is_whiteout(node) {
+            let size = if is_whiteout(paths, node) {
                 let lower = stacked
                     .as_ref()
-                    .and_then(|s| s.get_node(&path).map(|n| (s, n)));
+                    .and_then(|s| s.nodes.get(&path).map(|info| (s, info)));
                 match lower {
                     // GetNode's error is returned by the visitor, which aborts
                     // VisitDepthChildFirst for the rest of this layer; the record
                     // just created stays (cumulative 0, minimum -1).
                     None => break,
-                    Some((lower, lower_node)) if lower.nodes[lower_node].info.is_dir => {
-                        lower.subtree_size(lower_node)
-                    }
+                    Some((lower, info)) if info.is_dir => lower.subtree_size(paths, path),
                     Some(_) => 0,
                 }
             } else {
-                tree.nodes[node].info.size
+                tree.nodes[&node].size
             };
             record.cumulative_size = record.cumulative_size.wrapping_add(size);
             if record.min_discovered_size < 0 || size < record.min_discovered_size {
@@ -485,7 +503,7 @@ fn efficiency(layers: &[DiveLayer]) -> (f64, Vec<DiveInefficiency>, Vec<u64>) {
             Some(DiveInefficiency {
                 count: record.count,
                 cumulative_size: record.cumulative_size as u64,
-                path,
+                path: format!("/{}", paths.path(path)),
             })
         })
         .collect();

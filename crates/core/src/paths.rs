@@ -23,6 +23,21 @@ impl PathId {
 
 const NONE: u32 = u32::MAX;
 
+/// Room for a path's chain of ids without allocating.
+struct Chain {
+    inline: [u32; 64],
+    heap: Vec<u32>,
+}
+
+impl Default for Chain {
+    fn default() -> Self {
+        Chain {
+            inline: [0; 64],
+            heap: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Slot {
     parent: u32,
@@ -186,14 +201,28 @@ impl Paths {
         })
     }
 
-    /// `id` and its ancestors up to (not including) the root, outermost first.
-    fn chain(&self, mut id: PathId, out: &mut Vec<u32>) {
-        out.clear();
+    /// `id` and its ancestors up to (not including) the root, outermost
+    /// first, in `buf` (no allocation for paths up to 64 deep).
+    fn chain<'b>(&self, mut id: PathId, buf: &'b mut Chain) -> &'b [u32] {
+        let mut at = buf.inline.len();
         while id != PathId::ROOT {
-            out.push(id.0);
+            if at == 0 {
+                // Deeper than the inline room: the slow, allocating way.
+                let mut all = Vec::new();
+                while id != PathId::ROOT {
+                    all.push(id.0);
+                    id = PathId(self.slots[id.index()].parent);
+                }
+                all.reverse();
+                all.extend_from_slice(&buf.inline);
+                buf.heap = all;
+                return &buf.heap;
+            }
+            at -= 1;
+            buf.inline[at] = id.0;
             id = PathId(self.slots[id.index()].parent);
         }
-        out.reverse();
+        &buf.inline[at..]
     }
 
     /// The clean path (no leading `/`; `""` for the root).
@@ -205,8 +234,8 @@ impl Paths {
 
     /// Appends the clean path of `id` to `out`.
     pub fn write_path(&self, id: PathId, out: &mut String) {
-        let mut chain = Vec::new();
-        self.chain(id, &mut chain);
+        let mut buf = Chain::default();
+        let chain = self.chain(id, &mut buf);
         for (i, c) in chain.iter().enumerate() {
             if i > 0 {
                 out.push('/');
@@ -221,10 +250,9 @@ impl Paths {
         if a == b {
             return Ordering::Equal;
         }
-        let (mut ca, mut cb) = (Vec::with_capacity(16), Vec::with_capacity(16));
-        self.chain(a, &mut ca);
-        self.chain(b, &mut cb);
-        let i = ca.iter().zip(&cb).take_while(|(x, y)| x == y).count();
+        let (mut ba, mut bb) = (Chain::default(), Chain::default());
+        let (ca, cb) = (self.chain(a, &mut ba), self.chain(b, &mut bb));
+        let i = ca.iter().zip(cb).take_while(|(x, y)| x == y).count();
         let (Some(&xa), Some(&xb)) = (ca.get(i), cb.get(i)) else {
             // One is an ancestor of the other: the shorter path is a prefix.
             return ca.len().cmp(&cb.len());
@@ -248,7 +276,7 @@ impl Paths {
                 None => None,
             }
         };
-        next(&ca, na).cmp(&next(&cb, nb))
+        next(ca, na).cmp(&next(cb, nb))
     }
 }
 
@@ -283,6 +311,19 @@ mod tests {
         for (i, id) in ids.iter().enumerate() {
             assert_eq!(p.get(&format!("d{}/f{i}", i % 7)), Some(*id));
         }
+    }
+
+    #[test]
+    fn deep_paths_beyond_the_inline_room() {
+        let mut p = Paths::new();
+        let deep: Vec<String> = (0..100).map(|i| format!("d{i}")).collect();
+        let a = p.intern(&format!("{}/a", deep.join("/")));
+        let b = p.intern(&format!("{}/b", deep.join("/")));
+        let c = p.intern(&deep[..70].join("/"));
+        assert_eq!(p.path(a), format!("{}/a", deep.join("/")));
+        assert_eq!(p.cmp(a, b), Ordering::Less);
+        assert_eq!(p.cmp(b, a), Ordering::Greater);
+        assert_eq!(p.cmp(c, a), Ordering::Less);
     }
 
     #[test]
