@@ -3,6 +3,7 @@
 //! what the engine returned, and turns any failure into one line on stderr
 //! naming the file, the layer and what is wrong, with exit code 2.
 
+mod cache_cmd;
 mod dir_source;
 mod parallel;
 mod progress_bar;
@@ -60,6 +61,13 @@ enum Command {
         #[arg(long)]
         changes: bool,
     },
+    /// The build as Dockerfile steps, and what a change would rebuild, push and pull (docs/cache.md).
+    Cache {
+        #[command(flatten)]
+        args: ImageArgs,
+        #[command(flatten)]
+        cache: cache_cmd::CacheArgs,
+    },
 }
 
 fn main() -> ExitCode {
@@ -88,7 +96,7 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 fn run(cli: Cli) -> Result<ExitCode> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let (analysis, name) = match &cli.command {
-        Command::Inspect { args, .. } | Command::Ls { args, .. } => {
+        Command::Inspect { args, .. } | Command::Ls { args, .. } | Command::Cache { args, .. } => {
             (load(args)?, args.image.display().to_string())
         }
     };
@@ -101,6 +109,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 text::inspect(&mut out, &analysis, &args.image.display().to_string())?;
             }
         }
+        Command::Cache { cache, .. } => cache_cmd::run(&mut out, &analysis, &name, &cache)?,
         Command::Ls { layer, changes, .. } => {
             let n = analysis.layers.len();
             let layer = layer.unwrap_or(n.saturating_sub(1));

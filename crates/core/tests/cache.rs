@@ -31,10 +31,13 @@ fn real(rel: &str) -> BuildFacts {
 
 /// A step of a constructed history: `created_by`, created time, and for a
 /// layer step the paths it wrote (with sizes) and removed.
+/// Size, paths written (with sizes), paths removed.
+type LayerSpec = (u64, Vec<(&'static str, u64)>, Vec<&'static str>);
+
 struct S {
     by: &'static str,
     at: &'static str,
-    layer: Option<(u64, Vec<(&'static str, u64)>, Vec<&'static str>)>,
+    layer: Option<LayerSpec>,
 }
 
 fn meta(by: &'static str, at: &'static str) -> S {

@@ -1,0 +1,511 @@
+//! `layerscope cache`: the build reconstructed from the image's history,
+//! what a change would rebuild, push and pull (Docker's cache rules, see
+//! docs/cache.md), and advice with its saving simulated. Step numbers are
+//! 1-based, as `docker build` prints them (`Step 3/15`).
+
+use anyhow::{anyhow, bail, Context, Result};
+use layerscope_core::advice::{self, Advice};
+use layerscope_core::cache::{self, BaseSignal, Build, Change, Cost, Outcome, Simulation};
+use layerscope_core::dockerfile::{self, Aligned, Dockerfile};
+use layerscope_core::{human, Analysis};
+use serde_json::{json, Value};
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+#[command(group(
+    clap::ArgGroup::new("change")
+        .args(["change_file", "edit_step", "change_base", "build_arg", "no_cache"])
+))]
+pub struct CacheArgs {
+    /// A file of the build context changed (a path in the image): it maps to the COPY/ADD step that brought it in.
+    #[arg(long, value_name = "PATH")]
+    change_file: Option<String>,
+    /// Step N's text changes (1-based, as listed).
+    #[arg(long, value_name = "N")]
+    edit_step: Option<usize>,
+    /// The new text of the edited step (default: any different text).
+    #[arg(long, value_name = "TEXT", requires = "edit_step")]
+    text: Option<String>,
+    /// The base image changes (a new digest behind the tag, or another tag).
+    #[arg(long)]
+    change_base: bool,
+    /// A different value for --build-arg NAME.
+    #[arg(long, value_name = "NAME")]
+    build_arg: Option<String>,
+    /// Rebuild with `docker build --no-cache`.
+    #[arg(long)]
+    no_cache: bool,
+    /// The first N steps are the base image (default: a guess, shown).
+    #[arg(long, value_name = "N")]
+    base_end: Option<usize>,
+    /// A Dockerfile to line up with the image's steps.
+    #[arg(long, value_name = "FILE")]
+    dockerfile: Option<PathBuf>,
+    /// Print one JSON document (schema in docs/cache.md).
+    #[arg(long)]
+    json: bool,
+}
+
+/// The change asked for, as the simulation takes it, and how the user wrote it.
+fn change(args: &CacheArgs, b: &Build) -> Result<Option<(Change, String)>> {
+    if let Some(p) = &args.change_file {
+        return Ok(Some((
+            Change::File { path: p.clone() },
+            format!("--change-file {p}"),
+        )));
+    }
+    if let Some(n) = args.edit_step {
+        let flag = format!("--edit-step {n}");
+        let steps = b.steps.len();
+        if n == 0 {
+            bail!("{flag}: steps are numbered from 1");
+        }
+        if n > steps {
+            bail!("{flag}: the image has {steps} steps");
+        }
+        let text = match &args.text {
+            Some(t) => t.clone(),
+            None => format!("{} # edited", b.steps[n - 1].line()),
+        };
+        return Ok(Some((Change::EditStep { step: n - 1, text }, flag)));
+    }
+    if args.change_base {
+        return Ok(Some((Change::Base, "--change-base".into())));
+    }
+    if let Some(name) = &args.build_arg {
+        return Ok(Some((
+            Change::BuildArg { name: name.clone() },
+            format!("--build-arg {name}"),
+        )));
+    }
+    if args.no_cache {
+        return Ok(Some((Change::NoCache, "--no-cache".into())));
+    }
+    Ok(None)
+}
+
+pub fn run(out: &mut dyn Write, a: &Analysis, file: &str, args: &CacheArgs) -> Result<()> {
+    let facts = cache::facts(a);
+    let mut build = Build::new(&facts);
+    if let Some(n) = args.base_end {
+        build = build
+            .with_base_end(n)
+            .map_err(|e| anyhow!("--base-end {n}: {e}"))?;
+    }
+    let dockerfile = match &args.dockerfile {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("--dockerfile {}: cannot read", p.display()))?;
+            Some(dockerfile::parse(&text))
+        }
+        None => None,
+    };
+    let change = change(args, &build)?;
+    let sim = match &change {
+        Some((c, flag)) => Some(cache::simulate(&build, c).map_err(|e| anyhow!("{flag}: {e}"))?),
+        None => None,
+    };
+    let advice = advice::advise(&facts, &build);
+    let rows = dockerfile
+        .as_ref()
+        .map(|df| dockerfile::align(df, &build.steps, build.base_end));
+    if args.json {
+        let doc = json!({
+            "schema": "layerscope-cache/1",
+            "image": file,
+            "reference": a.reference,
+            "base": {
+                "end": build.base_end,
+                "signal": signal_name(build.base.signal),
+                "explanation": build.base.explanation,
+            },
+            "steps": steps_json(&build, sim.as_ref()),
+            "change": change.as_ref().map(|(c, _)| change_json(c)),
+            "simulation": sim.as_ref().map(sim_json),
+            "advice": advice.iter().map(advice_json).collect::<Vec<_>>(),
+            "dockerfile": match (&dockerfile, &rows) {
+                (Some(df), Some(rows)) => dockerfile_json(df, rows),
+                _ => Value::Null,
+            },
+        });
+        serde_json::to_writer_pretty(&mut *out, &doc)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    text(
+        out,
+        a,
+        file,
+        &build,
+        change.as_ref().map(|(_, f)| f.as_str()),
+        sim.as_ref(),
+    )?;
+    if let (Some(df), Some(rows)) = (&dockerfile, &rows) {
+        text_dockerfile(out, df, rows)?;
+    }
+    if sim.is_none() {
+        text_advice(out, &advice)?;
+    }
+    Ok(())
+}
+
+fn signal_name(s: BaseSignal) -> &'static str {
+    match s {
+        BaseSignal::CmdBeforeLaterSteps => "cmd-before-later-steps",
+        BaseSignal::WriterChanged => "writer-changed",
+        BaseSignal::TimeGap => "time-gap",
+        BaseSignal::None => "none",
+        BaseSignal::Given => "given",
+    }
+}
+
+fn outcome_name(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Base => "base",
+        Outcome::NewBase => "new-base",
+        Outcome::Hit => "hit",
+        Outcome::Rebuilt => "rebuilt",
+    }
+}
+
+fn steps_json(b: &Build, sim: Option<&Simulation>) -> Vec<Value> {
+    b.steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let ins = &s.instruction;
+            json!({
+                "number": i + 1,
+                "keyword": ins.keyword.name(),
+                "line": s.line(),
+                "created_by": ins.raw,
+                "created": s.created,
+                "made_layer": s.layer.is_some(),
+                "layer": s.layer.as_ref().and_then(|l| l.index),
+                "tar_size": s.layer.as_ref().map(|l| l.tar_size),
+                "blob_size": s.layer.as_ref().map(|l| l.blob_size),
+                "in_base": i < b.base_end,
+                "build_args": ins.build_args.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(),
+                "copy": ins.copy.as_ref().map(|c| json!({
+                    "sources": c.sources,
+                    "dest": c.dest,
+                    "checksum": c.checksum,
+                    "from": c.from,
+                })),
+                "seconds": match s.time {
+                    cache::StepTime::Measured(t) => Some(t),
+                    _ => None,
+                },
+                "outcome": sim.map(|sim| outcome_name(sim.outcomes[i])),
+            })
+        })
+        .collect()
+}
+
+fn change_json(c: &Change) -> Value {
+    match c {
+        Change::EditStep { step, text } => {
+            json!({"kind": "edit-step", "step": step + 1, "text": text})
+        }
+        Change::File { path } => {
+            json!({"kind": "file", "path": format!("/{}", path.trim_start_matches('/'))})
+        }
+        Change::Base => json!({"kind": "base"}),
+        Change::BuildArg { name } => json!({"kind": "build-arg", "name": name}),
+        Change::NoCache => json!({"kind": "no-cache"}),
+    }
+}
+
+fn cost_json(c: &Cost) -> Value {
+    json!({
+        "steps_rebuilt": c.steps_rebuilt,
+        "layers_rebuilt": c.layers_rebuilt,
+        "rebuilt_bytes": c.rebuilt_bytes,
+        "push_bytes": c.push_bytes,
+        "pull_bytes": c.pull_bytes,
+        "seconds": c.time.as_ref().map(|t| t.seconds),
+        "unmeasured_steps": c.time.as_ref().map(|t| t.unmeasured.iter().map(|i| i + 1).collect::<Vec<_>>()),
+        "estimated_sizes": c.estimated_sizes,
+    })
+}
+
+fn sim_json(s: &Simulation) -> Value {
+    json!({
+        "first_miss": s.first_miss.map(|i| i + 1),
+        "rule": s.rule.map(|r| r.name()),
+        "reason": s.reason,
+        "cost": cost_json(&s.cost),
+    })
+}
+
+fn advice_json(a: &Advice) -> Value {
+    json!({
+        "kind": a.kind.name(),
+        "title": a.title,
+        "detail": a.detail,
+        "steps": a.steps.iter().map(|i| i + 1).collect::<Vec<_>>(),
+        "paths": a.paths.iter().map(|p| format!("/{p}")).collect::<Vec<_>>(),
+        "bytes": a.bytes,
+        "fix": a.fix.as_ref().map(|f| json!({
+            "lines": f.lines,
+            "change": change_json(&f.change),
+            "before": sim_json(&f.before),
+            "after": sim_json(&f.after),
+            "estimated": f.estimated,
+            "note": f.note,
+        })),
+    })
+}
+
+fn dockerfile_json(df: &Dockerfile, rows: &[Aligned]) -> Value {
+    let rows: Vec<Value> = rows
+        .iter()
+        .map(|r| match *r {
+            Aligned::Both {
+                instruction,
+                step,
+                exact,
+            } => json!({
+                "line": df.instructions[instruction].line,
+                "text": df.instructions[instruction].text(),
+                "step": step + 1,
+                "exact": exact,
+            }),
+            Aligned::OnlyDockerfile(i) => json!({
+                "line": df.instructions[i].line,
+                "text": df.instructions[i].text(),
+                "step": null,
+                "exact": false,
+            }),
+            Aligned::OnlyImage(s) => {
+                json!({"line": null, "text": null, "step": s + 1, "exact": false})
+            }
+        })
+        .collect();
+    json!({ "stages": df.stages.len(), "rows": rows })
+}
+
+fn cell(text: &str, width: usize) -> String {
+    let one: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one.chars().count() > width {
+        format!("{}…", one.chars().take(width - 1).collect::<String>())
+    } else {
+        one
+    }
+}
+
+fn time_text(c: &Cost) -> String {
+    match &c.time {
+        None => "no estimate: the history's created times are missing, zeroed or all equal".into(),
+        Some(t) if t.unmeasured.is_empty() => format!(
+            "about {} (an estimate from the gaps between the history's created times)",
+            seconds(t.seconds)
+        ),
+        Some(t) => format!(
+            "at least {} (an estimate from the gaps between the history's created times; step {} not measurable)",
+            seconds(t.seconds),
+            t.unmeasured
+                .iter()
+                .map(|i| (i + 1).to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn seconds(s: f64) -> String {
+    if s >= 120.0 {
+        format!("{:.1} min", s / 60.0)
+    } else {
+        format!("{s:.1} s")
+    }
+}
+
+fn text(
+    out: &mut dyn Write,
+    a: &Analysis,
+    file: &str,
+    b: &Build,
+    flag: Option<&str>,
+    sim: Option<&Simulation>,
+) -> Result<()> {
+    let reference = a.reference.as_deref().unwrap_or("(untagged)");
+    writeln!(out, "Image      {reference}  ({file})")?;
+    let layers = b.steps.iter().filter(|s| s.layer.is_some()).count();
+    writeln!(
+        out,
+        "Build      {} steps, {layers} made a layer",
+        b.steps.len()
+    )?;
+    let base = if b.base_end == 0 {
+        "none: every step is the build's own".to_string()
+    } else {
+        format!("steps 1–{} (move it with --base-end N)", b.base_end)
+    };
+    writeln!(out, "Base       {base}")?;
+    writeln!(out, "           {}", b.base.explanation)?;
+    writeln!(out)?;
+    let outcome_col = if sim.is_some() { "  OUTCOME  " } else { "" };
+    writeln!(
+        out,
+        "{:>4}  {:>5}  {:>9}{outcome_col}  INSTRUCTION",
+        "STEP", "LAYER", "SIZE"
+    )?;
+    for (i, s) in b.steps.iter().enumerate() {
+        if i == b.base_end && i > 0 {
+            writeln!(out, "{:-<4}  base image ends above  {:-<40}", "", "")?;
+        }
+        let (layer, size) = match &s.layer {
+            Some(l) => (
+                l.index.map_or("-".into(), |x| x.to_string()),
+                human::bytes(l.tar_size),
+            ),
+            None => ("-".to_string(), String::new()),
+        };
+        let outcome = match sim {
+            Some(sim) => format!(
+                "  {:<9}",
+                match sim.outcomes[i] {
+                    Outcome::Rebuilt => "REBUILT",
+                    o => o.name(),
+                }
+            ),
+            None => String::new(),
+        };
+        writeln!(
+            out,
+            "{:>4}  {layer:>5}  {size:>9}{outcome}  {}",
+            i + 1,
+            cell(&s.line(), 90)
+        )?;
+    }
+    if let (Some(sim), Some(flag)) = (sim, flag) {
+        writeln!(out)?;
+        writeln!(out, "Change     {flag}")?;
+        match sim.first_miss {
+            Some(i) => writeln!(out, "First miss step {}: {}", i + 1, sim.reason)?,
+            None => writeln!(out, "No miss    {}", sim.reason)?,
+        }
+        cost_text(out, &sim.cost, "")?;
+    }
+    Ok(())
+}
+
+fn cost_text(out: &mut dyn Write, c: &Cost, indent: &str) -> Result<()> {
+    let est = if c.estimated_sizes {
+        " (estimated)"
+    } else {
+        ""
+    };
+    writeln!(
+        out,
+        "{indent}Rebuilt    {} steps, {} layers, {} uncompressed{est}",
+        c.steps_rebuilt,
+        c.layers_rebuilt,
+        human::bytes(c.rebuilt_bytes)
+    )?;
+    writeln!(
+        out,
+        "{indent}Push       {} (compressed blobs of the rebuilt layers){est}",
+        human::bytes(c.push_bytes)
+    )?;
+    writeln!(
+        out,
+        "{indent}Pull       {} for a host that has the previous image{est}",
+        human::bytes(c.pull_bytes)
+    )?;
+    writeln!(out, "{indent}Time       {}", time_text(c))?;
+    Ok(())
+}
+
+fn text_dockerfile(out: &mut dyn Write, df: &Dockerfile, rows: &[Aligned]) -> Result<()> {
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Dockerfile ({} stage{}; the last one is lined up with the build's steps)",
+        df.stages.len(),
+        if df.stages.len() == 1 { "" } else { "s" }
+    )?;
+    for r in rows {
+        let (line, text, step, mark) = match *r {
+            Aligned::Both {
+                instruction,
+                step,
+                exact,
+            } => (
+                df.instructions[instruction].line.to_string(),
+                df.instructions[instruction].text(),
+                (step + 1).to_string(),
+                if exact { "=" } else { "~" },
+            ),
+            Aligned::OnlyDockerfile(i) => (
+                df.instructions[i].line.to_string(),
+                df.instructions[i].text(),
+                "-".into(),
+                "?",
+            ),
+            Aligned::OnlyImage(s) => ("-".into(), String::new(), (s + 1).to_string(), "?"),
+        };
+        writeln!(
+            out,
+            "  line {line:>4}  {mark}  step {step:>3}  {}",
+            cell(&text, 80)
+        )?;
+    }
+    Ok(())
+}
+
+fn text_advice(out: &mut dyn Write, advice: &[Advice]) -> Result<()> {
+    writeln!(out)?;
+    if advice.is_empty() {
+        writeln!(
+            out,
+            "Advice     none: no order that wastes the cache, no deleted bytes or secrets found"
+        )?;
+        return Ok(());
+    }
+    writeln!(out, "Advice")?;
+    for (k, a) in advice.iter().enumerate() {
+        writeln!(out, "{:>3}. {}", k + 1, a.title)?;
+        writeln!(out, "     {}", a.detail)?;
+        if let Some(f) = &a.fix {
+            writeln!(out, "     Fixed steps:")?;
+            for l in &f.lines {
+                writeln!(out, "       {}", cell(l, 100))?;
+            }
+            let what = match &f.change {
+                Change::File { path } => format!("a change to /{}", path.trim_start_matches('/')),
+                Change::NoCache => "a rebuild with --no-cache".into(),
+                other => format!("{other:?}"),
+            };
+            writeln!(out, "     The same change on both ({what}):")?;
+            writeln!(
+                out,
+                "       now:   {} layers rebuilt, push {}, pull {}, time {}",
+                f.before.cost.layers_rebuilt,
+                human::bytes(f.before.cost.push_bytes),
+                human::bytes(f.before.cost.pull_bytes),
+                short_time(&f.before.cost)
+            )?;
+            writeln!(
+                out,
+                "       fixed: {} layers rebuilt, push {}, pull {}, time {}",
+                f.after.cost.layers_rebuilt,
+                human::bytes(f.after.cost.push_bytes),
+                human::bytes(f.after.cost.pull_bytes),
+                short_time(&f.after.cost)
+            )?;
+            writeln!(out, "       ({})", f.note)?;
+        }
+    }
+    Ok(())
+}
+
+fn short_time(c: &Cost) -> String {
+    match &c.time {
+        None => "unknown".into(),
+        Some(t) if t.unmeasured.is_empty() => format!("~{}", seconds(t.seconds)),
+        Some(t) => format!("≥{}", seconds(t.seconds)),
+    }
+}
