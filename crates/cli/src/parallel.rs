@@ -50,8 +50,9 @@ pub fn analyze(
         .map_or(1, |n| n.get())
         .min(count)
         .max(1);
-    // Workers may run at most this far ahead of the stacking, bounding memory.
-    let ahead = threads * 2;
+    // Workers may run at most this far ahead of the stacking, bounding memory:
+    // each layer read and not yet stacked holds all its entries.
+    let ahead = threads;
     let next = AtomicUsize::new(0);
     let bytes = AtomicU64::new(0);
     let shared = Mutex::new(Shared {

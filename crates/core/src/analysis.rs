@@ -432,7 +432,7 @@ pub struct Stack {
     union: Union,
     layers: Vec<Layer>,
     waste: waste::Tracker,
-    dive: Vec<dive::IdLayer>,
+    dive: dive::Tracker,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -443,7 +443,7 @@ impl Stack {
         let steps = align(&plan.history, planned.len(), &mut diagnostics);
         Stack {
             waste: waste::Tracker::new(),
-            dive: Vec::with_capacity(planned.len()),
+            dive: dive::Tracker::default(),
             layers: Vec::with_capacity(planned.len()),
             planned,
             meta: plan,
@@ -545,7 +545,8 @@ impl Stack {
             overlay::apply(&mut self.files, &mut self.union, i as u32, &scan.entries);
         diagnostics.extend(diags);
         self.waste.layer(&self.files, i, &scan.entries, &changes);
-        self.dive.push(dive_layer(&mut self.files, &scan));
+        let dive_layer = dive_layer(&mut self.files, &scan);
+        self.dive.push(&mut self.files.paths, &dive_layer);
         let size = scan
             .entries
             .iter()
@@ -592,7 +593,7 @@ impl Stack {
             diagnostics,
             ..
         } = self;
-        let dive = dive::figures_of(&mut files.paths, &dive);
+        let dive = dive.finish(&files.paths);
         files.shrink_to_fit();
         let waste = waste.finish(&files, &union);
         for (layer, wasted) in layers.iter_mut().zip(&waste.per_layer) {

@@ -177,26 +177,11 @@ pub struct IdLayer {
 
 /// [`figures`] over interned names (the paths of `paths`, which it may extend).
 pub fn figures_of(paths: &mut Paths, layers: &[IdLayer]) -> DiveFigures {
-    let (efficiency, inefficiencies, layer_sizes) = efficiency(paths, layers);
-
-    // dive/image/analysis.go (Analyze): wasted bytes sum the cumulative sizes of
-    // the inefficiencies; the "user" size is every layer but the first.
-    let wasted_bytes = inefficiencies
-        .iter()
-        .fold(0u64, |sum, item| sum.wrapping_add(item.cumulative_size));
-    let user_size = layer_sizes
-        .iter()
-        .skip(1)
-        .fold(0u64, |sum, size| sum.wrapping_add(*size));
-    let user_wasted_percent = wasted_bytes as f64 / user_size as f64;
-
-    DiveFigures {
-        efficiency,
-        wasted_bytes,
-        user_wasted_percent,
-        layer_sizes,
-        inefficiencies,
+    let mut tracker = Tracker::default();
+    for layer in layers {
+        tracker.push(paths, layer);
     }
+    tracker.finish(paths)
 }
 
 const WHITEOUT_PREFIX: &str = ".wh.";
@@ -381,93 +366,64 @@ impl Tree {
 }
 
 /// Per-path record of efficiency.go (`EfficiencyData`).
+#[derive(Debug, Clone, Copy, Default)]
 struct PathRecord {
     cumulative_size: i64,
     /// -1 until a visit of the path succeeds.
     min_discovered_size: i64,
-    count: usize,
+    count: u32,
+    /// Whether the path was ever visited (a failed visit makes a record too).
+    exists: bool,
 }
 
-/// Whether a layer's tree will hold a whiteout node: a component of a cleaned
-/// name starting with `.wh.`, reached before any `.wh..wh..` component (where
-/// `AddPath` stops). Tells it without building the tree.
-fn layer_has_whiteout(paths: &Paths, layer: &IdLayer) -> bool {
-    layer.entries.iter().any(|entry| {
-        // The outermost component with the prefix decides.
-        let mut outermost = None;
-        let mut at = Some(entry.node).filter(|n| *n != PathId::ROOT);
-        while let Some(c) = at {
-            let name = paths.name(c);
-            if name.starts_with(WHITEOUT_PREFIX) {
-                outermost = Some(name);
-            }
-            at = paths.parent(c).filter(|n| *n != PathId::ROOT);
-        }
-        outermost.is_some_and(|name| !name.starts_with(DOUBLE_WHITEOUT_PREFIX))
-    })
+/// `filetree.Efficiency` (dive/filetree/efficiency.go), one layer at a time,
+/// so that no layer's entries are kept: each layer's tree is built when it
+/// comes and kept only until the next one is stacked onto the lower layers.
+#[derive(Debug, Default)]
+pub struct Tracker {
+    layer_sizes: Vec<u64>,
+    /// By path id.
+    records: Vec<PathRecord>,
+    /// Paths in the order they reached their second visit (`len(Nodes) == 2`).
+    inefficient: Vec<PathId>,
+    /// StackTreeRange(trees, 0, k-1) for the next layer k: a copy of layer 0
+    /// with layers 0..k-1 stacked on it (layer 0 twice, for k >= 1), where a
+    /// whiteout looks its path up.
+    stacked: Tree,
+    previous: Option<Tree>,
 }
 
-/// `filetree.Efficiency` (dive/filetree/efficiency.go), with the layer sizes.
-/// Each layer's tree is built when its turn comes and dropped after the next
-/// one is stacked, so memory holds two trees and the stacked one, not all.
-fn efficiency(paths: &mut Paths, layers: &[IdLayer]) -> (f64, Vec<DiveInefficiency>, Vec<u64>) {
-    let mut layer_sizes = Vec::with_capacity(layers.len());
-    let mut records: HashMap<PathId, PathRecord> = HashMap::new();
-    // Paths in the order they reached their second visit (`len(Nodes) == 2`).
-    let mut inefficient: Vec<PathId> = Vec::new();
-
-    // A whiteout in layer k looks its path up in StackTreeRange(trees, 0, k-1):
-    // a copy of layer 0 with layers 0..k-1 stacked on it (layer 0 twice, for
-    // k >= 1). Build it incrementally, and only while a whiteout may still need it.
-    let whiteouts_from: Vec<bool> = {
-        let mut later = false;
-        let mut flags: Vec<bool> = layers
-            .iter()
-            .rev()
-            .map(|layer| {
-                later |= layer_has_whiteout(paths, layer);
-                later
-            })
-            .collect();
-        flags.reverse();
-        flags
-    };
-    let mut stacked: Option<Tree> = None;
-    let mut previous: Option<Tree> = None;
-
-    for (k, layer) in layers.iter().enumerate() {
+impl Tracker {
+    /// Counts the next layer (lowest first).
+    pub fn push(&mut self, paths: &mut Paths, layer: &IdLayer) {
         let (tree, size) = Tree::from_layer(paths, layer);
-        layer_sizes.push(size);
-        if k == 0 && whiteouts_from[0] {
-            stacked = Some(tree.clone());
+        self.layer_sizes.push(size);
+        match self.previous.take() {
+            None => self.stacked = tree.clone(),
+            Some(previous) => self.stacked.stack(paths, &previous),
         }
-        if k >= 1 && whiteouts_from[k] {
-            if let (Some(stacked), Some(previous)) = (stacked.as_mut(), previous.as_ref()) {
-                stacked.stack(paths, previous);
-            }
-        }
-        if !whiteouts_from[k] {
-            stacked = None;
-        }
-        let tree = &*previous.insert(tree);
         // Only leaves are visited; the first failing visit ends the layer.
         for node in tree.leaves(paths) {
             let path = record_path(paths, node);
-            let record = records.entry(path).or_insert(PathRecord {
-                cumulative_size: 0,
-                min_discovered_size: -1,
-                count: 0,
-            });
+            if self.records.len() <= path.index() {
+                self.records.resize(paths.len(), PathRecord::default());
+            }
+            let record = &mut self.records[path.index()];
+            if !record.exists {
+                *record = PathRecord {
+                    cumulative_size: 0,
+                    min_discovered_size: -1,
+                    count: 0,
+                    exists: true,
+                };
+            }
             let size = if is_whiteout(paths, node) {
-                let lower = stacked
-                    .as_ref()
-                    .and_then(|s| s.nodes.get(&path).map(|info| (s, info)));
-                match lower {
+                match self.stacked.nodes.get(&path) {
                     // GetNode's error is returned by the visitor, which aborts
                     // VisitDepthChildFirst for the rest of this layer; the record
                     // just created stays (cumulative 0, minimum -1).
                     None => break,
-                    Some((lower, info)) if info.is_dir => lower.subtree_size(paths, path),
+                    Some(info) if info.is_dir => self.stacked.subtree_size(paths, path),
                     Some(_) => 0,
                 }
             } else {
@@ -479,41 +435,73 @@ fn efficiency(paths: &mut Paths, layers: &[IdLayer]) -> (f64, Vec<DiveInefficien
             }
             record.count += 1;
             if record.count == 2 {
-                inefficient.push(path);
+                self.inefficient.push(path);
             }
         }
+        self.previous = Some(tree);
     }
 
-    let (minimum, discovered) = records.values().fold((0i64, 0i64), |(min, all), r| {
-        (
-            min.wrapping_add(r.min_discovered_size),
-            all.wrapping_add(r.cumulative_size),
-        )
-    });
-    let score = if discovered == 0 {
-        1.0
-    } else {
-        minimum as f64 / discovered as f64
-    };
+    /// The figures, once every layer is counted.
+    pub fn finish(self, paths: &Paths) -> DiveFigures {
+        let Tracker {
+            layer_sizes,
+            records,
+            inefficient,
+            ..
+        } = self;
+        let (minimum, discovered) =
+            records
+                .iter()
+                .filter(|r| r.exists)
+                .fold((0i64, 0i64), |(min, all), r| {
+                    (
+                        min.wrapping_add(r.min_discovered_size),
+                        all.wrapping_add(r.cumulative_size),
+                    )
+                });
+        let efficiency = if discovered == 0 {
+            1.0
+        } else {
+            minimum as f64 / discovered as f64
+        };
 
-    let mut items: Vec<DiveInefficiency> = inefficient
-        .into_iter()
-        .filter_map(|path| {
-            let record = records.get(&path)?;
-            Some(DiveInefficiency {
-                count: record.count,
-                cumulative_size: record.cumulative_size as u64,
-                path: format!("/{}", paths.path(path)),
+        let mut inefficiencies: Vec<DiveInefficiency> = inefficient
+            .into_iter()
+            .map(|path| {
+                let record = records[path.index()];
+                DiveInefficiency {
+                    count: record.count as usize,
+                    cumulative_size: record.cumulative_size as u64,
+                    path: format!("/{}", paths.path(path)),
+                }
             })
-        })
-        .collect();
-    // sort.Sort(EfficiencySlice) orders by CumulativeSize (as int64) ascending;
-    // dive prints the slice from its end.
-    go_sort(&mut items, |a, b| {
-        (a.cumulative_size as i64) < (b.cumulative_size as i64)
-    });
-    items.reverse();
-    (score, items, layer_sizes)
+            .collect();
+        // sort.Sort(EfficiencySlice) orders by CumulativeSize (as int64) ascending;
+        // dive prints the slice from its end.
+        go_sort(&mut inefficiencies, |a, b| {
+            (a.cumulative_size as i64) < (b.cumulative_size as i64)
+        });
+        inefficiencies.reverse();
+
+        // dive/image/analysis.go (Analyze): wasted bytes sum the cumulative sizes of
+        // the inefficiencies; the "user" size is every layer but the first.
+        let wasted_bytes = inefficiencies
+            .iter()
+            .fold(0u64, |sum, item| sum.wrapping_add(item.cumulative_size));
+        let user_size = layer_sizes
+            .iter()
+            .skip(1)
+            .fold(0u64, |sum, size| sum.wrapping_add(*size));
+        let user_wasted_percent = wasted_bytes as f64 / user_size as f64;
+
+        DiveFigures {
+            efficiency,
+            wasted_bytes,
+            user_wasted_percent,
+            layer_sizes,
+            inefficiencies,
+        }
+    }
 }
 
 /// Go's `path.Clean`: collapse slashes, drop `.`, resolve `..` lexically (never

@@ -18,8 +18,13 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, Default)]
 pub struct Files {
     pub paths: Paths,
-    nodes: Vec<Node>,
+    /// In chunks of [`CHUNK`]: the arena grows without ever copying itself
+    /// or holding twice its size, as one doubling vector would.
+    nodes: Vec<Vec<Node>>,
 }
+
+const CHUNK_BITS: u32 = 12;
+const CHUNK: usize = 1 << CHUNK_BITS;
 
 impl Files {
     pub fn new() -> Files {
@@ -27,12 +32,17 @@ impl Files {
     }
 
     pub fn node(&self, id: NodeId) -> &Node {
-        &self.nodes[id.index()]
+        &self.nodes[id.index() >> CHUNK_BITS][id.index() & (CHUNK - 1)]
     }
 
     pub fn add(&mut self, node: Node) -> NodeId {
-        self.nodes.push(node);
-        NodeId((self.nodes.len() - 1) as u32)
+        if self.nodes.last().is_none_or(|c| c.len() == CHUNK) {
+            self.nodes.push(Vec::with_capacity(CHUNK));
+        }
+        let full = (self.nodes.len() - 1) * CHUNK;
+        let last = self.nodes.last_mut().expect("a chunk was just made");
+        last.push(node);
+        NodeId((full + last.len() - 1) as u32)
     }
 
     /// The clean path of an id (no leading `/`).
@@ -42,7 +52,9 @@ impl Files {
 
     /// Drops spare capacity, once no more layers come.
     pub fn shrink_to_fit(&mut self) {
-        self.nodes.shrink_to_fit();
+        if let Some(last) = self.nodes.last_mut() {
+            last.shrink_to_fit();
+        }
     }
 }
 

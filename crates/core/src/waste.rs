@@ -43,18 +43,15 @@ pub struct ExactWaste {
     pub paths: Vec<WastedPath>,
 }
 
-/// A copy some path of the union shows: how many paths (hard links) and its size.
-struct Live {
-    refs: u32,
-    size: u64,
-}
-
 /// Counts waste as layers are stacked: a copy is wasted the moment no path of
 /// the union shows it any more (it cannot come back: a later layer that
 /// writes the same bytes stores a new copy), or at once when the same layer
 /// overwrites it.
 pub struct Tracker {
-    live: HashMap<EntryRef, Live>,
+    /// How many paths of the union show each copy (hard links share one),
+    /// by layer and entry: a copy is live while its count is above 0.
+    live: Vec<Vec<u32>>,
+    visible_bytes: u64,
     stored_bytes: u64,
     per_layer: Vec<u64>,
     by_path: HashMap<PathId, Wasted>,
@@ -85,7 +82,8 @@ fn shown(node: Option<&Node>) -> Option<(EntryRef, u64)> {
 impl Tracker {
     pub fn new() -> Tracker {
         Tracker {
-            live: HashMap::new(),
+            live: Vec::new(),
+            visible_bytes: 0,
             stored_bytes: 0,
             per_layer: Vec::new(),
             by_path: HashMap::new(),
@@ -105,6 +103,15 @@ impl Tracker {
         }
     }
 
+    fn refs(&mut self, copy: EntryRef) -> &mut u32 {
+        let layer = &mut self.live[copy.layer as usize];
+        let at = copy.entry as usize;
+        if layer.len() <= at {
+            layer.resize(at + 1, 0);
+        }
+        &mut layer[at]
+    }
+
     /// Counts one layer: its entries (as scanned) and its changes (as
     /// `overlay::apply` returned them).
     pub fn layer(
@@ -115,6 +122,8 @@ impl Tracker {
         changes: &[Change],
     ) {
         self.per_layer.resize(layer + 1, 0);
+        self.live.resize_with(layer + 1, Vec::new);
+        self.live[layer] = vec![0; entries.len()];
         let node = |id: Option<crate::model::NodeId>| id.map(|n| files.node(n));
         // New references first: a hard link made in this layer keeps a copy
         // alive even when the copy's first name goes in the same layer.
@@ -122,22 +131,26 @@ impl Tracker {
             let before = shown(node(change.before));
             let after = shown(node(change.after));
             if let Some((copy, size)) = after.filter(|a| before.map(|b| b.0) != Some(a.0)) {
-                self.live.entry(copy).or_insert(Live { refs: 0, size }).refs += 1;
+                let refs = self.refs(copy);
+                *refs += 1;
+                if *refs == 1 {
+                    self.visible_bytes += size;
+                }
             }
         }
         for change in changes {
             let before = shown(node(change.before));
             let after = shown(node(change.after));
-            let Some((copy, _)) = before.filter(|b| after.map(|a| a.0) != Some(b.0)) else {
+            let Some((copy, size)) = before.filter(|b| after.map(|a| a.0) != Some(b.0)) else {
                 continue;
             };
-            let Some(live) = self.live.get_mut(&copy) else {
+            let refs = self.refs(copy);
+            if *refs == 0 {
                 continue;
-            };
-            live.refs -= 1;
-            if live.refs == 0 {
-                let size = live.size;
-                self.live.remove(&copy);
+            }
+            *refs -= 1;
+            if *refs == 0 {
+                self.visible_bytes -= size;
                 // Charged to the path the bytes were written at: a hard
                 // link's target, or the path itself.
                 let path = node(change.before)
@@ -161,7 +174,7 @@ impl Tracker {
                 layer: layer as u32,
                 entry: i as u32,
             };
-            if !self.live.contains_key(&copy) {
+            if *self.refs(copy) == 0 {
                 // Interned by `overlay::apply`, which saw this entry.
                 let path = files.paths.get(&entry.path).unwrap_or(PathId::ROOT);
                 self.waste(copy, node.size, path);
@@ -171,7 +184,7 @@ impl Tracker {
 
     /// The figures, once every layer is counted.
     pub fn finish(self, files: &Files, final_union: &Union) -> ExactWaste {
-        let visible_bytes: u64 = self.live.values().map(|l| l.size).sum();
+        let visible_bytes = self.visible_bytes;
         let mut paths: Vec<WastedPath> = self
             .by_path
             .into_iter()
