@@ -14,6 +14,7 @@ pub mod advice;
 mod analysis;
 pub mod cache;
 pub mod compression;
+pub mod cow;
 pub mod digest;
 pub mod dive;
 pub mod dockerfile;
