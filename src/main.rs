@@ -11,6 +11,7 @@
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code, unused_imports))]
 
 mod format;
+mod glossary;
 mod route;
 mod selection;
 mod state;
