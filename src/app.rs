@@ -17,11 +17,14 @@ use crate::client::Client;
 use crate::route::Route;
 use crate::state::{parse_samples, Action, Sample, Samples, State};
 use crate::views::{
+    build::BuildPanel,
+    container::ContainerPanel,
     history::History,
     image::ImageInfo,
     intake::Intake,
     layers::{LayerDetails, LayerStack},
     story::PathStory,
+    tour::{Tour, TOUR_SAMPLE},
     tree::FileTree,
     waste::WastePanel,
 };
@@ -117,16 +120,60 @@ pub fn app() -> Html {
         });
     }
 
+    // The build read back from the history, once the image is open (and
+    // again when the base boundary moves or a Dockerfile is pasted).
+    {
+        let client = client.clone();
+        let key = (
+            state.gen,
+            state.summary.is_some(),
+            state.base_end,
+            state.dockerfile.clone(),
+        );
+        use_effect_with(key, move |(_, open, base_end, dockerfile)| {
+            if *open {
+                client.send(&Request::Build {
+                    base_end: *base_end,
+                    dockerfile: dockerfile.clone(),
+                });
+            }
+        });
+    }
+
+    // A simulation, once per change asked for.
+    {
+        let client = client.clone();
+        let key = (state.gen, state.simulate.clone(), state.base_end);
+        use_effect_with(key, move |(_, simulate, base_end)| {
+            if let Some((id, change)) = simulate {
+                client.send(&Request::Simulate {
+                    id: *id,
+                    change: change.clone(),
+                    base_end: *base_end,
+                });
+            }
+        });
+    }
+
+    // Presentation mode: larger type on the whole page.
+    use_effect_with(state.present, |present| {
+        if let Some(root) = browser::document().document_element() {
+            let _ = root.class_list().toggle_with_force("present", *present);
+        }
+    });
+
     // A path's story, once per selected path; a moment after the selection
-    // stops moving (holding an arrow key asks only for where it stops).
+    // stops moving (holding an arrow key asks only for where it stops). The
+    // container layer changes what a read finds, so its revision asks again.
     {
         let client = client.clone();
         let key = (
             state.gen,
             state.summary.is_some(),
             state.story.as_ref().map(|s| s.path.clone()),
+            state.container.as_ref().map(|c| c.revision),
         );
-        use_effect_with(key, move |(_, open, path)| {
+        use_effect_with(key, move |(_, open, path, _)| {
             let timer = match (*open, path) {
                 (true, Some(path)) => {
                     let request = Request::Story { path: path.clone() };
@@ -298,6 +345,26 @@ pub fn app() -> Html {
         })
     };
 
+    let start_tour = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |_| dispatch.dispatch(Action::Tour(Some(0))))
+    };
+    let open_demo = {
+        let client = client.clone();
+        let samples = state.samples.clone();
+        Callback::from(move |_| {
+            if let Samples::Ready(list) = &samples {
+                if let Some(demo) = list.iter().find(|s| s.name == TOUR_SAMPLE) {
+                    client.clone().open_sample(demo.clone(), None);
+                }
+            }
+        })
+    };
+    let toggle_present = {
+        let dispatch = dispatch.clone();
+        let present = state.present;
+        Callback::from(move |_| dispatch.dispatch(Action::SetPresent(!present)))
+    };
     let summary = state.summary.clone();
     let theme_label = if *dark { "Light theme" } else { "Dark theme" };
 
@@ -317,6 +384,16 @@ pub fn app() -> Html {
                             { if state.exporting { "Exporting…" } else { "Export JSON" } }
                         </button>
                     }
+                    if matches!(state.samples, Samples::Ready(_)) {
+                        <button type="button" class="btn ghost" data-testid="tour-start" onclick={start_tour}
+                            title="A step-by-step walk through the demo image: layers, the union view, whiteouts, waste, the build cache and copy-on-write">
+                            { "Guided tour" }
+                        </button>
+                    }
+                    <button type="button" class="btn ghost" data-testid="present-toggle" onclick={toggle_present}
+                        aria-pressed={state.present.to_string()} title="Larger type for projectors">
+                        { "Presentation mode" }
+                    </button>
                     <button type="button" class="btn ghost" data-testid="theme-toggle" onclick={toggle_theme}
                         aria-pressed={if *dark { "true" } else { "false" }} title="Switch between the light and the dark theme">
                         <span aria-hidden="true">{ if *dark { "☀ " } else { "☾ " } }</span>{ theme_label }
@@ -344,9 +421,18 @@ pub fn app() -> Html {
                             expand_all={state.expand_all} selected_path={state.selected_path.clone()}
                             is_range={state.selection.is_range()} dispatch={dispatch.clone()} filter_ref={filter_ref.clone()} />
                         <PathStory story={state.story.clone()} layers={summary.steps.iter().filter(|s| s.layer.is_some()).count()} />
+                        <ContainerPanel container={state.container.clone()} selected_path={state.selected_path.clone()}
+                            mode={state.effective_mode()} client={client.clone()} dispatch={dispatch.clone()} />
                     </div>
                     <History summary={summary.clone()} selection={state.selection} dispatch={dispatch.clone()} />
+                    <BuildPanel build={state.build.clone()} simulation={state.simulation.clone()}
+                        simulating={state.simulate.is_some()} dockerfile={state.dockerfile.clone()}
+                        selected_path={state.selected_path.clone()} dispatch={dispatch.clone()} />
                 </main>
+            }
+            if let Some(step) = state.tour {
+                <Tour step={step} summary={state.summary.clone()} sample={state.sample.clone()}
+                    client={client.clone()} dispatch={dispatch.clone()} on_open_demo={open_demo} />
             }
             <div class="drop-overlay" aria-hidden="true"><p>{ "Drop the image to analyse it" }</p></div>
         </div>

@@ -5,9 +5,6 @@
 //! overlay2's copy-up), and, for dive's figures, docs/waste.md. Pure data: it
 //! builds and is tested on the host.
 
-// The views wire it in; until they do, the wasm build has no caller.
-#![cfg_attr(target_arch = "wasm32", allow(dead_code))]
-
 /// One term of the glossary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Term {

@@ -65,7 +65,7 @@ pub fn layers_in(steps: &[Step], lo: usize, hi: usize) -> Option<(usize, usize)>
         .take(hi.saturating_sub(lo) + 1)
         .filter_map(|s| s.layer);
     let first = layers.next()?;
-    let last = layers.last().unwrap_or(first);
+    let last = layers.next_back().unwrap_or(first);
     Some((first.min(last), first.max(last)))
 }
 

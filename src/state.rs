@@ -14,7 +14,10 @@ use std::collections::BTreeSet;
 use std::ops::Range;
 use std::rc::Rc;
 
-use layerscope_protocol::{Progress, Response, Row, Sort, Story, Summary, TreeQuery, View};
+use layerscope_protocol::{
+    BuildView, ContainerView, Progress, Response, Row, SimChange, SimulationView, Sort, Story,
+    Summary, TreeQuery, View,
+};
 use serde::Deserialize;
 
 use crate::route::Route;
@@ -72,6 +75,8 @@ pub enum Mode {
     Union,
     /// Only what the layer (or range) changed.
     Changes,
+    /// What a running container sees: the image with the container layer on top.
+    Container,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -201,6 +206,21 @@ pub struct State {
     pub pending_route: Option<Route>,
     /// A request about the open image failed; the image stays open.
     pub notice: Option<String>,
+    /// The build read back from the history (asked for once the image is open).
+    pub build: Option<Rc<BuildView>>,
+    /// Where the person says the base image ends (None: the guess).
+    pub base_end: Option<usize>,
+    /// A pasted Dockerfile, aligned with the steps.
+    pub dockerfile: Option<String>,
+    /// The change to simulate, tagged with the id its answer will carry.
+    pub simulate: Option<(u64, SimChange)>,
+    pub simulation: Option<Rc<SimulationView>>,
+    /// The copy-on-write container layer, once the person touched it.
+    pub container: Option<Rc<ContainerView>>,
+    /// The guided tour's step, while it runs.
+    pub tour: Option<usize>,
+    /// Larger type for projectors.
+    pub present: bool,
 }
 
 /// Keys the tree understands (the app maps arrows, j/k, h/l, Enter, space…).
@@ -288,6 +308,16 @@ pub enum Action {
     /// Select a path from elsewhere (waste list, URL): expand to it and find it.
     SelectPath(String),
     ExportStarted,
+    /// Move the base boundary (None: back to the guess).
+    SetBaseEnd(Option<usize>),
+    /// Paste (or clear) a Dockerfile to align with the steps.
+    SetDockerfile(Option<String>),
+    /// Simulate a change of the build.
+    Simulate(SimChange),
+    ClearSimulation,
+    /// Start the tour at a step, or end it.
+    Tour(Option<usize>),
+    SetPresent(bool),
 }
 
 impl State {
@@ -305,7 +335,11 @@ impl State {
     pub fn view(&self) -> Option<View> {
         let steps = &self.summary.as_ref()?.steps;
         let (lo, hi) = self.selection.bounds();
-        if self.effective_mode() == Mode::Changes {
+        if self.effective_mode() == Mode::Container {
+            Some(View::Container {
+                revision: self.container.as_ref().map_or(0, |c| c.revision),
+            })
+        } else if self.effective_mode() == Mode::Changes {
             layers_in(steps, lo, hi).map(|(from, to)| View::Changes { from, to })
         } else {
             layer_at(steps, hi).map(|layer| View::Union { layer })
@@ -461,12 +495,18 @@ impl State {
             }
             Action::SelectStep { index, extend } => {
                 let len = self.steps_len();
+                if self.mode == Mode::Container {
+                    self.mode = Mode::Union;
+                }
                 if index < len {
                     self.set_selection(self.selection.click(index, extend));
                 }
             }
             Action::MoveStep { delta, extend } => {
                 let len = self.steps_len();
+                if self.mode == Mode::Container {
+                    self.mode = Mode::Union;
+                }
                 self.set_selection(self.selection.step(delta, extend, len));
             }
             Action::SetMode(mode) => {
@@ -533,7 +573,31 @@ impl State {
                 }
             }
             Action::ExportStarted => self.exporting = true,
+            Action::SetBaseEnd(end) => {
+                if end != self.base_end {
+                    self.base_end = end;
+                    // The simulation was on the old boundary: run it again.
+                    if let Some((_, change)) = self.simulate.clone() {
+                        self.start_simulation(change);
+                    }
+                }
+            }
+            Action::SetDockerfile(text) => {
+                self.dockerfile = text.filter(|t| !t.trim().is_empty());
+            }
+            Action::Simulate(change) => self.start_simulation(change),
+            Action::ClearSimulation => {
+                self.simulate = None;
+                self.simulation = None;
+            }
+            Action::Tour(step) => self.tour = step,
+            Action::SetPresent(on) => self.present = on,
         }
+    }
+
+    fn start_simulation(&mut self, change: SimChange) {
+        let id = self.simulate.as_ref().map_or(1, |(id, _)| id + 1);
+        self.simulate = Some((id, change));
     }
 
     fn steps_len(&self) -> usize {
@@ -554,6 +618,12 @@ impl State {
         self.story = None;
         self.exporting = false;
         self.notice = None;
+        self.build = None;
+        self.base_end = None;
+        self.dockerfile = None;
+        self.simulation = None;
+        self.simulate = None;
+        self.container = None;
         let next_id = self.tree.next_id;
         self.tree = Tree {
             next_id,
@@ -661,6 +731,17 @@ impl State {
                 }
             }
             Response::Export { .. } => self.exporting = false,
+            Response::Build(build) => self.build = Some(Rc::new(*build)),
+            Response::Simulation(sim) => {
+                if self.simulate.as_ref().is_some_and(|(id, _)| *id == sim.id) {
+                    self.simulation = Some(Rc::new(*sim));
+                }
+            }
+            Response::Container(container) => {
+                let before = self.view();
+                self.container = Some(Rc::new(*container));
+                self.view_changed(before);
+            }
         }
     }
 
@@ -1434,6 +1515,7 @@ mod tests {
             path: "/app/static/index.html".into(),
             events: vec![],
             visible_layer: Some(2),
+            container: None,
         };
         s.apply(Action::Response {
             gen: 1,
@@ -1610,5 +1692,98 @@ mod tests {
     #[test]
     fn marks_render() {
         assert_eq!(crate::format::mark_name(Some(Mark::Added)), "added");
+    }
+
+    #[test]
+    fn a_simulation_answer_counts_only_for_the_change_last_asked() {
+        let mut s = opened();
+        s.apply(Action::Simulate(SimChange::NoCache));
+        s.apply(Action::Simulate(SimChange::Base));
+        let (id, change) = s.simulate.clone().expect("asked");
+        assert_eq!(change, SimChange::Base);
+        let answer = |id| Action::Response {
+            gen: 1,
+            now_ms: 0.0,
+            response: Response::Simulation(Box::new(SimulationView {
+                id,
+                ..SimulationView::default()
+            })),
+        };
+        s.apply(answer(id - 1));
+        assert!(
+            s.simulation.is_none(),
+            "the answer to the replaced change is dropped"
+        );
+        s.apply(answer(id));
+        assert_eq!(s.simulation.as_ref().map(|v| v.id), Some(id));
+        // Moving the base boundary asks again, with a new id.
+        s.apply(Action::SetBaseEnd(Some(2)));
+        assert_eq!(s.simulate.as_ref().map(|(i, _)| *i), Some(id + 1));
+        s.apply(Action::ClearSimulation);
+        assert!(s.simulate.is_none() && s.simulation.is_none());
+    }
+
+    #[test]
+    fn the_container_view_follows_the_container_and_a_layer_click_leaves_it() {
+        let mut s = opened();
+        s.apply(Action::SetMode(Mode::Container));
+        assert_eq!(s.view(), Some(View::Container { revision: 0 }));
+        let before = s.tree.epoch;
+        s.apply(Action::Response {
+            gen: 1,
+            now_ms: 0.0,
+            response: Response::Container(Box::new(ContainerView {
+                size: 44,
+                revision: 1,
+                ..ContainerView::default()
+            })),
+        });
+        assert_eq!(s.view(), Some(View::Container { revision: 1 }));
+        assert!(
+            s.tree.epoch > before,
+            "the tree asks again for the changed container"
+        );
+        s.apply(Action::SelectStep {
+            index: 0,
+            extend: false,
+        });
+        assert_eq!(s.view(), Some(View::Union { layer: 0 }));
+    }
+
+    #[test]
+    fn a_new_image_forgets_the_build_the_simulation_and_the_container() {
+        let mut s = opened();
+        s.apply(Action::Simulate(SimChange::NoCache));
+        s.apply(Action::SetBaseEnd(Some(1)));
+        s.apply(Action::SetDockerfile(Some("FROM x".into())));
+        s.apply(Action::Response {
+            gen: 1,
+            now_ms: 0.0,
+            response: Response::Build(Box::default()),
+        });
+        s.apply(Action::Response {
+            gen: 1,
+            now_ms: 0.0,
+            response: Response::Container(Box::default()),
+        });
+        s.apply(Action::Tour(Some(3)));
+        s.apply(Action::Open {
+            gen: 2,
+            name: "other.tar".into(),
+            sample: None,
+            platform: None,
+            started_ms: 0.0,
+            keep_place: false,
+        });
+        assert!(s.build.is_none() && s.simulate.is_none() && s.container.is_none());
+        assert_eq!((s.base_end, s.dockerfile.clone()), (None, None));
+        assert_eq!(
+            s.tour,
+            Some(3),
+            "the tour goes on (it may have opened the demo itself)"
+        );
+        // A blank paste is no Dockerfile.
+        s.apply(Action::SetDockerfile(Some("  \n".into())));
+        assert_eq!(s.dockerfile, None);
     }
 }

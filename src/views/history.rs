@@ -7,6 +7,8 @@ use std::rc::Rc;
 use layerscope_protocol::Summary;
 use yew::prelude::*;
 
+use crate::views::term::Term;
+
 use crate::app::Dispatch;
 use crate::browser;
 use crate::format;
@@ -24,7 +26,7 @@ pub struct HistoryProps {
 pub fn history(props: &HistoryProps) -> Html {
     html! {
         <section class="pane history" aria-labelledby="history-h">
-            <h2 id="history-h">{ "History" }</h2>
+            <h2 id="history-h"><Term key_name="history" label="History" /></h2>
             <div class="table-scroll">
                 <table class="history-table" data-testid="history-table" aria-labelledby="history-h">
                     <thead>
@@ -34,8 +36,8 @@ pub fn history(props: &HistoryProps) -> Html {
                             <th scope="col">{ "Created by" }</th>
                             <th scope="col" class="num">{ "Size" }</th>
                             <th scope="col">{ "Comment" }</th>
-                            <th scope="col">{ "Digest (as stored)" }</th>
-                            <th scope="col">{ "Diff ID (uncompressed)" }</th>
+                            <th scope="col"><Term key_name="digest" label="Digest" />{ " (as stored)" }</th>
+                            <th scope="col"><Term key_name="diff-id" label="Diff ID" />{ " (uncompressed)" }</th>
                         </tr>
                     </thead>
                     <tbody>

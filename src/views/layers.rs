@@ -9,6 +9,8 @@ use wasm_bindgen::JsCast;
 use web_sys::KeyboardEvent;
 use yew::prelude::*;
 
+use crate::views::term::Term;
+
 use crate::app::Dispatch;
 use crate::format;
 use crate::selection::Selection;
@@ -80,8 +82,8 @@ pub fn layer_stack(props: &LayerStackProps) -> Html {
     };
 
     html! {
-        <section class="pane layers" aria-labelledby="layers-h">
-            <h2 id="layers-h">{ "Layers" }</h2>
+        <section class="pane layers" aria-labelledby="layers-h" data-tour="layers">
+            <h2 id="layers-h"><Term key_name="layer" label="Layers" /></h2>
             <p class="hint" id="layers-hint">{ caption }</p>
             <div class="layer-legend" aria-hidden="true">
                 <span class="key size">{ "content" }</span>
@@ -182,7 +184,7 @@ pub fn layer_details(props: &LayerDetailsProps) -> Html {
                     if let Some(c) = &step.compression { <dt>{ "Compression" }</dt><dd>{ c }</dd> }
                 }
                 if let Some(d) = &step.digest {
-                    <dt>{ "Digest" }</dt>
+                    <dt><Term key_name="digest" label="Digest" /></dt>
                     <dd class="digest-cell">
                         <code class="digest-text">{ d }</code>
                         { verified(step.digest_verified) }
@@ -190,7 +192,7 @@ pub fn layer_details(props: &LayerDetailsProps) -> Html {
                     </dd>
                 }
                 if let Some(d) = &step.diff_id {
-                    <dt>{ "Diff ID" }</dt>
+                    <dt><Term key_name="diff-id" label="Diff ID" /></dt>
                     <dd class="digest-cell">
                         <code class="digest-text">{ d }</code>
                         { verified(step.diff_id_verified) }

@@ -3,10 +3,14 @@
 //! what needs the worker), so each renders again only when its props change.
 
 pub mod bar;
+pub mod build;
+pub mod container;
 pub mod history;
 pub mod image;
 pub mod intake;
 pub mod layers;
 pub mod story;
+pub mod term;
+pub mod tour;
 pub mod tree;
 pub mod waste;

@@ -7,6 +7,7 @@ use yew::prelude::*;
 
 use crate::format;
 use crate::state::StoryState;
+use crate::views::term::Term;
 
 #[derive(Properties, PartialEq)]
 pub struct StoryProps {
@@ -42,6 +43,11 @@ pub fn path_story(props: &StoryProps) -> Html {
         }) => html! {
             <>
                 <h3 class="story-path mono">{ path }</h3>
+                if let Some(note) = &story.container {
+                    <p class="fallthrough container-note" data-testid="story-container">
+                        <span class="badge">{ "container layer" }</span>{ " " }{ note }
+                    </p>
+                }
                 <p class="fallthrough">{ fall_through(story, props.layers) }</p>
                 <ol class="story-events">
                     { for story.events.iter().map(|e| {
@@ -68,8 +74,9 @@ pub fn path_story(props: &StoryProps) -> Html {
         },
     };
     html! {
-        <section class="pane story" data-testid="path-story" aria-labelledby="story-h" aria-live="polite">
+        <section class="pane story" data-testid="path-story" aria-labelledby="story-h" aria-live="polite" data-tour="story">
             <h2 id="story-h">{ "Path story" }</h2>
+            <p class="hint">{ "How a read of this path " }<Term key_name="union-filesystem" label="falls through the layers" />{ "." }</p>
             { body }
         </section>
     }

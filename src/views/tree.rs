@@ -12,6 +12,8 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement, KeyboardEvent};
 use yew::prelude::*;
 
+use crate::views::term::Term;
+
 use crate::app::Dispatch;
 use crate::format;
 use crate::state::{Action, Mode, Tree, TreeKey};
@@ -165,10 +167,10 @@ pub fn file_tree(props: &TreeProps) -> Html {
         let d = d.clone();
         Callback::from(move |e: Event| {
             let select: HtmlSelectElement = e.target_unchecked_into();
-            d.dispatch(Action::SetMode(if select.value() == "changes" {
-                Mode::Changes
-            } else {
-                Mode::Union
+            d.dispatch(Action::SetMode(match select.value().as_str() {
+                "changes" => Mode::Changes,
+                "container" => Mode::Container,
+                _ => Mode::Union,
             }));
         })
     };
@@ -209,6 +211,7 @@ pub fn file_tree(props: &TreeProps) -> Html {
         Some(View::Changes { from, to }) => {
             format!("What layers {from}–{to} changed together, against the filesystem below layer {from}.")
         }
+        Some(View::Container { .. }) => "What a running container sees: the image's last layer with the container layer on top; marks show what the container did.".to_string(),
         None => "This step changed no files (an empty-layer step).".to_string(),
     };
     let empty_text = if props.view.is_none() {
@@ -227,9 +230,9 @@ pub fn file_tree(props: &TreeProps) -> Html {
     let busy = tree.pending.is_some() || !tree.fresh();
 
     html! {
-        <section class="pane tree-pane" aria-labelledby="tree-h">
+        <section class="pane tree-pane" aria-labelledby="tree-h" data-tour="tree">
             <div class="pane-head">
-                <h2 id="tree-h">{ "Files" }</h2>
+                <h2 id="tree-h"><Term key_name="union-filesystem" label="Files" /></h2>
                 <span class="count" aria-live="polite">
                     { if tree.fresh() { format!("{total} rows") } else { "loading…".to_string() } }
                 </span>
@@ -244,6 +247,7 @@ pub fn file_tree(props: &TreeProps) -> Html {
                         <select data-testid="view-mode" onchange={on_mode} aria-label="What the tree shows">
                             <option value="union" selected={props.mode == Mode::Union}>{ "filesystem (union)" }</option>
                             <option value="changes" selected={props.mode == Mode::Changes}>{ "changes only" }</option>
+                            <option value="container" selected={props.mode == Mode::Container}>{ "running container" }</option>
                         </select>
                     </label>
                     <label class="field">
@@ -267,7 +271,7 @@ pub fn file_tree(props: &TreeProps) -> Html {
                 <span class="legend">
                     <span class="added">{ "+ added" }</span>
                     <span class="modified">{ "~ modified" }</span>
-                    <span class="removed">{ "− removed" }</span>
+                    <span class="removed">{ "− removed (" }<Term key_name="whiteout" label="whiteout" />{ ")" }</span>
                 </span>
             </p>
             <div class="tree-head" aria-hidden="true">

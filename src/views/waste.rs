@@ -7,6 +7,8 @@ use std::rc::Rc;
 use layerscope_protocol::Summary;
 use yew::prelude::*;
 
+use crate::views::term::Term;
+
 use crate::app::Dispatch;
 use crate::format;
 use crate::state::Action;
@@ -38,13 +40,13 @@ pub fn waste_panel(props: &WasteProps) -> Html {
         Callback::from(move |_| all.set(!*all))
     };
     html! {
-        <section class="pane waste" data-testid="waste-panel" aria-labelledby="waste-h">
-            <h2 id="waste-h">{ "Wasted space" }</h2>
+        <section class="pane waste" data-testid="waste-panel" aria-labelledby="waste-h" data-tour="waste">
+            <h2 id="waste-h"><Term key_name="wasted-bytes" label="Wasted space" /></h2>
             <div class="waste-cols">
                 <div class="waste-col">
                     <h3>{ "dive 0.13.1" }</h3>
                     <dl class="figures">
-                        <dt>{ "Efficiency" }</dt>
+                        <dt><Term key_name="efficiency" label="Efficiency" /></dt>
                         <dd data-testid="dive-efficiency" data-value={w.dive_efficiency.map(|v| v.to_string())}>{ opt_percent(w.dive_efficiency) }</dd>
                         <dt>{ "Wasted" }</dt>
                         <dd data-testid="dive-wasted" data-value={w.dive_wasted_bytes.to_string()} title={format!("{} bytes", w.dive_wasted_bytes)}>
@@ -57,7 +59,7 @@ pub fn waste_panel(props: &WasteProps) -> Html {
                 <div class="waste-col exact">
                     <h3>{ "Exact" }</h3>
                     <dl class="figures">
-                        <dt>{ "Efficiency" }</dt>
+                        <dt><Term key_name="exact-waste" label="Efficiency" /></dt>
                         <dd data-testid="exact-efficiency" data-value={w.efficiency.to_string()}>{ format::percent(w.efficiency) }</dd>
                         <dt>{ "Wasted" }</dt>
                         <dd data-testid="exact-wasted" data-value={w.wasted_bytes.to_string()} title={format!("{} bytes", w.wasted_bytes)}>

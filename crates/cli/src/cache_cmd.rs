@@ -341,7 +341,10 @@ fn text(
     let base = if b.base_end == 0 {
         "none: every step is the build's own".to_string()
     } else {
-        format!("steps 1–{} (move it with --base-end N)", b.base_end)
+        format!(
+            "{} (move it with --base-end N)",
+            cache::steps_upto(b.base_end)
+        )
     };
     writeln!(out, "Base       {base}")?;
     writeln!(out, "           {}", b.base.explanation)?;

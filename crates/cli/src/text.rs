@@ -58,8 +58,8 @@ pub fn inspect(out: &mut dyn Write, a: &Analysis, file: &str) -> io::Result<()> 
     writeln!(out)?;
     writeln!(
         out,
-        "{:>5}  {:<20}  {:<60}  {:>9}  {:>9}  {}",
-        "LAYER", "CREATED", "CREATED BY", "SIZE", "WASTED", "COMMENT"
+        "{:>5}  {:<20}  {:<60}  {:>9}  {:>9}  COMMENT",
+        "LAYER", "CREATED", "CREATED BY", "SIZE", "WASTED"
     )?;
     for step in a.steps.iter().rev() {
         let h = step.history.and_then(|h| a.history.get(h));

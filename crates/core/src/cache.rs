@@ -378,7 +378,8 @@ pub fn guess_base_end(steps: &[BuildStep]) -> BaseGuess {
         end,
         signal,
         explanation: format!(
-            "the base image is probably steps 1–{end}: {}",
+            "the base image is probably {}: {}",
+            steps_upto(end),
             agree.join("; ")
         ),
     }
@@ -581,6 +582,15 @@ pub struct Simulation {
     pub cost: Cost,
 }
 
+/// "step 1" or "steps 1–4": the first `end` steps, as people count them.
+pub fn steps_upto(end: usize) -> String {
+    match end {
+        0 => "no step".to_string(),
+        1 => "step 1".to_string(),
+        n => format!("steps 1–{n}"),
+    }
+}
+
 fn step_label(b: &Build, i: usize) -> String {
     format!("step {} ({})", i + 1, short(&b.steps[i].line(), 60))
 }
@@ -629,8 +639,9 @@ pub fn simulate(b: &Build, change: &Change) -> Result<Simulation, ChangeError> {
     let keyword = |i: usize| b.steps[i].instruction.keyword.name();
     let base_note = |i: usize| {
         ChangeError(format!(
-            "{} is part of the base image (steps 1–{base}); change the base instead, or move the base boundary",
-            step_label(b, i)
+            "{} is part of the base image ({}); change the base instead, or move the base boundary",
+            step_label(b, i),
+            steps_upto(base)
         ))
     };
     let (first, rule, reason): (Option<usize>, Option<Rule>, String) = match change {
@@ -681,8 +692,9 @@ pub fn simulate(b: &Build, change: &Change) -> Result<Simulation, ChangeError> {
             let i = copy_step_of(b, path)?;
             if i < base {
                 return Err(ChangeError(format!(
-                    "it was brought in by {}, part of the base image (steps 1–{base}); change the base instead, or move the base boundary",
-                    step_label(b, i)
+                    "it was brought in by {}, part of the base image ({}); change the base instead, or move the base boundary",
+                    step_label(b, i),
+                    steps_upto(base)
                 )));
             }
             let shown = format!("/{}", path.trim_start_matches('/'));

@@ -33,6 +33,54 @@ pub enum Request {
     Story { path: String },
     /// The whole JSON report (the same document as `layerscope inspect --json`).
     Export,
+    /// The build read back from the history: steps, where the base image
+    /// ends (the guess, or `base_end` when the person moved it), advice; and
+    /// a pasted Dockerfile aligned with the steps.
+    Build {
+        base_end: Option<usize>,
+        dockerfile: Option<String>,
+    },
+    /// What one change would rebuild, push and pull.
+    Simulate {
+        /// Echoed in the answer so the UI can drop stale ones.
+        id: u64,
+        change: SimChange,
+        base_end: Option<usize>,
+    },
+    /// An edit of the copy-on-write container layer on top of the image.
+    Container(ContainerOp),
+}
+
+/// A change to simulate (`layerscope cache`'s options).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SimChange {
+    /// Step `step` (0-based, in `BuildView::steps`) gets new text.
+    EditStep { step: usize, text: String },
+    /// A file of the build context changed (absolute path in the image).
+    File { path: String },
+    /// A new base image.
+    Base,
+    /// A new value for `--build-arg name=…`.
+    BuildArg { name: String },
+    /// `docker build --no-cache`.
+    NoCache,
+    /// The pasted Dockerfile was edited: the first step whose line changed.
+    Dockerfile { original: String, edited: String },
+}
+
+/// What the person does to the container layer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum ContainerOp {
+    /// Write to a file (copied up whole first).
+    Edit { path: String },
+    /// Delete a path (a whiteout in the container layer).
+    Delete { path: String },
+    /// Make a new file of `size` bytes.
+    Create { path: String, size: u64 },
+    /// Back to the image as it is.
+    Reset,
 }
 
 /// Worker → UI.
@@ -52,6 +100,130 @@ pub enum Response {
     Export {
         json: String,
     },
+    Build(Box<BuildView>),
+    Simulation(Box<SimulationView>),
+    Container(Box<ContainerView>),
+}
+
+/// The build as Dockerfile steps (history order, metadata steps included).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BuildView {
+    pub steps: Vec<BuildStep>,
+    /// `steps[..base_end]` came with the base image.
+    pub base_end: usize,
+    /// Where layerscope guessed the base ends, and why.
+    pub base_guess: usize,
+    pub base_reason: String,
+    /// Build ARGs the RUN steps were given (`|1 NAME=value`).
+    pub args: Vec<String>,
+    pub advice: Vec<Advice>,
+    /// A pasted Dockerfile's final stage against the steps.
+    pub dockerfile: Vec<DockerfileRow>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BuildStep {
+    /// `RUN`, `COPY`, `ENV`…, or `?` when the history does not say.
+    pub keyword: String,
+    /// As a Dockerfile line.
+    pub line: String,
+    /// The filesystem layer it made (None: metadata only).
+    pub layer: Option<usize>,
+    pub size: u64,
+    pub blob_size: u64,
+    /// Seconds the step took, from the gap before it in the history.
+    pub seconds: Option<f64>,
+    /// COPY or ADD: the build context (or another stage) goes in.
+    pub copies: bool,
+    pub created: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Advice {
+    /// `context-before-install`, `deleted-later`, `secret`.
+    pub kind: String,
+    pub title: String,
+    pub detail: String,
+    pub steps: Vec<usize>,
+    /// Absolute.
+    pub paths: Vec<String>,
+    pub bytes: u64,
+    pub fix: Option<Fix>,
+}
+
+/// A better order and the proof: the same change simulated on both.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Fix {
+    pub lines: Vec<String>,
+    /// The change both were put through, in words.
+    pub change: String,
+    pub before: Cost,
+    pub after: Cost,
+    /// The proposed steps' sizes and times are estimates.
+    pub estimated: bool,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Cost {
+    pub steps_rebuilt: usize,
+    pub layers_rebuilt: usize,
+    /// Uncompressed bytes of the rebuilt layers.
+    pub rebuilt_bytes: u64,
+    /// Compressed bytes a push uploads.
+    pub push_bytes: u64,
+    /// Compressed bytes a host holding the previous image downloads.
+    pub pull_bytes: u64,
+    /// Estimated from the history's timestamps; None when they cannot tell.
+    pub seconds: Option<f64>,
+    /// Some rebuilt steps could not be timed: `seconds` is a lower bound.
+    pub time_partial: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SimulationView {
+    pub id: u64,
+    /// Why the change cannot be simulated on this image (then nothing else is set).
+    pub error: Option<String>,
+    /// The change in words ("edit step 7", "change /app/main.go").
+    pub change: String,
+    /// Per step: `base`, `new_base`, `hit`, `rebuilt`.
+    pub outcomes: Vec<String>,
+    pub first_miss: Option<usize>,
+    /// Which of Docker's rules the first miss follows, in plain words.
+    pub reason: String,
+    pub cost: Cost,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DockerfileRow {
+    /// 1-based line in the pasted text, and the instruction as written.
+    pub line: Option<usize>,
+    pub text: Option<String>,
+    pub step: Option<usize>,
+    /// The step's text is the instruction's.
+    pub exact: bool,
+}
+
+/// The container layer: what it holds, and what the last edit did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContainerView {
+    /// Bytes in the container layer.
+    pub size: u64,
+    pub entries: Vec<ContainerEntry>,
+    /// What the last operation did, or why it could not be done.
+    pub message: String,
+    pub error: bool,
+    /// Bumped by every change, so views built on the container are redone.
+    pub revision: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContainerEntry {
+    pub path: String,
+    /// `copied_up`, `whiteout`, `created`.
+    pub what: String,
+    pub size: u64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -162,6 +334,9 @@ pub enum View {
     /// Only what layers `from..=to` changed together, against the union
     /// below `from` (a path added in `from` and removed in `to` is left out).
     Changes { from: usize, to: usize },
+    /// What a running container sees: the image with the container layer
+    /// on top, each path marked with what the container did to it.
+    Container { revision: u64 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -239,6 +414,10 @@ pub struct Story {
     pub events: Vec<Event>,
     /// The layer whose copy a container sees (None: the path is not in the final filesystem).
     pub visible_layer: Option<usize>,
+    /// What the container layer holds for the path (`copied_up`,
+    /// `whiteout`, `created`), if anything: then a read stops there.
+    #[serde(default)]
+    pub container: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

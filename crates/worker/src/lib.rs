@@ -10,6 +10,7 @@
 //! exists on wasm32 only; the worker binary (`src/main.rs`) documents the
 //! contract with the page.
 
+pub mod build;
 pub mod session;
 pub mod summary;
 pub mod views;

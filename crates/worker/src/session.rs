@@ -3,6 +3,7 @@
 //! (`web.rs`) only unpacks the message, wraps the `File`, and posts what
 //! comes back, so everything here is tested natively.
 
+use crate::build::Builds;
 use crate::summary::summary;
 use crate::views::{self, Views};
 use layerscope_core::{Analysis, ErrorKind, Options, Progress, ProgressInfo};
@@ -88,10 +89,30 @@ pub fn answer(image: Option<&Image>, views: &mut Views, request: &Request) -> Re
             Ok(rows) => Response::Tree(rows),
             Err(e) => failed(kind::BAD_REQUEST, format!("{}: {}", image.name, e.0)),
         },
-        Request::Story { path } => Response::Story(views::story(a, path)),
+        Request::Story { path } => Response::Story(views::story(a, path, &views.container)),
         Request::Export => Response::Export {
             json: a.report_json(),
         },
+        Request::Build {
+            base_end,
+            dockerfile,
+        } => Response::Build(Box::new(
+            views
+                .builds
+                .get_or_insert_with(|| Builds::new(a))
+                .view(*base_end, dockerfile.as_deref()),
+        )),
+        Request::Simulate {
+            id,
+            change,
+            base_end,
+        } => Response::Simulation(Box::new(
+            views
+                .builds
+                .get_or_insert_with(|| Builds::new(a))
+                .simulate(*id, change, *base_end),
+        )),
+        Request::Container(op) => Response::Container(Box::new(views.container_op(a, op))),
     }
 }
 

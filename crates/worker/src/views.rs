@@ -13,10 +13,15 @@
 //! ([`ViewTree::flatten`]), how a mode is written ([`mode_string`]), and
 //! what each layer did to a path ([`story`]).
 
+use layerscope_core::cow::{self, Container};
 use layerscope_core::model::{ChangeKind, EntryRef, Fields, FileKind, Node};
 use layerscope_core::overlay::find_change;
 use layerscope_core::{listing, Analysis, PathId};
-use layerscope_protocol::{Event, Mark, Row, Sort, Story, TreeQuery, TreeRows, View};
+use layerscope_protocol::{
+    ContainerEntry, ContainerOp, ContainerView, Event, Mark, Row, Sort, Story, TreeQuery, TreeRows,
+    View,
+};
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -180,7 +185,7 @@ impl TreeNode {
 struct Item<'a> {
     /// Clean (no leading `/`).
     path: String,
-    node: &'a Node,
+    node: Cow<'a, Node>,
     mark: Option<Mark>,
     fields: Fields,
 }
@@ -269,7 +274,7 @@ impl ViewTree {
             };
             items.push(Item {
                 path: a.path(path),
-                node: a.node(node),
+                node: Cow::Borrowed(a.node(node)),
                 mark,
                 fields,
             });
@@ -277,7 +282,7 @@ impl ViewTree {
         items.extend(changes.iter().filter_map(|c| match (c.kind, a.before(c)) {
             (ChangeKind::Removed, Some(before)) => Some(Item {
                 path: a.path(c.path),
-                node: before,
+                node: Cow::Borrowed(before),
                 mark: Some(Mark::Removed),
                 fields: Fields::default(),
             }),
@@ -316,7 +321,7 @@ impl ViewTree {
             };
             items.push(Item {
                 path: a.path(first.path),
-                node,
+                node: Cow::Borrowed(node),
                 mark: Some(mark),
                 fields,
             });
@@ -340,13 +345,33 @@ impl ViewTree {
                 let node = after.get(a.lookup(path)?)?;
                 Some(Item {
                     path: path.to_string(),
-                    node: a.node(node),
+                    node: Cow::Borrowed(a.node(node)),
                     mark: None,
                     fields: Fields::default(),
                 })
             })
             .collect();
         items.extend(above);
+        ViewTree::build(items)
+    }
+
+    /// What a running container sees: the final filesystem with the
+    /// container layer on top, marked with what the container did.
+    pub fn container(a: &Analysis, container: &Container) -> ViewTree {
+        let items = container
+            .entries(a)
+            .into_iter()
+            .map(|e| Item {
+                path: e.path,
+                node: e.node,
+                mark: e.mark.map(|m| match m {
+                    cow::Mark::Added => Mark::Added,
+                    cow::Mark::Modified => Mark::Modified,
+                    cow::Mark::Removed => Mark::Removed,
+                }),
+                fields: Fields::default(),
+            })
+            .collect();
         ViewTree::build(items)
     }
 
@@ -400,7 +425,7 @@ impl ViewTree {
                 top = (nodes.len() - 1) as u32;
                 chain.push(top);
             }
-            let n = item.node;
+            let n = &*item.node;
             let mut path = String::with_capacity(p.len() + 1);
             path.push('/');
             path.push_str(p);
@@ -676,6 +701,12 @@ pub struct Views {
     /// Least recently used first.
     trees: Vec<(View, Rc<ViewTree>)>,
     flat: Option<(View, Shape, Rc<Flat>)>,
+    /// The build read back from the history, once asked for.
+    pub builds: Option<crate::build::Builds>,
+    /// The copy-on-write layer the person is playing with.
+    pub container: Container,
+    /// Bumped by every change of `container`.
+    pub revision: u64,
 }
 
 impl Views {
@@ -684,7 +715,7 @@ impl Views {
     }
 
     /// The view with its layers checked (and a range put in order).
-    fn checked(a: &Analysis, view: &View) -> Result<View, BadQuery> {
+    fn checked(&self, a: &Analysis, view: &View) -> Result<View, BadQuery> {
         let n = a.layers.len();
         let check = |l: usize| {
             if l < n {
@@ -704,12 +735,16 @@ impl Views {
                 from: check(from.min(to))?,
                 to: check(from.max(to))?,
             },
+            // The worker's container is the one there is, whatever the page last heard.
+            View::Container { .. } => View::Container {
+                revision: self.revision,
+            },
         })
     }
 
     /// The tree of a view, built once and kept while it is among the last few used.
     pub fn tree(&mut self, a: &Analysis, view: &View) -> Result<Rc<ViewTree>, BadQuery> {
-        let view = Views::checked(a, view)?;
+        let view = self.checked(a, view)?;
         if let Some(i) = self.trees.iter().position(|(v, _)| *v == view) {
             let kept = self.trees.remove(i);
             let tree = kept.1.clone();
@@ -719,6 +754,7 @@ impl Views {
         let tree = Rc::new(match view {
             View::Union { layer } => ViewTree::union(a, layer),
             View::Changes { from, to } => ViewTree::changes(a, from, to),
+            View::Container { .. } => ViewTree::container(a, &self.container),
         });
         if self.trees.len() >= KEPT_TREES {
             self.trees.remove(0);
@@ -727,9 +763,53 @@ impl Views {
         Ok(tree)
     }
 
+    /// Does one operation on the container layer and says what it did.
+    pub fn container_op(&mut self, a: &Analysis, op: &ContainerOp) -> ContainerView {
+        let c = &mut self.container;
+        let result = match op {
+            ContainerOp::Edit { path } => c.edit(a, path).map(|o| o.explanation),
+            ContainerOp::Delete { path } => c.delete(a, path).map(|o| o.explanation),
+            ContainerOp::Create { path, size } => c.create(a, path, *size).map(|o| o.explanation),
+            ContainerOp::Reset => {
+                c.reset();
+                Ok("The container layer is empty again: every read falls through to the image's layers.".to_string())
+            }
+        };
+        if result.is_ok() {
+            self.revision += 1;
+            self.trees
+                .retain(|(v, _)| !matches!(v, View::Container { .. }));
+        }
+        let (message, error) = match result {
+            Ok(m) => (m, false),
+            Err(e) => (e.message, true),
+        };
+        ContainerView {
+            size: self.container.size(),
+            entries: self
+                .container
+                .ops(a)
+                .into_iter()
+                .map(|op| ContainerEntry {
+                    path: format!("/{}", op.path),
+                    what: match op.kind {
+                        cow::OpKind::CopiedUp => "copied_up",
+                        cow::OpKind::Whiteout => "whiteout",
+                        cow::OpKind::Created => "created",
+                    }
+                    .to_string(),
+                    size: op.size,
+                })
+                .collect(),
+            message,
+            error,
+            revision: self.revision,
+        }
+    }
+
     /// Answers a tree query: `limit` rows from `offset` of the visible list.
     pub fn rows(&mut self, a: &Analysis, q: &TreeQuery) -> Result<TreeRows, BadQuery> {
-        let view = Views::checked(a, &q.view)?;
+        let view = self.checked(a, &q.view)?;
         let tree = self.tree(a, &view)?;
         let shape = Shape::of(q);
         let flat = match &self.flat {
@@ -762,7 +842,7 @@ impl Views {
 /// path's attributes after that layer (before it, for a removal). The
 /// visible layer is the one that wrote the state the final filesystem shows
 /// (for a hard link, the layer that made the link).
-pub fn story(a: &Analysis, path: &str) -> Story {
+pub fn story(a: &Analysis, path: &str, container: &Container) -> Story {
     let clean = clean_path(path);
     let id = a.lookup(&clean).filter(|id| *id != PathId::ROOT);
     let mut events = Vec::new();
@@ -804,6 +884,20 @@ pub fn story(a: &Analysis, path: &str) -> Story {
             .and_then(|id| a.union.get(id))
             .map(|n| a.node(n).layer as usize),
         events,
+        container: container_note(a, container, &clean),
+    }
+}
+
+/// What the container layer does to a read of `path`, if anything.
+fn container_note(a: &Analysis, container: &Container, path: &str) -> Option<String> {
+    if container.is_empty() || path.is_empty() {
+        return None;
+    }
+    let state = container.state(a, path);
+    let top = state.levels.first()?;
+    match top.found {
+        cow::Found::Nothing | cow::Found::NotReached => None,
+        _ => Some(state.explanation),
     }
 }
 

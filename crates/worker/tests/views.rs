@@ -8,6 +8,7 @@
 mod support;
 
 use expect_test::{expect, Expect};
+use layerscope_core::cow::Container;
 use layerscope_core::{analyze, Analysis, NoProgress, Options};
 use layerscope_protocol::{Mark, Request, Response, Sort, Story, TreeQuery, TreeRows, View};
 use layerscope_worker::session;
@@ -124,7 +125,7 @@ fn render_story(s: &Story) -> String {
 }
 
 fn check_story(a: &Analysis, path: &str, expect: Expect) {
-    expect.assert_eq(&render_story(&story(a, path)));
+    expect.assert_eq(&render_story(&story(a, path, &Container::new())));
 }
 
 #[test]
@@ -797,7 +798,7 @@ fn every_corpus_view_agrees_with_the_engine() {
             assert_eq!(range_marks, changes, "{what}: range {l}..={l}");
             // And every change is in its path's story.
             for (path, mark, _) in &changes {
-                let s = story(&a, path);
+                let s = story(&a, path, &Container::new());
                 let e = s
                     .events
                     .iter()
@@ -826,7 +827,7 @@ fn every_corpus_view_agrees_with_the_engine() {
         );
         for (path, node) in a.listing(&a.union) {
             assert_eq!(
-                story(&a, &path).visible_layer,
+                story(&a, &path, &Container::new()).visible_layer,
                 Some(node.layer as usize),
                 "{rel}: {path}"
             );
@@ -968,7 +969,7 @@ fn a_hundred_thousand_paths() {
     timed("tree query, back to layer 1 (kept)", || {
         views.rows(&a, &q).unwrap()
     });
-    let s = timed("story", || story(&a, "/usr/share/pkg0010/file001.txt"));
+    let s = timed("story", || story(&a, "/usr/share/pkg0010/file001.txt", &Container::new()));
     assert_eq!(s.events.len(), 2);
 
     // The work behind a first query, without the noise of a shared machine.

@@ -1,0 +1,256 @@
+//! The build-cache simulation for the page: the engine's `cache`, `advice`
+//! and `dockerfile` answers turned into the protocol's plain views. The
+//! build is read back once per image (and per base boundary the person
+//! chooses) and kept; each simulation is then a walk over its steps.
+
+use layerscope_core::advice::{self, AdviceKind};
+use layerscope_core::cache::{self, Build, BuildFacts, Change, Outcome, StepTime};
+use layerscope_core::dockerfile::{self, Aligned};
+use layerscope_core::instruction::Keyword;
+use layerscope_core::Analysis;
+use layerscope_protocol::{
+    Advice, BuildStep, BuildView, Cost, DockerfileRow, Fix, SimChange, SimulationView,
+};
+
+/// What is worked out once per image.
+#[derive(Debug)]
+pub struct Builds {
+    facts: BuildFacts,
+    /// The build with the guessed base boundary.
+    guessed: Build,
+    /// The last one with a boundary the person chose.
+    moved: Option<Build>,
+}
+
+impl Builds {
+    pub fn new(a: &Analysis) -> Builds {
+        let facts = cache::facts(a);
+        let guessed = Build::new(&facts);
+        Builds {
+            facts,
+            guessed,
+            moved: None,
+        }
+    }
+
+    /// The build with the base ending at `base_end` (the guess when None).
+    fn build(&mut self, base_end: Option<usize>) -> Result<&Build, String> {
+        let Some(end) = base_end.filter(|e| *e != self.guessed.base_end) else {
+            return Ok(&self.guessed);
+        };
+        if self.moved.as_ref().is_none_or(|b| b.base_end != end) {
+            let b = self.guessed.clone().with_base_end(end).map_err(|e| e.0)?;
+            self.moved = Some(b);
+        }
+        Ok(self.moved.as_ref().expect("just set"))
+    }
+
+    /// The answer to `Build`.
+    pub fn view(&mut self, base_end: Option<usize>, pasted: Option<&str>) -> BuildView {
+        let build = match self.build(base_end) {
+            Ok(b) => b.clone(),
+            Err(_) => self.guessed.clone(),
+        };
+        let mut args: Vec<String> = build
+            .steps
+            .iter()
+            .flat_map(|s| s.instruction.build_args.iter().map(|(k, _)| k.clone()))
+            .collect();
+        args.sort();
+        args.dedup();
+        let dockerfile_rows = pasted
+            .map(|text| {
+                let df = dockerfile::parse(text);
+                dockerfile::align(&df, &build.steps, build.base_end)
+                    .into_iter()
+                    .map(|row| match row {
+                        Aligned::Both {
+                            instruction,
+                            step,
+                            exact,
+                        } => DockerfileRow {
+                            line: Some(df.instructions[instruction].line),
+                            text: Some(df.instructions[instruction].text()),
+                            step: Some(step),
+                            exact,
+                        },
+                        Aligned::OnlyDockerfile(i) => DockerfileRow {
+                            line: Some(df.instructions[i].line),
+                            text: Some(df.instructions[i].text()),
+                            step: None,
+                            exact: false,
+                        },
+                        Aligned::OnlyImage(s) => DockerfileRow {
+                            line: None,
+                            text: None,
+                            step: Some(s),
+                            exact: false,
+                        },
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        BuildView {
+            steps: build.steps.iter().map(step_view).collect(),
+            base_end: build.base_end,
+            base_guess: self.guessed.base.end,
+            base_reason: self.guessed.base.explanation.clone(),
+            args,
+            advice: advice::advise(&self.facts, &build)
+                .iter()
+                .map(advice_view)
+                .collect(),
+            dockerfile: dockerfile_rows,
+        }
+    }
+
+    /// The answer to `Simulate`.
+    pub fn simulate(
+        &mut self,
+        id: u64,
+        change: &SimChange,
+        base_end: Option<usize>,
+    ) -> SimulationView {
+        let failed = |error: String| SimulationView {
+            id,
+            error: Some(error),
+            change: describe_sim(change),
+            ..SimulationView::default()
+        };
+        let build = match self.build(base_end) {
+            Ok(b) => b.clone(),
+            Err(e) => return failed(e),
+        };
+        let change = match engine_change(&build, change) {
+            Ok(c) => c,
+            Err(e) => return failed(e),
+        };
+        match cache::simulate(&build, &change) {
+            Ok(sim) => SimulationView {
+                id,
+                error: None,
+                change: describe(&change),
+                outcomes: sim
+                    .outcomes
+                    .iter()
+                    .map(|o| outcome_name(*o).to_string())
+                    .collect(),
+                first_miss: sim.first_miss,
+                reason: sim.reason,
+                cost: cost_view(&sim.cost),
+            },
+            Err(e) => failed(e.0),
+        }
+    }
+}
+
+fn engine_change(build: &Build, change: &SimChange) -> Result<Change, String> {
+    Ok(match change {
+        SimChange::EditStep { step, text } => Change::EditStep {
+            step: *step,
+            text: text.clone(),
+        },
+        SimChange::File { path } => Change::File { path: path.clone() },
+        SimChange::Base => Change::Base,
+        SimChange::BuildArg { name } => Change::BuildArg { name: name.clone() },
+        SimChange::NoCache => Change::NoCache,
+        SimChange::Dockerfile { original, edited } => {
+            let (before, after) = (dockerfile::parse(original), dockerfile::parse(edited));
+            let rows = dockerfile::align(&before, &build.steps, build.base_end);
+            let edits = dockerfile::edited_steps(&before, &after, &rows);
+            let Some((step, text)) = edits.into_iter().min_by_key(|(s, _)| *s) else {
+                return Err("no instruction that matches a step of the image was changed; edit a line that is aligned with a step".to_string());
+            };
+            Change::EditStep { step, text }
+        }
+    })
+}
+
+fn outcome_name(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Base => "base",
+        Outcome::NewBase => "new_base",
+        Outcome::Hit => "hit",
+        Outcome::Rebuilt => "rebuilt",
+    }
+}
+
+fn describe(change: &Change) -> String {
+    match change {
+        Change::EditStep { step, text } => format!("step {} becomes “{text}”", step + 1),
+        Change::File { path } => format!(
+            "/{} changes in the build context",
+            path.trim_start_matches('/')
+        ),
+        Change::Base => "a new base image".to_string(),
+        Change::BuildArg { name } => format!("a new value for the build ARG {name}"),
+        Change::NoCache => "docker build --no-cache".to_string(),
+    }
+}
+
+fn describe_sim(change: &SimChange) -> String {
+    match change {
+        SimChange::EditStep { step, .. } => format!("an edit of step {}", step + 1),
+        SimChange::File { path } => format!("{path} changes in the build context"),
+        SimChange::Base => "a new base image".to_string(),
+        SimChange::BuildArg { name } => format!("a new value for the build ARG {name}"),
+        SimChange::NoCache => "docker build --no-cache".to_string(),
+        SimChange::Dockerfile { .. } => "the edited Dockerfile".to_string(),
+    }
+}
+
+fn step_view(s: &cache::BuildStep) -> BuildStep {
+    let keyword = match s.instruction.keyword {
+        Keyword::Unknown => "?".to_string(),
+        k => k.name().to_string(),
+    };
+    BuildStep {
+        keyword,
+        line: s.line(),
+        layer: s.layer.as_ref().and_then(|l| l.index),
+        size: s.layer.as_ref().map_or(0, |l| l.tar_size),
+        blob_size: s.layer.as_ref().map_or(0, |l| l.blob_size),
+        seconds: match s.time {
+            StepTime::Measured(t) => Some(t),
+            _ => None,
+        },
+        copies: s.instruction.keyword.is_copy(),
+        created: s.created.clone(),
+    }
+}
+
+fn cost_view(c: &cache::Cost) -> Cost {
+    Cost {
+        steps_rebuilt: c.steps_rebuilt,
+        layers_rebuilt: c.layers_rebuilt,
+        rebuilt_bytes: c.rebuilt_bytes,
+        push_bytes: c.push_bytes,
+        pull_bytes: c.pull_bytes,
+        seconds: c.time.as_ref().map(|t| t.seconds),
+        time_partial: c.time.as_ref().is_some_and(|t| !t.unmeasured.is_empty()),
+    }
+}
+
+fn advice_view(a: &advice::Advice) -> Advice {
+    Advice {
+        kind: match a.kind {
+            AdviceKind::ContextBeforeInstall => "context-before-install",
+            AdviceKind::DeletedLater => "deleted-later",
+            AdviceKind::Secret => "secret",
+        }
+        .to_string(),
+        title: a.title.clone(),
+        detail: a.detail.clone(),
+        steps: a.steps.clone(),
+        paths: a.paths.iter().map(|p| format!("/{p}")).collect(),
+        bytes: a.bytes,
+        fix: a.fix.as_ref().map(|f| Fix {
+            lines: f.lines.clone(),
+            change: describe(&f.change),
+            before: cost_view(&f.before.cost),
+            after: cost_view(&f.after.cost),
+            estimated: f.estimated,
+            note: f.note.clone(),
+        }),
+    }
+}
