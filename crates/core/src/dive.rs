@@ -200,9 +200,68 @@ struct NodeInfo {
 /// dive's `FileTree`: the nodes it has, by interned path. A node is in the
 /// tree only with its parent (adding makes parents, removing takes the
 /// subtree), so a path's id stands for dive's walk from the root by names.
+/// A layer's own tree keeps its nodes in a hash map (a layer names few of
+/// the image's paths); the stacked tree, which ends up holding nearly all
+/// of them, in arrays by id.
 #[derive(Debug, Clone, Default)]
-struct Tree {
-    nodes: HashMap<PathId, NodeInfo>,
+struct Tree<S = HashMap<PathId, NodeInfo>> {
+    nodes: S,
+}
+
+/// Where a tree keeps its nodes.
+trait Store {
+    fn get(&self, id: PathId) -> Option<NodeInfo>;
+    fn put(&mut self, id: PathId, info: NodeInfo);
+    /// Whether it was there.
+    fn take(&mut self, id: PathId) -> bool;
+}
+
+impl Store for HashMap<PathId, NodeInfo> {
+    fn get(&self, id: PathId) -> Option<NodeInfo> {
+        HashMap::get(self, &id).copied()
+    }
+    fn put(&mut self, id: PathId, info: NodeInfo) {
+        self.insert(id, info);
+    }
+    fn take(&mut self, id: PathId) -> bool {
+        self.remove(&id).is_some()
+    }
+}
+
+/// Nodes by id: 9 bytes a path.
+#[derive(Debug, Clone, Default)]
+struct Dense {
+    size: Vec<i64>,
+    /// Bit 0: present; bit 1: a directory.
+    flags: Vec<u8>,
+}
+
+impl Store for Dense {
+    fn get(&self, id: PathId) -> Option<NodeInfo> {
+        let f = *self.flags.get(id.index())?;
+        (f & 1 != 0).then(|| NodeInfo {
+            size: self.size[id.index()],
+            is_dir: f & 2 != 0,
+        })
+    }
+    fn put(&mut self, id: PathId, info: NodeInfo) {
+        let i = id.index();
+        if i >= self.flags.len() {
+            self.size.resize(i + 1, 0);
+            self.flags.resize(i + 1, 0);
+        }
+        self.size[i] = info.size;
+        self.flags[i] = 1 | if info.is_dir { 2 } else { 0 };
+    }
+    fn take(&mut self, id: PathId) -> bool {
+        match self.flags.get_mut(id.index()) {
+            Some(f) if *f & 1 != 0 => {
+                *f = 0;
+                true
+            }
+            _ => false,
+        }
+    }
 }
 
 /// Orders a set of nodes (one that holds every parent of its nodes but the
@@ -283,45 +342,6 @@ impl Tree {
         (tree, size)
     }
 
-    /// `FileTree.AddPath`: walk or create each component (created parents get
-    /// the zero `FileInfo`), stop silently at a missing component that starts
-    /// with `.wh..wh..`, and put `info` on the last node, keeping its children.
-    fn add_path(&mut self, paths: &Paths, node: PathId, info: NodeInfo) {
-        if node == PathId::ROOT {
-            return;
-        }
-        // The missing components, innermost first (usually none).
-        let mut missing = Vec::new();
-        let mut at = Some(node);
-        while let Some(c) = at.filter(|c| *c != PathId::ROOT && !self.nodes.contains_key(c)) {
-            missing.push(c);
-            at = paths.parent(c);
-        }
-        for c in missing.into_iter().rev() {
-            if paths.name(c).starts_with(DOUBLE_WHITEOUT_PREFIX) {
-                return;
-            }
-            self.nodes.insert(c, NodeInfo::default());
-        }
-        self.nodes.insert(node, info);
-    }
-
-    /// `FileTree.RemovePath`: the node and everything below it. A missing
-    /// path or the root is a failure dive only logs: ignored.
-    fn remove_path(&mut self, paths: &Paths, node: PathId) {
-        if node == PathId::ROOT || self.nodes.remove(&node).is_none() {
-            return;
-        }
-        let mut stack = vec![node];
-        while let Some(n) = stack.pop() {
-            for child in paths.children(n) {
-                if self.nodes.remove(&child).is_some() {
-                    stack.push(child);
-                }
-            }
-        }
-    }
-
     /// Every node, each subtree before its parent, children in name order.
     fn depth_child_first(&self, paths: &Paths) -> Vec<PathId> {
         let all: Vec<PathId> = self.nodes.keys().copied().collect();
@@ -334,6 +354,47 @@ impl Tree {
         let mut order = self.depth_child_first(paths);
         order.retain(|n| !parents.contains(n));
         order
+    }
+}
+
+impl<S: Store> Tree<S> {
+    /// `FileTree.AddPath`: walk or create each component (created parents get
+    /// the zero `FileInfo`), stop silently at a missing component that starts
+    /// with `.wh..wh..`, and put `info` on the last node, keeping its children.
+    fn add_path(&mut self, paths: &Paths, node: PathId, info: NodeInfo) {
+        if node == PathId::ROOT {
+            return;
+        }
+        // The missing components, innermost first (usually none).
+        let mut missing = Vec::new();
+        let mut at = Some(node);
+        while let Some(c) = at.filter(|c| *c != PathId::ROOT && self.nodes.get(*c).is_none()) {
+            missing.push(c);
+            at = paths.parent(c);
+        }
+        for c in missing.into_iter().rev() {
+            if paths.name(c).starts_with(DOUBLE_WHITEOUT_PREFIX) {
+                return;
+            }
+            self.nodes.put(c, NodeInfo::default());
+        }
+        self.nodes.put(node, info);
+    }
+
+    /// `FileTree.RemovePath`: the node and everything below it. A missing
+    /// path or the root is a failure dive only logs: ignored.
+    fn remove_path(&mut self, paths: &Paths, node: PathId) {
+        if node == PathId::ROOT || !self.nodes.take(node) {
+            return;
+        }
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            for child in paths.children(n) {
+                if self.nodes.take(child) {
+                    stack.push(child);
+                }
+            }
+        }
     }
 
     /// `FileTree.Stack`: visit every node of `upper` (not only leaves), child
@@ -356,7 +417,7 @@ impl Tree {
         let mut sum = 0i64;
         let mut stack = vec![node];
         while let Some(n) = stack.pop() {
-            if let Some(info) = self.nodes.get(&n) {
+            if let Some(info) = self.nodes.get(n) {
                 sum = sum.wrapping_add(info.size);
                 stack.extend(paths.children(n));
             }
@@ -389,7 +450,7 @@ pub struct Tracker {
     /// StackTreeRange(trees, 0, k-1) for the next layer k: a copy of layer 0
     /// with layers 0..k-1 stacked on it (layer 0 twice, for k >= 1), where a
     /// whiteout looks its path up.
-    stacked: Tree,
+    stacked: Tree<Dense>,
     previous: Option<Tree>,
 }
 
@@ -399,7 +460,11 @@ impl Tracker {
         let (tree, size) = Tree::from_layer(paths, layer);
         self.layer_sizes.push(size);
         match self.previous.take() {
-            None => self.stacked = tree.clone(),
+            None => {
+                for (id, info) in &tree.nodes {
+                    self.stacked.nodes.put(*id, *info);
+                }
+            }
             Some(previous) => self.stacked.stack(paths, &previous),
         }
         // Only leaves are visited; the first failing visit ends the layer.
@@ -418,7 +483,7 @@ impl Tracker {
                 };
             }
             let size = if is_whiteout(paths, node) {
-                match self.stacked.nodes.get(&path) {
+                match self.stacked.nodes.get(path) {
                     // GetNode's error is returned by the visitor, which aborts
                     // VisitDepthChildFirst for the rest of this layer; the record
                     // just created stays (cumulative 0, minimum -1).

@@ -384,35 +384,33 @@ pub fn apply(
         diagnostics,
         ..
     } = w;
-    let mut changes: Vec<Change> = before
-        .into_iter()
-        .filter_map(|(path, before)| {
-            let after = union.get(path);
-            let kind = match (before, after) {
-                (None, None) => return None,
-                (None, Some(_)) => ChangeKind::Added,
-                (Some(_), None) => ChangeKind::Removed,
-                (Some(b), Some(a)) => {
-                    let (b, a) = (files.node(b), files.node(a));
-                    let fields = a.changed_fields(b);
-                    if fields.any() {
-                        ChangeKind::Modified(fields)
-                    } else if a.layer == b.layer {
-                        // Only a parent of something written: untouched.
-                        return None;
-                    } else {
-                        ChangeKind::Same
-                    }
+    let mut changes: Vec<Change> = Vec::with_capacity(before.len());
+    changes.extend(before.into_iter().filter_map(|(path, before)| {
+        let after = union.get(path);
+        let kind = match (before, after) {
+            (None, None) => return None,
+            (None, Some(_)) => ChangeKind::Added,
+            (Some(_), None) => ChangeKind::Removed,
+            (Some(b), Some(a)) => {
+                let (b, a) = (files.node(b), files.node(a));
+                let fields = a.changed_fields(b);
+                if fields.any() {
+                    ChangeKind::Modified(fields)
+                } else if a.layer == b.layer {
+                    // Only a parent of something written: untouched.
+                    return None;
+                } else {
+                    ChangeKind::Same
                 }
-            };
-            Some(Change {
-                path,
-                kind,
-                before,
-                after,
-            })
+            }
+        };
+        Some(Change {
+            path,
+            kind,
+            before,
+            after,
         })
-        .collect();
+    }));
     changes.sort_unstable_by(|a, b| files.paths.cmp(a.path, b.path));
     changes.shrink_to_fit();
     (changes, diagnostics)

@@ -120,6 +120,15 @@ impl Paths {
             Err(at) => at,
         };
         let id = self.slots.len() as u32;
+        // Grown by a quarter, not doubled: a large image's table is most of
+        // what is kept, and a doubled vector is up to half empty.
+        if self.slots.len() == self.slots.capacity() {
+            self.slots.reserve_exact(self.slots.len() / 4 + 1024);
+        }
+        if self.names.len() + name.len() > self.names.capacity() {
+            self.names
+                .reserve_exact(self.names.len() / 4 + name.len() + 16 * 1024);
+        }
         let p = &mut self.slots[parent.index()];
         let next_sibling = std::mem::replace(&mut p.first_child, id);
         self.slots.push(Slot {
