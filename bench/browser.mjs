@@ -89,6 +89,13 @@ async function freshPage() {
   });
   await context.route("**/*", (route) => (isLocal(route.request().url()) ? route.continue() : route.abort()));
   await context.addInitScript(() => {
+    // Every main-thread task over 50 ms, for "the page never freezes while parsing".
+    window.__lsLongTasks = [];
+    try {
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) window.__lsLongTasks.push({ start: e.startTime, ms: e.duration });
+      }).observe({ type: "longtask", buffered: true });
+    } catch {}
     window.__lsStates = [];
     let last = null;
     new MutationObserver(() => {
@@ -113,7 +120,7 @@ const results = [];
 let scroll = null;
 for (const img of images) {
   const cliReport = JSON.parse(spawnSync(bin, ["inspect", "--json", img], { encoding: "utf8", maxBuffer: 1 << 30 }).stdout);
-  const res = { image: img, report: cliReport, cliMs: [], cli1Ms: [], pageMs: [], shownMs: [] };
+  const res = { image: img, report: cliReport, cliMs: [], cli1Ms: [], pageMs: [], shownMs: [], longTasks: [] };
   results.push(res);
   // Interleaved, so that a burst of load on the machine hits all three alike.
   for (let i = 0; i < RUNS; i++) {
@@ -123,10 +130,17 @@ for (const img of images) {
     if (taskset) res.cli1Ms.push(timeCli(["taskset", "-c", "0", bin, "inspect", "--json", img]));
     const { context, page } = await freshPage();
     const mark = await stateMark(page);
+    const pageT0 = await page.evaluate(() => performance.now());
     const t0 = performance.now();
     await page.locator(tid("file-input")).setInputFiles(img);
     const state = await waitTerminal(page, mark, { timeout: 600_000 });
     const elapsed = performance.now() - t0;
+    // Main-thread tasks over 50 ms between the drop and "done" (the last
+    // render of the results included).
+    const pageT1 = await page.evaluate(() => performance.now());
+    res.longTasks.push(
+      await page.evaluate(([a, b]) => window.__lsLongTasks.filter((t) => t.start >= a && t.start <= b).map((t) => t.ms), [pageT0, pageT1]),
+    );
     if (state !== "done") die(`the page ended '${state}': ${await page.locator(tid("error-message")).allTextContents()}`);
     res.pageMs.push(elapsed);
     res.shownMs.push(Number(await page.locator(tid("analysis-status")).getAttribute("data-ms")));
@@ -420,6 +434,10 @@ ${cliReport.image.files.toLocaleString("en")} paths). ${os.cpus().length} cores 
 ${load0.toFixed(1)} at the start, ${os.loadavg()[0].toFixed(1)} at the end. Target: the page within 2x of the CLI.
 
 ${results.map(timing).join("\n\n")}
+
+Main-thread tasks over 50 ms between the drop and \`done\` (PerformanceObserver
+\`longtask\`; target: none while parsing):
+${results.map((r) => `- ${describe(r)}: ${r.longTasks.map((ts) => ts.length ? `${ts.length} (longest ${Math.max(...ts).toFixed(0)} ms)` : "none").join(", ")} in ${r.longTasks.length} runs`).join("\n")}
 
 Scrolling the fully expanded tree (\`expand-all\`, ${scroll.drag.scrollHeight.toLocaleString("en")} px tall),
 a fixed step per animation frame, from the top; a frame is dropped when it

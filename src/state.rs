@@ -198,6 +198,8 @@ pub struct State {
     pub hide_unchanged: bool,
     pub expanded: BTreeSet<String>,
     pub expand_all: bool,
+    /// With `expand_all`: the directories closed all the same.
+    pub collapsed: BTreeSet<String>,
     pub tree: Tree,
     pub selected_path: Option<String>,
     pub story: Option<StoryState>,
@@ -368,6 +370,11 @@ impl State {
                 self.expanded.iter().cloned().collect()
             },
             expand_all: self.expand_all,
+            collapsed: if self.expand_all {
+                self.collapsed.iter().cloned().collect()
+            } else {
+                Vec::new()
+            },
             offset,
             limit,
         }
@@ -539,11 +546,13 @@ impl State {
             }
             Action::ExpandAll => {
                 self.expand_all = true;
+                self.collapsed.clear();
                 self.invalidate(0);
             }
             Action::CollapseAll => {
                 self.expand_all = false;
                 self.expanded.clear();
+                self.collapsed.clear();
                 self.tree.cursor = 0;
                 self.scroll_to(0.0);
                 self.invalidate(0);
@@ -612,6 +621,7 @@ impl State {
         self.mode = Mode::Union;
         self.filter.clear();
         self.expanded.clear();
+        self.collapsed.clear();
         // Everything open, as dive starts: the list is virtual, so size is no concern.
         self.expand_all = true;
         self.selected_path = None;
@@ -919,10 +929,12 @@ impl State {
             return;
         }
         let mut opened = false;
-        if !self.expand_all {
-            for ancestor in ancestors(&path) {
-                opened |= self.expanded.insert(ancestor);
-            }
+        for ancestor in ancestors(&path) {
+            opened |= if self.expand_all {
+                self.collapsed.remove(&ancestor)
+            } else {
+                self.expanded.insert(ancestor)
+            };
         }
         self.tree.locate = Some(Locate {
             path,
@@ -940,34 +952,14 @@ impl State {
 
     /// Opens or closes a directory row.
     fn toggle(&mut self, row: &Row) {
-        if self.expand_all {
-            if !row.expanded {
-                return;
-            }
-            // "All but this one" cannot be said to the worker: keep open what
-            // is held and open, close this one, and find it again.
-            let prefix = format!("{}/", row.path);
-            self.expanded = self
-                .tree
-                .rows
-                .iter()
-                .filter(|r| {
-                    r.expanded
-                        && r.has_children
-                        && r.path != row.path
-                        && !r.path.starts_with(&prefix)
-                })
-                .map(|r| r.path.clone())
-                .collect();
-            self.expanded.extend(ancestors(&row.path));
-            self.expand_all = false;
-            self.tree.locate = Some(Locate {
-                path: row.path.clone(),
-                next_offset: 0,
-                tries: 0,
-            });
-        } else if !self.expanded.remove(&row.path) {
-            self.expanded.insert(row.path.clone());
+        let set = if self.expand_all {
+            // Everything open but what was closed.
+            &mut self.collapsed
+        } else {
+            &mut self.expanded
+        };
+        if !set.remove(&row.path) {
+            set.insert(row.path.clone());
         }
         self.invalidate(0);
     }
@@ -1472,15 +1464,35 @@ mod tests {
             5,
         );
         s.apply(Action::RowClicked { index: 1 });
-        assert!(!s.expand_all);
-        assert_eq!(
-            s.expanded.iter().cloned().collect::<Vec<_>>(),
-            vec!["/a", "/d"]
+        // Still everything open, but /a/b: the directories beyond the rows
+        // held stay open too.
+        assert!(s.expand_all);
+        let q = s.tree.pending.clone().expect("asked again");
+        assert!(q.expand_all);
+        assert_eq!(q.collapsed, vec!["/a/b"]);
+        // Clicking it again opens it again.
+        answer(
+            &mut s,
+            vec![
+                row("/a", 0, true, true),
+                row("/a/b", 1, true, false),
+                row("/d", 0, true, true),
+                row("/d/e", 1, false, false),
+            ],
+            4,
         );
-        assert_eq!(
-            s.tree.locate.as_ref().map(|l| l.path.as_str()),
-            Some("/a/b")
-        );
+        s.apply(Action::RowClicked { index: 1 });
+        assert!(s
+            .tree
+            .pending
+            .clone()
+            .expect("asked again")
+            .collapsed
+            .is_empty());
+        // Selecting a path below a closed directory opens it.
+        s.apply(Action::RowClicked { index: 1 });
+        s.apply(Action::SelectPath("/a/b/c".into()));
+        assert!(s.collapsed.is_empty());
         s.apply(Action::CollapseAll);
         assert!(s.expanded.is_empty() && !s.expand_all);
     }

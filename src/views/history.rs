@@ -57,14 +57,14 @@ pub fn history(props: &HistoryProps) -> Html {
                                             { match step.layer { Some(l) => format!("{i} · L{l}"), None => format!("{i}") } }
                                         </button>
                                     </th>
-                                    <td class="nowrap">{ step.created.as_deref().map(format::created).unwrap_or_default() }</td>
-                                    <td class="mono wrap cmd">{ step.created_by.clone().unwrap_or_default() }</td>
-                                    <td class="num nowrap" title={format!("{} bytes", step.size)}>{ format::bytes(step.size) }</td>
-                                    <td class="wrap">{ step.comment.clone().unwrap_or_default() }</td>
-                                    <td class="digest">
+                                    <td class="nowrap" data-label="Created">{ step.created.as_deref().map(format::created).unwrap_or_default() }</td>
+                                    <td class="mono wrap cmd" data-label="Created by">{ step.created_by.clone().unwrap_or_default() }</td>
+                                    <td class="num nowrap" data-label="Size" title={format!("{} bytes", step.size)}>{ format::bytes(step.size) }</td>
+                                    <td class="wrap" data-label="Comment">{ step.comment.clone().unwrap_or_default() }</td>
+                                    <td class="digest" data-label="Digest">
                                         { digest_cell(step.digest.as_deref(), step.digest_verified, "copy-digest", "digest", i) }
                                     </td>
-                                    <td class="digest">
+                                    <td class="digest" data-label="Diff ID">
                                         { digest_cell(step.diff_id.as_deref(), step.diff_id_verified, "copy-diff-id", "diff_id", i) }
                                     </td>
                                 </tr>

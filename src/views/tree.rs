@@ -233,7 +233,7 @@ pub fn file_tree(props: &TreeProps) -> Html {
         <section class="pane tree-pane" aria-labelledby="tree-h" data-tour="tree">
             <div class="pane-head">
                 <h2 id="tree-h"><Term key_name="union-filesystem" label="Files" /></h2>
-                <span class="count" aria-live="polite">
+                <span class="count" aria-live="polite" data-testid="tree-count" data-total={tree.total.filter(|_| tree.fresh()).map(|t| t.to_string())}>
                     { if tree.fresh() { format!("{total} rows") } else { "loading…".to_string() } }
                 </span>
             </div>

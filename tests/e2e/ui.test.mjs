@@ -322,6 +322,12 @@ test("sort by size or name; expand all and collapse all", async (t) => {
   await expandAll(page);
   await settle(page, (sel) => [...document.querySelectorAll(sel)].some((e) => e.getAttribute("data-path") === "/bin/["), TREE_ROW, true, "expanded: /bin's children show");
   assert.ok(all.some((e) => e.path === "/bin/["));
+  // Closing one directory after "expand all" closes that one only: /etc and
+  // /root (beyond the rows on screen too) stay open.
+  await page.locator(`${TREE_ROW}[data-path="/bin"]`).click();
+  await settle(page, (sel) => { const p = [...document.querySelectorAll(sel)].map((e) => e.getAttribute("data-path")); return !p.some((x) => x.startsWith("/bin/")) && p.some((x) => x.startsWith("/etc/")); }, TREE_ROW, true, "only /bin closed");
+  const underBin = all.filter((e) => e.path.startsWith("/bin/")).length;
+  await settle(page, (sel) => Number(document.querySelector(sel)?.dataset.total), tid("tree-count"), all.length - underBin, "every other directory stays open");
   await page.locator(tid("collapse-all")).click();
   await settle(page, (sel) => [...document.querySelectorAll(sel)].every((e) => e.getAttribute("data-path").split("/").length === 2), TREE_ROW, true, "collapsed again");
   pg.assertClean();

@@ -361,6 +361,10 @@ pub struct TreeQuery {
     /// Open directories (absolute paths); ignored when `expand_all`.
     pub expanded: Vec<String>,
     pub expand_all: bool,
+    /// With `expand_all`: the directories shown closed all the same
+    /// ("everything open but these").
+    #[serde(default)]
+    pub collapsed: Vec<String>,
     /// The window of visible rows wanted.
     pub offset: usize,
     pub limit: usize,

@@ -71,6 +71,7 @@ fn main() {
         hide_unchanged: false,
         expanded: vec!["/usr".into(), "/usr/share".into()],
         expand_all,
+        collapsed: Vec::new(),
         offset: 0,
         limit: 100,
     };

@@ -222,6 +222,8 @@ struct Shape {
     expand_all: bool,
     /// Absolute, no trailing `/`, sorted.
     expanded: Vec<String>,
+    /// With `expand_all`: closed all the same. Absolute, sorted.
+    collapsed: Vec<String>,
 }
 
 impl Shape {
@@ -229,24 +231,24 @@ impl Shape {
         let filter = q.filter.trim().to_string();
         // Under a filter every directory with a match below is open, so the
         // expansion does not matter and must not spoil the cache.
-        let (expand_all, mut expanded) = if filter.is_empty() {
-            let expanded = q
-                .expanded
-                .iter()
-                .map(|p| format!("/{}", clean_path(p)))
-                .collect();
-            (q.expand_all, expanded)
-        } else {
-            (false, Vec::new())
+        let absolute = |list: &[String]| {
+            let mut out: Vec<String> = list.iter().map(|p| format!("/{}", clean_path(p))).collect();
+            out.sort_unstable();
+            out.dedup();
+            out
         };
-        expanded.sort_unstable();
-        expanded.dedup();
+        let (expand_all, expanded, collapsed) = if filter.is_empty() {
+            (q.expand_all, absolute(&q.expanded), absolute(&q.collapsed))
+        } else {
+            (false, Vec::new(), Vec::new())
+        };
         Shape {
             filter,
             sort: q.sort,
             hide_unchanged: q.hide_unchanged,
             expand_all,
             expanded,
+            collapsed,
         }
     }
 }
@@ -531,7 +533,8 @@ impl ViewTree {
     /// it, is a hit: matched by the filter (if any) and, with
     /// `hide_unchanged`, marked. A directory is open when it has visible
     /// children and either a filter is set (a search shows its hits) or
-    /// `expand_all` or the page listed it in `expanded`.
+    /// `expand_all` (and the page did not list it in `collapsed`) or the page
+    /// listed it in `expanded`.
     fn flatten(&self, shape: &Shape) -> Flat {
         let filter = Filter::parse(&shape.filter);
         let visible: Option<Vec<bool>> = if filter.is_none() && !shape.hide_unchanged {
@@ -551,6 +554,7 @@ impl ViewTree {
         };
         let is_visible = |id: u32| visible.as_ref().is_none_or(|v| v[id as usize]);
         let expanded: HashSet<&str> = shape.expanded.iter().map(String::as_str).collect();
+        let collapsed: HashSet<&str> = shape.collapsed.iter().map(String::as_str).collect();
         let order = match shape.sort {
             Sort::Name => &self.by_name[..],
             Sort::Size => self.by_size(),
@@ -571,10 +575,11 @@ impl ViewTree {
             }
             let children = self.children(order, id);
             let has_children = children.iter().any(|&c| is_visible(c));
+            let path = &*self.nodes[id as usize].path;
             let open = has_children
                 && (filter.is_some()
-                    || shape.expand_all
-                    || expanded.contains(&*self.nodes[id as usize].path));
+                    || (shape.expand_all && !collapsed.contains(path))
+                    || expanded.contains(path));
             flat.ids.push(id);
             flat.flags
                 .push(if has_children { HAS_CHILDREN } else { 0 } | if open { OPEN } else { 0 });

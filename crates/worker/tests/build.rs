@@ -246,6 +246,7 @@ fn the_container_layer_copies_up_whole_files_and_whiteouts_show_in_its_view() {
         hide_unchanged: true,
         expanded: Vec::new(),
         expand_all: true,
+        collapsed: Vec::new(),
         offset: 0,
         limit: 1000,
     };

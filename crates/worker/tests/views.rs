@@ -33,6 +33,7 @@ fn query(view: View) -> TreeQuery {
         hide_unchanged: false,
         expanded: Vec::new(),
         expand_all: true,
+        collapsed: Vec::new(),
         offset: 0,
         limit: usize::MAX,
     }
@@ -927,6 +928,18 @@ fn a_hundred_thousand_paths() {
     q.offset = 0;
     let all = timed("tree query, expand all", || views.rows(&a, &q).unwrap());
     assert_eq!(all.total, 2 + 1000 + 100_000);
+    // Everything open but one package: only its 100 files go.
+    q.collapsed = vec!["/usr/share/pkg0007".into()];
+    // /usr, /usr/share, then 7 packages of 1 + 100 rows before it.
+    q.offset = 2 + 7 * 101;
+    let but_one = views.rows(&a, &q).unwrap();
+    assert_eq!(but_one.total, 2 + 1000 + 100_000 - 100);
+    let row = &but_one.rows[0];
+    assert_eq!(row.path, "/usr/share/pkg0007");
+    assert!(row.has_children && !row.expanded);
+    assert_eq!(but_one.rows[1].path, "/usr/share/pkg0008");
+    q.collapsed.clear();
+    q.offset = 0;
     q.offset = 90_000;
     timed("tree query, expand all, scrolled", || {
         views.rows(&a, &q).unwrap()
@@ -969,7 +982,9 @@ fn a_hundred_thousand_paths() {
     timed("tree query, back to layer 1 (kept)", || {
         views.rows(&a, &q).unwrap()
     });
-    let s = timed("story", || story(&a, "/usr/share/pkg0010/file001.txt", &Container::new()));
+    let s = timed("story", || {
+        story(&a, "/usr/share/pkg0010/file001.txt", &Container::new())
+    });
     assert_eq!(s.events.len(), 2);
 
     // The work behind a first query, without the noise of a shared machine.
