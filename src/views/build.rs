@@ -336,7 +336,7 @@ pub fn build_panel(props: &BuildProps) -> Html {
                                 data-testid="build-step" data-step={(i + 1).to_string()} data-outcome={outcome.clone().unwrap_or_default()}>
                                 <span class="bs-num">{ i + 1 }</span>
                                 <span class="bs-line mono" title={s.line.clone()}>{ &s.line }</span>
-                                <span class="bs-size">{ if s.layer.is_some() { format::bytes(s.size) } else { "—".to_string() } }</span>
+                                <span class="bs-size" title={if s.layer.is_some() { "the layer's uncompressed size" } else { "metadata only: this step made no layer" }}>{ if s.layer.is_some() { format::bytes(s.size) } else { "no layer".to_string() } }</span>
                                 <span class="bs-outcome">
                                     if !label.is_empty() {
                                         <span aria-hidden="true">{ sym }</span>{ " " }{ label }

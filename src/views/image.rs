@@ -8,6 +8,8 @@ use layerscope_protocol::Summary;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
+use crate::views::term::Term;
+
 use crate::client::Reopen;
 use crate::format;
 
@@ -50,7 +52,7 @@ pub fn image_info(props: &ImageProps) -> Html {
     };
     html! {
         <section class="pane image-info" aria-labelledby="image-h">
-            <h2 id="image-h">{ "Image" }</h2>
+            <h2 id="image-h"><Term key_name="image" label="Image" /></h2>
             <dl class="facts">
                 <dt>{ "File" }</dt><dd class="mono wrap">{ &s.file_name }</dd>
                 if let Some(r) = &s.reference { <dt>{ "Reference" }</dt><dd class="mono wrap">{ r }</dd> }
@@ -65,7 +67,7 @@ pub fn image_info(props: &ImageProps) -> Html {
                 <dt>{ "Files" }</dt><dd>{ format!("{} paths in the final filesystem", s.files) }</dd>
                 if let Some(c) = &s.created { <dt>{ "Created" }</dt><dd>{ format::created(c) }</dd> }
                 if let Some(d) = &s.config_digest {
-                    <dt>{ "Config" }</dt><dd class="mono wrap" title={d.clone()}>{ d }</dd>
+                    <dt><Term key_name="config" label="Config" /></dt><dd class="mono wrap" title={d.clone()}>{ d }</dd>
                 }
                 if s.images.len() > 1 {
                     <dt>{ "Image" }</dt>

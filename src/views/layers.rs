@@ -85,9 +85,10 @@ pub fn layer_stack(props: &LayerStackProps) -> Html {
         <section class="pane layers" aria-labelledby="layers-h" data-tour="layers">
             <h2 id="layers-h"><Term key_name="layer" label="Layers" /></h2>
             <p class="hint" id="layers-hint">{ caption }</p>
-            <div class="layer-legend" aria-hidden="true">
-                <span class="key size">{ "content" }</span>
-                <span class="key blob">{ "stored (compressed)" }</span>
+            <div class="layer-legend">
+                <span class="key size"><Term key_name="uncompressed-size" label="content" /></span>
+                <span class="key blob"><Term key_name="compressed-size" label="stored (compressed)" /></span>
+                <span class="key-empty"><Term key_name="empty-layer" label="0 B: an empty layer" /></span>
             </div>
             <div class="layer-stack" role="listbox" data-testid="layer-stack" tabindex="0" ref={list_ref}
                 aria-labelledby="layers-h" aria-describedby="layers-hint" aria-multiselectable="true"
