@@ -5,6 +5,7 @@
 //! file is empty.
 #![cfg(target_arch = "wasm32")]
 
+use layerscope_core::cow::Container;
 use layerscope_core::{NoProgress, ProgressInfo};
 use layerscope_protocol::{Response, Sort, TreeQuery, View};
 use layerscope_worker::session;
@@ -67,7 +68,7 @@ fn a_dropped_file_is_analysed_as_natively() {
         .iter()
         .all(|s| s.layer.is_none() || s.diff_id_verified == Some(true)));
 
-    let s = story(&image.analysis, "/root/saved.txt");
+    let s = story(&image.analysis, "/root/saved.txt", &Container::new());
     assert_eq!(s.visible_layer, Some(13));
     let rows = Views::new()
         .rows(
@@ -80,6 +81,7 @@ fn a_dropped_file_is_analysed_as_natively() {
                 hide_unchanged: true,
                 expanded: Vec::new(),
                 expand_all: true,
+                collapsed: Vec::new(),
                 offset: 0,
                 limit: 100,
             },
