@@ -41,6 +41,9 @@ impl Reducible for State {
 
 pub type Dispatch = UseReducerDispatcher<State>;
 
+/// The panes below the first screen appear in this many steps, one task each.
+const SETTLED: u8 = 4;
+
 /// How long the selection must rest before its story is asked for.
 const STORY_DELAY_MS: u32 = 60;
 
@@ -154,6 +157,28 @@ pub fn app() -> Html {
             }
         });
     }
+
+    // The panes below the first screen render a moment after the results
+    // arrive, in a task of their own: one task rendering every pane at once
+    // blocked the main thread for longer than a frame on big images.
+    let settled = use_state(|| 0u8);
+    {
+        let settled = settled.clone();
+        let key = (state.gen, state.summary.is_some(), *settled);
+        use_effect_with(key, move |(_, open, stage)| {
+            let timer = if *open && *stage < SETTLED {
+                let (settled, next) = (settled.clone(), stage + 1);
+                Some(Timeout::new(0, move || settled.set(next)))
+            } else {
+                if !*open && *stage != 0 {
+                    settled.set(0);
+                }
+                None
+            };
+            move || drop(timer)
+        });
+    }
+    let stage = *settled;
 
     // Presentation mode: larger type on the whole page.
     use_effect_with(state.present, |present| {
@@ -411,9 +436,11 @@ pub fn app() -> Html {
                 <main class="workspace">
                     <div class="col-left">
                         <LayerStack summary={summary.clone()} selection={state.selection} dispatch={dispatch.clone()} />
-                        <LayerDetails summary={summary.clone()} selection={state.selection} />
-                        <WastePanel summary={summary.clone()} dispatch={dispatch.clone()} />
-                        <ImageInfo summary={summary.clone()} on_reopen={reopen} />
+                        if stage >= 1 {
+                            <LayerDetails summary={summary.clone()} selection={state.selection} />
+                            <WastePanel summary={summary.clone()} dispatch={dispatch.clone()} />
+                            <ImageInfo summary={summary.clone()} on_reopen={reopen} />
+                        }
                     </div>
                     <div class="col-right">
                         <FileTree tree={state.tree.clone()} mode={state.effective_mode()} view={state.view()}
@@ -421,13 +448,19 @@ pub fn app() -> Html {
                             expand_all={state.expand_all} selected_path={state.selected_path.clone()}
                             is_range={state.selection.is_range()} dispatch={dispatch.clone()} filter_ref={filter_ref.clone()} />
                         <PathStory story={state.story.clone()} layers={summary.steps.iter().filter(|s| s.layer.is_some()).count()} />
-                        <ContainerPanel container={state.container.clone()} selected_path={state.selected_path.clone()}
-                            mode={state.effective_mode()} client={client.clone()} dispatch={dispatch.clone()} />
+                        if stage >= 2 {
+                            <ContainerPanel container={state.container.clone()} selected_path={state.selected_path.clone()}
+                                mode={state.effective_mode()} client={client.clone()} dispatch={dispatch.clone()} />
+                        }
                     </div>
-                    <History summary={summary.clone()} selection={state.selection} dispatch={dispatch.clone()} />
-                    <BuildPanel build={state.build.clone()} simulation={state.simulation.clone()}
-                        simulating={state.simulate.is_some()} dockerfile={state.dockerfile.clone()}
-                        selected_path={state.selected_path.clone()} dispatch={dispatch.clone()} />
+                    if stage >= 3 {
+                        <History summary={summary.clone()} selection={state.selection} dispatch={dispatch.clone()} />
+                    }
+                    if stage >= SETTLED {
+                        <BuildPanel build={state.build.clone()} simulation={state.simulation.clone()}
+                            simulating={state.simulate.is_some()} dockerfile={state.dockerfile.clone()}
+                            selected_path={state.selected_path.clone()} dispatch={dispatch.clone()} />
+                    }
                 </main>
             }
             if let Some(step) = state.tour {

@@ -1,7 +1,7 @@
 //! The worker's answers for the build-cache simulation and the container
 //! layer, through `session::answer` as the page asks them, on the demo
 //! sample the page ships (made by scripts/make-samples with umoci and
-//! skopeo) and on dive's test image. Native only: it reads the sample from disk.
+//! skopeo). Native only: it reads the sample from disk.
 #![cfg(not(target_arch = "wasm32"))]
 
 use layerscope_core::{analyze, NoProgress, Options};
