@@ -316,7 +316,7 @@ pub fn build_panel(props: &BuildProps) -> Html {
             }
             if let Some(sim) = &sim {
                 <div class="sim-result" role="status" data-testid="sim-result">
-                    <p class="sim-change">{ format!("If {}:", sim.change) }</p>
+                    <p class="sim-change">{ format!("Simulated: {}.", sim.change) }</p>
                     <p class="sim-reason" data-testid="sim-reason">{ &sim.reason }</p>
                     { cost_list(&sim.cost, "sim") }
                 </div>

@@ -477,12 +477,7 @@ fn text_advice(out: &mut dyn Write, advice: &[Advice]) -> Result<()> {
             for l in &f.lines {
                 writeln!(out, "       {}", cell(l, 100))?;
             }
-            let what = match &f.change {
-                Change::File { path } => format!("a change to /{}", path.trim_start_matches('/')),
-                Change::NoCache => "a rebuild with --no-cache".into(),
-                other => format!("{other:?}"),
-            };
-            writeln!(out, "     The same change on both ({what}):")?;
+            writeln!(out, "     The same change on both ({}):", f.change)?;
             writeln!(
                 out,
                 "       now:   {} layers rebuilt, push {}, pull {}, time {}",

@@ -6,32 +6,8 @@
 //! "once the cache is invalidated, all subsequent Dockerfile commands generate
 //! new images" (docs.docker.com/build/cache/invalidation).
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn corpus(rel: &str) -> String {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus")
-        .join(rel);
-    p.to_string_lossy().into_owned()
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_layerscope"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
-}
-
-const DIVE: &str = "wagoodman-dive/.data/test-docker-image.tar";
+mod support;
+use support::*;
 
 #[test]
 fn without_a_change_it_prints_the_build_the_base_and_the_advice() {

@@ -1,32 +1,10 @@
 //! The `layerscope` command as a user runs it: output formats, exit codes and
 //! the one-line errors, over real archives of the shared corpus.
 
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-fn corpus(rel: &str) -> String {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus")
-        .join(rel);
-    p.to_string_lossy().into_owned()
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_layerscope"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
-}
-
-const DIVE: &str = "wagoodman-dive/.data/test-docker-image.tar";
+mod support;
+use support::*;
 
 #[test]
 fn ls_prints_the_union_like_find() {

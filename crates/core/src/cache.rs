@@ -482,6 +482,25 @@ pub enum Change {
     NoCache,
 }
 
+/// The change in words, for people: "/app/main.go changes in the build context".
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Change::EditStep { step, text } => write!(f, "step {} becomes “{text}”", step + 1),
+            Change::File { path } => {
+                write!(
+                    f,
+                    "/{} changes in the build context",
+                    path.trim_start_matches('/')
+                )
+            }
+            Change::Base => f.write_str("a new base image"),
+            Change::BuildArg { name } => write!(f, "a new value for the build ARG {name}"),
+            Change::NoCache => f.write_str("a rebuild with --no-cache"),
+        }
+    }
+}
+
 /// Why a change cannot be simulated on this image, in plain words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangeError(pub String);

@@ -129,7 +129,7 @@ impl Builds {
             Ok(sim) => SimulationView {
                 id,
                 error: None,
-                change: describe(&change),
+                change: change.to_string(),
                 outcomes: sim
                     .outcomes
                     .iter()
@@ -172,19 +172,6 @@ fn outcome_name(o: Outcome) -> &'static str {
         Outcome::NewBase => "new_base",
         Outcome::Hit => "hit",
         Outcome::Rebuilt => "rebuilt",
-    }
-}
-
-fn describe(change: &Change) -> String {
-    match change {
-        Change::EditStep { step, text } => format!("step {} becomes “{text}”", step + 1),
-        Change::File { path } => format!(
-            "/{} changes in the build context",
-            path.trim_start_matches('/')
-        ),
-        Change::Base => "a new base image".to_string(),
-        Change::BuildArg { name } => format!("a new value for the build ARG {name}"),
-        Change::NoCache => "docker build --no-cache".to_string(),
     }
 }
 
@@ -246,7 +233,7 @@ fn advice_view(a: &advice::Advice) -> Advice {
         bytes: a.bytes,
         fix: a.fix.as_ref().map(|f| Fix {
             lines: f.lines.clone(),
-            change: describe(&f.change),
+            change: f.change.to_string(),
             before: cost_view(&f.before.cost),
             after: cost_view(&f.after.cost),
             estimated: f.estimated,
