@@ -260,4 +260,29 @@ mod tests {
             .short
             .contains("not their modification times"));
     }
+
+    /// Every `<Term key_name="…">` in the views names a term that exists (an
+    /// unknown key would show the word with no explanation).
+    #[test]
+    fn every_key_the_views_use_is_defined() {
+        let views = [
+            include_str!("views/build.rs"),
+            include_str!("views/container.rs"),
+            include_str!("views/history.rs"),
+            include_str!("views/image.rs"),
+            include_str!("views/layers.rs"),
+            include_str!("views/story.rs"),
+            include_str!("views/tree.rs"),
+            include_str!("views/waste.rs"),
+        ];
+        let mut used = 0;
+        for text in views {
+            for part in text.split("key_name=\"").skip(1) {
+                let key = &part[..part.find('"').expect("a closing quote")];
+                assert!(term(key).is_some(), "views use the undefined term {key:?}");
+                used += 1;
+            }
+        }
+        assert!(used >= 20, "only {used} terms found in the views");
+    }
 }
