@@ -447,7 +447,7 @@ pub fn app() -> Html {
                             filter={state.filter.clone()} sort={state.sort} hide_unchanged={state.hide_unchanged}
                             expand_all={state.expand_all} selected_path={state.selected_path.clone()}
                             is_range={state.selection.is_range()} dispatch={dispatch.clone()} filter_ref={filter_ref.clone()} />
-                        <PathStory story={state.story.clone()} layers={summary.steps.iter().filter(|s| s.layer.is_some()).count()} />
+                        <PathStory story={state.story.clone()} layers={summary.steps.iter().filter(|s| s.layer.is_some()).count()} dispatch={dispatch.clone()} />
                         if stage >= 2 {
                             <ContainerPanel container={state.container.clone()} selected_path={state.selected_path.clone()}
                                 mode={state.effective_mode()} client={client.clone()} dispatch={dispatch.clone()} />

@@ -26,6 +26,13 @@ pub fn document() -> web_sys::Document {
     window().document().expect("a window has a document")
 }
 
+/// Scrolls the first element matching `selector` into view, if there is one.
+pub fn scroll_to_selector(selector: &str) {
+    if let Ok(Some(el)) = document().query_selector(selector) {
+        el.scroll_into_view_with_bool(true);
+    }
+}
+
 /// Milliseconds from `performance.now()` (monotonic; what `data-ms` measures).
 pub fn now_ms() -> f64 {
     window().performance().map_or(0.0, |p| p.now())

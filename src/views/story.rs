@@ -2,11 +2,13 @@
 //! copy a container sees — a read falls through the layers from the top and
 //! stops at the first one that has the path (or a whiteout for it).
 
-use layerscope_protocol::Story;
+use layerscope_protocol::{SimChange, Story};
 use yew::prelude::*;
 
+use crate::app::Dispatch;
+use crate::browser;
 use crate::format;
-use crate::state::StoryState;
+use crate::state::{Action, StoryState};
 use crate::views::term::Term;
 
 #[derive(Properties, PartialEq)]
@@ -14,6 +16,7 @@ pub struct StoryProps {
     pub story: Option<StoryState>,
     /// Filesystem layers in the image.
     pub layers: usize,
+    pub dispatch: Dispatch,
 }
 
 #[function_component(PathStory)]
@@ -42,7 +45,23 @@ pub fn path_story(props: &StoryProps) -> Html {
             ..
         }) => html! {
             <>
-                <h3 class="story-path mono">{ path }</h3>
+                <div class="story-head">
+                    <h3 class="story-path mono">{ path }</h3>
+                    if story.visible_layer.is_some() {
+                        <button type="button" class="btn tiny" data-testid="story-simulate"
+                            title="Simulate a rebuild after this file changes in the build context"
+                            onclick={{
+                                let d = props.dispatch.clone();
+                                let path = path.clone();
+                                Callback::from(move |_| {
+                                    d.dispatch(Action::Simulate(SimChange::File { path: path.clone() }));
+                                    browser::scroll_to_selector("[data-tour='build']");
+                                })
+                            }}>
+                            { "What if it changed? (build cache)" }
+                        </button>
+                    }
+                </div>
                 if let Some(note) = &story.container {
                     <p class="fallthrough container-note" data-testid="story-container">
                         <span class="badge">{ "container layer" }</span>{ " " }{ note }

@@ -81,6 +81,16 @@ test("a changed file of the build context rebuilds its COPY and every step after
   assertClean();
 });
 
+test("any path picked in the tree: its story asks what a change to it rebuilds", async (t) => {
+  const { page, assertClean } = await pageWith(t, DEMO);
+  const cli = cliCache(DEMO, ["--change-file", "/app/static/index.html"]);
+  await page.locator(tid("tree-filter")).fill("index.html");
+  await page.locator(".tree-row", { hasText: "index.html" }).first().click();
+  await page.locator(tid("story-simulate")).click();
+  await assertSameSimulation(page, cli, "change /app/static/index.html from its story");
+  assertClean();
+});
+
 test("an edited step cascades to every later step; the same text is a cache hit", async (t) => {
   const { page, assertClean } = await pageWith(t, DEMO);
   const edited = "RUN apk add --no-cache curl jq";
