@@ -226,7 +226,7 @@ async function screenshots(page, testName) {
     const file = path.join(artifacts, `${name}.png`);
     await page.screenshot({ path: file, fullPage: true, timeout: 10_000 });
     console.error(`screenshot saved: ${path.relative(root, file)}`);
-    for (const view of ["layer-stack", "history-table", "file-tree", "path-story", "waste-panel"]) {
+    for (const view of ["layer-stack", "history-table", "file-tree", "path-story", "waste-panel", "build-panel", "container-panel", "tour"]) {
       const el = page.locator(tid(view)).first();
       if ((await el.count()) && (await el.isVisible())) {
         await el.screenshot({ path: path.join(artifacts, `${name}--${view}.png`), timeout: 5_000 });
