@@ -629,13 +629,10 @@ fn dive_layer(files: &mut Files, scan: &LayerScan) -> dive::IdLayer {
         .iter()
         .filter_map(|e| {
             let (name, is_dir) = match &e.op {
-                EntryOp::Put(n) => (
-                    std::borrow::Cow::Borrowed(e.path.as_str()),
-                    n.kind == FileKind::Dir,
-                ),
-                EntryOp::HardLink { .. } => (std::borrow::Cow::Borrowed(e.path.as_str()), false),
-                EntryOp::Whiteout => (crate::whiteout::whiteout_name(&e.path).into(), false),
-                EntryOp::Opaque => (crate::whiteout::opaque_name(&e.path).into(), false),
+                EntryOp::Put(n) => (std::borrow::Cow::Borrowed(e.path), n.kind == FileKind::Dir),
+                EntryOp::HardLink { .. } => (std::borrow::Cow::Borrowed(e.path), false),
+                EntryOp::Whiteout => (crate::whiteout::whiteout_name(e.path).into(), false),
+                EntryOp::Opaque => (crate::whiteout::opaque_name(e.path).into(), false),
             };
             dive::IdEntry::new(&mut files.paths, &name, is_dir, e.stored)
         })

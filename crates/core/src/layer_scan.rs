@@ -21,21 +21,85 @@ pub enum EntryOp {
     Put(Node),
     /// A hard link to `target` (a clean path in this layer or a lower one).
     /// `node` holds the link header's own attributes, used only if the target is missing.
-    HardLink { target: String, node: Node },
+    HardLink { target: Box<str>, node: Node },
     /// `.wh.<name>`: delete the path and what is below it in lower layers.
     Whiteout,
     /// `.wh..wh..opq`: hide what lower layers have below this directory.
     Opaque,
 }
 
+/// One tar entry as the union needs it; its path is in [`Entries`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LayerEntry {
-    /// A clean path (see `path.rs`): the path written, or for a whiteout the
-    /// path deleted, or for an opaque marker the directory.
-    pub path: String,
+    /// Where the path is in [`Entries`]' names.
+    start: u32,
+    len: u32,
     pub op: EntryOp,
     /// The size field of the tar header (what the entry stores).
     pub stored: u64,
+}
+
+/// One entry, borrowed from [`Entries`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry<'a> {
+    /// A clean path (see `path.rs`): the path written, or for a whiteout the
+    /// path deleted, or for an opaque marker the directory.
+    pub path: &'a str,
+    pub op: &'a EntryOp,
+    pub stored: u64,
+}
+
+/// A layer's entries in archive order, their paths in one string: a layer of
+/// 100k entries would otherwise make 100k small allocations, and the layers
+/// read ahead of the stacking hold all of theirs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Entries {
+    names: String,
+    list: Vec<LayerEntry>,
+}
+
+impl Entries {
+    pub fn push(&mut self, path: &str, op: EntryOp, stored: u64) {
+        let start = self.names.len() as u32;
+        self.names.push_str(path);
+        self.list.push(LayerEntry {
+            start,
+            len: path.len() as u32,
+            op,
+            stored,
+        });
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Entry<'_>> + '_ {
+        self.list.iter().map(|e| Entry {
+            path: &self.names[e.start as usize..(e.start + e.len) as usize],
+            op: &e.op,
+            stored: e.stored,
+        })
+    }
+
+    pub fn shrink_to_fit(&mut self) {
+        self.names.shrink_to_fit();
+        self.list.shrink_to_fit();
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<(S, EntryOp, u64)> for Entries {
+    fn from_iter<I: IntoIterator<Item = (S, EntryOp, u64)>>(items: I) -> Entries {
+        let mut out = Entries::default();
+        for (path, op, stored) in items {
+            out.push(path.as_ref(), op, stored);
+        }
+        out
+    }
 }
 
 /// Everything read from one layer blob.
@@ -48,7 +112,7 @@ pub struct LayerScan {
     pub diff_id: Digest,
     pub tar_size: u64,
     pub compression: Compression,
-    pub entries: Vec<LayerEntry>,
+    pub entries: Entries,
     /// Diagnostics about entries; their `layer` is filled in by the caller.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -85,7 +149,7 @@ pub fn scan<R: Read>(blob: R) -> Result<LayerScan, Error> {
         }
     };
     let mut diagnostics = Vec::new();
-    let mut entries = Vec::new();
+    let mut entries = Entries::default();
     let (diff_id, tar_size) = {
         let decoded = compression::decoder(compression, Cursor::new(head).chain(&mut blob))
             .map_err(|e| Error::from_io(&e, "starting to decompress the layer"))?;
@@ -135,7 +199,7 @@ pub fn scan<R: Read>(blob: R) -> Result<LayerScan, Error> {
 fn read_entries<R: Read>(
     stream: &mut R,
     compression: Compression,
-    entries: &mut Vec<LayerEntry>,
+    entries: &mut Entries,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Result<(), Error> {
     let what = match compression {
@@ -269,19 +333,11 @@ fn read_entries<R: Read>(
 
         match whiteout::classify(&clean) {
             Marker::Whiteout(target) => {
-                entries.push(LayerEntry {
-                    path: target,
-                    op: EntryOp::Whiteout,
-                    stored,
-                });
+                entries.push(&target, EntryOp::Whiteout, stored);
                 continue;
             }
             Marker::Opaque(dir) => {
-                entries.push(LayerEntry {
-                    path: dir,
-                    op: EntryOp::Opaque,
-                    stored,
-                });
+                entries.push(&dir, EntryOp::Opaque, stored);
                 continue;
             }
             Marker::Meta => {
@@ -310,11 +366,14 @@ fn read_entries<R: Read>(
                     continue;
                 }
             };
-            entries.push(LayerEntry {
-                path: clean,
-                op: EntryOp::HardLink { target, node },
+            entries.push(
+                &clean,
+                EntryOp::HardLink {
+                    target: target.into_boxed_str(),
+                    node,
+                },
                 stored,
-            });
+            );
             continue;
         }
 
@@ -351,11 +410,7 @@ fn read_entries<R: Read>(
             }
             _ => {}
         }
-        entries.push(LayerEntry {
-            path: clean,
-            op: EntryOp::Put(node),
-            stored,
-        });
+        entries.push(&clean, EntryOp::Put(node), stored);
     }
     Ok(())
 }

@@ -7,7 +7,7 @@
 //! written over a directory replaces the whole subtree; a directory written
 //! over a directory keeps its children; hard links share the target's bytes.
 
-use crate::layer_scan::{EntryOp, LayerEntry};
+use crate::layer_scan::{Entries, EntryOp};
 use crate::model::{Change, ChangeKind, Diagnostic, Node, NodeId, Severity};
 use crate::paths::{PathId, Paths};
 use std::collections::HashMap;
@@ -258,7 +258,7 @@ pub fn apply(
     files: &mut Files,
     union: &mut Union,
     layer: u32,
-    entries: &[LayerEntry],
+    entries: &Entries,
 ) -> (Vec<Change>, Vec<Diagnostic>) {
     let mut w = LayerWriter {
         files,
@@ -269,22 +269,22 @@ pub fn apply(
     };
 
     // Phase 1: whiteouts and opaque markers act on the lower layers only.
-    for entry in entries {
-        match &entry.op {
+    for entry in entries.iter() {
+        match entry.op {
             EntryOp::Whiteout => {
-                let path = w.files.paths.get(&entry.path);
+                let path = w.files.paths.get(entry.path);
                 match path {
                     Some(p) if w.union.contains(p) => w.remove(p),
                     Some(p) if w.before.contains_key(&p) => {}
                     _ => w.diagnostics.push(
                         Diagnostic::new(Severity::Info, "whiteout for a path no lower layer has")
                             .at_layer(layer as usize)
-                            .at_path(&entry.path),
+                            .at_path(entry.path),
                     ),
                 }
             }
             EntryOp::Opaque => {
-                let Some(p) = w.files.paths.get(&entry.path) else {
+                let Some(p) = w.files.paths.get(entry.path) else {
                     continue;
                 };
                 match w.node(p).map(|n| n.kind) {
@@ -306,20 +306,20 @@ pub fn apply(
     }
 
     // Phase 2: the layer's own entries, in archive order.
-    for entry in entries {
-        match &entry.op {
+    for entry in entries.iter() {
+        match entry.op {
             EntryOp::Put(node) => {
                 let mut node = node.clone();
                 node.layer = layer;
                 if let Some(data) = node.data.as_mut() {
                     data.layer = layer;
                 }
-                let path = w.files.paths.intern(&entry.path);
+                let path = w.files.paths.intern(entry.path);
                 w.put(path, node);
             }
             EntryOp::HardLink { target, node } => {
-                let path = w.files.paths.intern(&entry.path);
-                if *target == entry.path {
+                let path = w.files.paths.intern(entry.path);
+                if &**target == entry.path {
                     w.warn(path, "hard link to itself; ignored".to_string());
                     continue;
                 }
@@ -362,7 +362,7 @@ pub fn apply(
             }
             EntryOp::Opaque => {
                 // The marker sits in the directory: the layer has that directory.
-                let path = w.files.paths.intern(&entry.path);
+                let path = w.files.paths.intern(entry.path);
                 if path != PathId::ROOT && !w.union.contains(path) {
                     w.ensure_parents(path);
                     w.add_implicit_dir(path);
@@ -371,7 +371,7 @@ pub fn apply(
             // The marker sits in a directory: docker's UnpackLayer and
             // containerd create it if it is missing (but leave a file there alone).
             EntryOp::Whiteout => {
-                let path = w.files.paths.intern(&entry.path);
+                let path = w.files.paths.intern(entry.path);
                 w.create_missing_parents(path);
             }
         }
@@ -442,10 +442,13 @@ mod tests {
     use super::*;
     use crate::model::{EntryRef, Fields, FileKind};
 
-    fn file(path: &str, content: u64, size: u64) -> LayerEntry {
-        LayerEntry {
-            path: path.into(),
-            op: EntryOp::Put(Node {
+    /// A test's entry: path, what it does, bytes stored.
+    type E = (String, EntryOp, u64);
+
+    fn file(path: &str, content: u64, size: u64) -> E {
+        (
+            path.into(),
+            EntryOp::Put(Node {
                 kind: FileKind::Regular,
                 size,
                 mode: 0o644,
@@ -457,13 +460,13 @@ mod tests {
                 implicit: false,
                 extra: None,
             }),
-            stored: size,
-        }
+            size,
+        )
     }
 
-    fn dir(path: &str, mode: u32) -> LayerEntry {
+    fn dir(path: &str, mode: u32) -> E {
         let mut e = file(path, 0, 0);
-        if let EntryOp::Put(n) = &mut e.op {
+        if let EntryOp::Put(n) = &mut e.1 {
             n.kind = FileKind::Dir;
             n.mode = mode;
             n.data = None;
@@ -471,18 +474,14 @@ mod tests {
         e
     }
 
-    fn marker(path: &str, op: EntryOp) -> LayerEntry {
-        LayerEntry {
-            path: path.into(),
-            op,
-            stored: 0,
-        }
+    fn marker(path: &str, op: EntryOp) -> E {
+        (path.into(), op, 0)
     }
 
-    fn hardlink(path: &str, target: &str) -> LayerEntry {
+    fn hardlink(path: &str, target: &str) -> E {
         let mut e = file(path, 0, 0);
-        if let EntryOp::Put(n) = e.op.clone() {
-            e.op = EntryOp::HardLink {
+        if let EntryOp::Put(n) = e.1.clone() {
+            e.1 = EntryOp::HardLink {
                 target: target.into(),
                 node: n,
             };
@@ -491,7 +490,7 @@ mod tests {
     }
 
     /// Applies layers in order; returns the paths of the final union and each layer's change lines.
-    fn check(layers: &[Vec<LayerEntry>]) -> (Vec<String>, Vec<Vec<String>>) {
+    fn check(layers: &[Vec<E>]) -> (Vec<String>, Vec<Vec<String>>) {
         let mut fs = Fs::default();
         let mut all = Vec::new();
         for (i, entries) in layers.iter().enumerate() {
@@ -520,8 +519,9 @@ mod tests {
     }
 
     impl Fs {
-        fn apply(&mut self, layer: u32, entries: &[LayerEntry]) -> (Vec<Change>, Vec<Diagnostic>) {
-            apply(&mut self.files, &mut self.union, layer, entries)
+        fn apply(&mut self, layer: u32, entries: &[E]) -> (Vec<Change>, Vec<Diagnostic>) {
+            let entries: Entries = entries.iter().cloned().collect();
+            apply(&mut self.files, &mut self.union, layer, &entries)
         }
 
         fn paths(&self) -> Vec<String> {

@@ -7,7 +7,7 @@
 //! and earlier duplicates of an entry within one layer. See docs/waste.md for
 //! how this differs from dive's figures.
 
-use crate::layer_scan::{EntryOp, LayerEntry};
+use crate::layer_scan::{Entries, EntryOp};
 use crate::model::{Change, EntryRef, FileKind, Node};
 use crate::overlay::{Files, Union};
 use crate::paths::PathId;
@@ -114,13 +114,7 @@ impl Tracker {
 
     /// Counts one layer: its entries (as scanned) and its changes (as
     /// `overlay::apply` returned them).
-    pub fn layer(
-        &mut self,
-        files: &Files,
-        layer: usize,
-        entries: &[LayerEntry],
-        changes: &[Change],
-    ) {
+    pub fn layer(&mut self, files: &Files, layer: usize, entries: &Entries, changes: &[Change]) {
         self.per_layer.resize(layer + 1, 0);
         self.live.resize_with(layer + 1, Vec::new);
         self.live[layer] = vec![0; entries.len()];
@@ -163,7 +157,7 @@ impl Tracker {
         // This layer's own copies that no path shows (a later entry of the same
         // layer overwrote them).
         for (i, entry) in entries.iter().enumerate() {
-            let EntryOp::Put(node) = &entry.op else {
+            let EntryOp::Put(node) = entry.op else {
                 continue;
             };
             if node.kind != FileKind::Regular {
@@ -176,7 +170,7 @@ impl Tracker {
             };
             if *self.refs(copy) == 0 {
                 // Interned by `overlay::apply`, which saw this entry.
-                let path = files.paths.get(&entry.path).unwrap_or(PathId::ROOT);
+                let path = files.paths.get(entry.path).unwrap_or(PathId::ROOT);
                 self.waste(copy, node.size, path);
             }
         }
