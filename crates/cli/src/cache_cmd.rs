@@ -478,22 +478,16 @@ fn text_advice(out: &mut dyn Write, advice: &[Advice]) -> Result<()> {
                 writeln!(out, "       {}", cell(l, 100))?;
             }
             writeln!(out, "     The same change on both ({}):", f.change)?;
-            writeln!(
-                out,
-                "       now:   {} layers rebuilt, push {}, pull {}, time {}",
-                f.before.cost.layers_rebuilt,
-                human::bytes(f.before.cost.push_bytes),
-                human::bytes(f.before.cost.pull_bytes),
-                short_time(&f.before.cost)
-            )?;
-            writeln!(
-                out,
-                "       fixed: {} layers rebuilt, push {}, pull {}, time {}",
-                f.after.cost.layers_rebuilt,
-                human::bytes(f.after.cost.push_bytes),
-                human::bytes(f.after.cost.pull_bytes),
-                short_time(&f.after.cost)
-            )?;
+            for (label, cost) in [("now:  ", &f.before.cost), ("fixed:", &f.after.cost)] {
+                writeln!(
+                    out,
+                    "       {label} {} layers rebuilt, push {}, pull {}, time {}",
+                    cost.layers_rebuilt,
+                    human::bytes(cost.push_bytes),
+                    human::bytes(cost.pull_bytes),
+                    short_time(cost)
+                )?;
+            }
             writeln!(out, "       ({})", f.note)?;
         }
     }

@@ -348,12 +348,15 @@ impl Tree {
         walk_order(paths, &all, true)
     }
 
-    /// The leaves (nodes with no child in the tree), in visiting order.
-    fn leaves(&self, paths: &Paths) -> Vec<PathId> {
+    /// The leaves (nodes with no child in the tree), in visiting order
+    /// (`order`: the tree's [`Tree::depth_child_first`]).
+    fn leaves(&self, paths: &Paths, order: &[PathId]) -> Vec<PathId> {
         let parents: HashSet<PathId> = self.nodes.keys().filter_map(|n| paths.parent(*n)).collect();
-        let mut order = self.depth_child_first(paths);
-        order.retain(|n| !parents.contains(n));
         order
+            .iter()
+            .copied()
+            .filter(|n| !parents.contains(n))
+            .collect()
     }
 }
 
@@ -399,9 +402,10 @@ impl<S: Store> Tree<S> {
 
     /// `FileTree.Stack`: visit every node of `upper` (not only leaves), child
     /// first; a whiteout removes its path here, anything else is added or has
-    /// its info replaced (directories keep their children).
-    fn stack(&mut self, paths: &mut Paths, upper: &Tree) {
-        for node in upper.depth_child_first(paths) {
+    /// its info replaced (directories keep their children). `order` is
+    /// `upper`'s [`Tree::depth_child_first`].
+    fn stack(&mut self, paths: &mut Paths, upper: &Tree, order: &[PathId]) {
+        for &node in order {
             if is_whiteout(paths, node) {
                 let target = record_path(paths, node);
                 self.remove_path(paths, target);
@@ -451,13 +455,16 @@ pub struct Tracker {
     /// with layers 0..k-1 stacked on it (layer 0 twice, for k >= 1), where a
     /// whiteout looks its path up.
     stacked: Tree<Dense>,
-    previous: Option<Tree>,
+    /// The last layer's tree and its visiting order (walked twice: its
+    /// leaves when it comes, all of it when the next one is stacked).
+    previous: Option<(Tree, Vec<PathId>)>,
 }
 
 impl Tracker {
     /// Counts the next layer (lowest first).
     pub fn push(&mut self, paths: &mut Paths, layer: &IdLayer) {
         let (tree, size) = Tree::from_layer(paths, layer);
+        let order = tree.depth_child_first(paths);
         self.layer_sizes.push(size);
         match self.previous.take() {
             None => {
@@ -465,10 +472,10 @@ impl Tracker {
                     self.stacked.nodes.put(*id, *info);
                 }
             }
-            Some(previous) => self.stacked.stack(paths, &previous),
+            Some((previous, order)) => self.stacked.stack(paths, &previous, &order),
         }
         // Only leaves are visited; the first failing visit ends the layer.
-        for node in tree.leaves(paths) {
+        for node in tree.leaves(paths, &order) {
             let path = record_path(paths, node);
             if self.records.len() <= path.index() {
                 self.records.resize(paths.len(), PathRecord::default());
@@ -503,7 +510,7 @@ impl Tracker {
                 self.inefficient.push(path);
             }
         }
-        self.previous = Some(tree);
+        self.previous = Some((tree, order));
     }
 
     /// The figures, once every layer is counted.

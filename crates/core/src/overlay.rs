@@ -194,11 +194,18 @@ impl LayerWriter<'_> {
         self.union.set(dir, n);
     }
 
-    /// `path`'s ancestors, outermost first (the root excluded).
+    /// `path`'s ancestors below its nearest ancestor that is a directory of
+    /// the union, outermost first (the root excluded); usually none. Above a
+    /// directory of the union there are only directories (it is a tree), so
+    /// nothing higher needs looking at, and nothing is allocated for the
+    /// common entry whose directory exists.
     fn ancestors(&self, path: PathId) -> Vec<PathId> {
         let mut out = Vec::new();
         let mut p = self.files.paths.parent(path);
         while let Some(d) = p.filter(|d| *d != PathId::ROOT) {
+            if self.node(d).is_some_and(Node::is_dir) {
+                break;
+            }
             out.push(d);
             p = self.files.paths.parent(d);
         }

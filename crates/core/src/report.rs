@@ -102,12 +102,15 @@ struct Changes<'a> {
 
 impl Serialize for Changes<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let rows = self.changes.iter().filter(|c| c.kind != ChangeKind::Same);
-        let mut seq = s.serialize_seq(Some(rows.clone().count()))?;
-        for change in rows {
-            if let Some(row) = change_row(self.analysis, change) {
-                seq.serialize_element(&row)?;
-            }
+        // No length up front: JSON does not need one, and counting would
+        // walk the changes twice. `change_row` leaves identical rewrites out.
+        let mut seq = s.serialize_seq(None)?;
+        for row in self
+            .changes
+            .iter()
+            .filter_map(|c| change_row(self.analysis, c))
+        {
+            seq.serialize_element(&row)?;
         }
         seq.end()
     }

@@ -33,23 +33,39 @@ impl Builds {
         }
     }
 
-    /// The build with the base ending at `base_end` (the guess when None).
-    fn build(&mut self, base_end: Option<usize>) -> Result<&Build, String> {
-        let Some(end) = base_end.filter(|e| *e != self.guessed.base_end) else {
-            return Ok(&self.guessed);
+    /// The base boundary asked for, when it is not the guess's.
+    fn moved_end(&self, base_end: Option<usize>) -> Option<usize> {
+        base_end.filter(|e| *e != self.guessed.base_end)
+    }
+
+    /// Makes the build with the base ending at `base_end` (kept: the next
+    /// requests are about the same boundary).
+    fn prepare(&mut self, base_end: Option<usize>) -> Result<(), String> {
+        let Some(end) = self.moved_end(base_end) else {
+            return Ok(());
         };
         if self.moved.as_ref().is_none_or(|b| b.base_end != end) {
             let b = self.guessed.clone().with_base_end(end).map_err(|e| e.0)?;
             self.moved = Some(b);
         }
-        Ok(self.moved.as_ref().expect("just set"))
+        Ok(())
+    }
+
+    /// The build with the base ending at `base_end` (the guess when None),
+    /// once [`Builds::prepare`] has made it.
+    fn build(&self, base_end: Option<usize>) -> &Build {
+        match (self.moved_end(base_end), &self.moved) {
+            (Some(end), Some(b)) if b.base_end == end => b,
+            _ => &self.guessed,
+        }
     }
 
     /// The answer to `Build`.
     pub fn view(&mut self, base_end: Option<usize>, pasted: Option<&str>) -> BuildView {
-        let build = match self.build(base_end) {
-            Ok(b) => b.clone(),
-            Err(_) => self.guessed.clone(),
+        // A boundary that cannot be (out of range) shows the guess.
+        let build = match self.prepare(base_end) {
+            Ok(()) => self.build(base_end),
+            Err(_) => &self.guessed,
         };
         let mut args: Vec<String> = build
             .steps
@@ -96,7 +112,7 @@ impl Builds {
             base_guess: self.guessed.base.end,
             base_reason: self.guessed.base.explanation.clone(),
             args,
-            advice: advice::advise(&self.facts, &build)
+            advice: advice::advise(&self.facts, build)
                 .iter()
                 .map(advice_view)
                 .collect(),
@@ -117,15 +133,15 @@ impl Builds {
             change: describe_sim(change),
             ..SimulationView::default()
         };
-        let build = match self.build(base_end) {
-            Ok(b) => b.clone(),
-            Err(e) => return failed(e),
-        };
-        let change = match engine_change(&build, change) {
+        if let Err(e) = self.prepare(base_end) {
+            return failed(e);
+        }
+        let build = self.build(base_end);
+        let change = match engine_change(build, change) {
             Ok(c) => c,
             Err(e) => return failed(e),
         };
-        match cache::simulate(&build, &change) {
+        match cache::simulate(build, &change) {
             Ok(sim) => SimulationView {
                 id,
                 error: None,

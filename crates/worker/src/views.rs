@@ -36,14 +36,10 @@ const KEPT_TREES: usize = 3;
 /// (capital when the execute bit under it is off).
 pub fn mode_string(kind: FileKind, mode: u32) -> String {
     let mut s = String::with_capacity(10);
+    // `find`'s letters, but for a regular file, which `ls` shows as `-`.
     s.push(match kind {
         FileKind::Regular => '-',
-        FileKind::Dir => 'd',
-        FileKind::Symlink => 'l',
-        FileKind::Fifo => 'p',
-        FileKind::Char => 'c',
-        FileKind::Block => 'b',
-        FileKind::Socket => 's',
+        other => other.letter(),
     });
     for (shift, special, letter) in [(6, 0o4000, 's'), (3, 0o2000, 's'), (0, 0o1000, 't')] {
         let bits = (mode >> shift) & 7;
