@@ -3,6 +3,7 @@
 //! what the engine returned, and turns any failure into one line on stderr
 //! naming the file, the layer and what is wrong, with exit code 2.
 
+mod alloc_tuning;
 mod cache_cmd;
 mod dir_source;
 mod parallel;
@@ -71,6 +72,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    alloc_tuning::tune();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
