@@ -550,7 +550,7 @@ impl Stack {
         let size = scan
             .entries
             .iter()
-            .map(|e| match &e.op {
+            .map(|e| match e.op {
                 EntryOp::Put(n) if n.kind == FileKind::Regular => n.size,
                 _ => 0,
             })
@@ -628,7 +628,7 @@ fn dive_layer(files: &mut Files, scan: &LayerScan) -> dive::IdLayer {
         .entries
         .iter()
         .filter_map(|e| {
-            let (name, is_dir) = match &e.op {
+            let (name, is_dir) = match e.op {
                 EntryOp::Put(n) => (std::borrow::Cow::Borrowed(e.path), n.kind == FileKind::Dir),
                 EntryOp::HardLink { .. } => (std::borrow::Cow::Borrowed(e.path), false),
                 EntryOp::Whiteout => (crate::whiteout::whiteout_name(e.path).into(), false),

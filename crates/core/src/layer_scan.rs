@@ -8,7 +8,7 @@
 
 use crate::compression::{self, Compression, Sniffed};
 use crate::digest::{Digest, HashingReader};
-use crate::model::{Diagnostic, EntryRef, FileKind, Node, Severity};
+use crate::model::{Diagnostic, EntryRef, Extra, FileKind, Node, Severity};
 use crate::path::{self, Cleaned};
 use crate::whiteout::{self, Marker};
 use crate::{Error, ErrorKind};
@@ -28,25 +28,49 @@ pub enum EntryOp {
     Opaque,
 }
 
-/// One tar entry as the union needs it; its path is in [`Entries`].
+/// One entry, read back from [`Entries`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LayerEntry {
-    /// Where the path is in [`Entries`]' names.
-    start: u32,
-    len: u32,
+pub struct Entry<'a> {
+    /// A clean path (see `path.rs`): the path written, or for a whiteout the
+    /// path deleted, or for an opaque marker the directory.
+    pub path: &'a str,
+    /// What it asks of the union. A regular file's node has its size (the
+    /// bytes stored), content hash and `data` (layer 0, this entry's index)
+    /// as the scan found them.
     pub op: EntryOp,
     /// The size field of the tar header (what the entry stores).
     pub stored: u64,
 }
 
-/// One entry, borrowed from [`Entries`].
+/// Which [`EntryOp`] a [`Packed`] entry holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Entry<'a> {
-    /// A clean path (see `path.rs`): the path written, or for a whiteout the
-    /// path deleted, or for an opaque marker the directory.
-    pub path: &'a str,
-    pub op: &'a EntryOp,
-    pub stored: u64,
+enum OpTag {
+    Put,
+    HardLink,
+    Whiteout,
+    Opaque,
+}
+
+/// One tar entry as a layer read ahead of the stacking keeps it: 48 bytes,
+/// half of a [`Node`] in an [`EntryOp`] with its path's place beside it.
+/// What a scan always gives is not stored: the layer (stamped when stacked),
+/// `data` (the entry's own index), a regular file's size (what it stores)
+/// and nothing for the rest; the rare parts (link targets, device numbers,
+/// a hard link's target) stay boxed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Packed {
+    /// Where the path is in [`Entries`]' names.
+    start: u32,
+    len: u32,
+    op: OpTag,
+    kind: FileKind,
+    /// Permission bits with setuid, setgid and sticky: 12 bits.
+    mode: u16,
+    uid: u32,
+    gid: u32,
+    stored: u64,
+    content: u64,
+    extra: Option<Box<Extra>>,
 }
 
 /// A layer's entries in archive order, their paths in one string: a layer of
@@ -55,18 +79,38 @@ pub struct Entry<'a> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Entries {
     names: String,
-    list: Vec<LayerEntry>,
+    list: Vec<Packed>,
 }
 
 impl Entries {
+    /// Adds an entry. A `Put` of a regular file is expected to have its size
+    /// equal to `stored` and its data at this entry, as [`scan`] makes them;
+    /// a hard link's node no size, content or data.
     pub fn push(&mut self, path: &str, op: EntryOp, stored: u64) {
         let start = self.names.len() as u32;
         self.names.push_str(path);
-        self.list.push(LayerEntry {
+        let (tag, node) = match op {
+            EntryOp::Put(node) => (OpTag::Put, Some(node)),
+            EntryOp::HardLink { target, mut node } => {
+                node.set_hardlink(Some(&target));
+                (OpTag::HardLink, Some(node))
+            }
+            EntryOp::Whiteout => (OpTag::Whiteout, None),
+            EntryOp::Opaque => (OpTag::Opaque, None),
+        };
+        let node = node.unwrap_or_else(|| Node::implicit_dir(0));
+        debug_assert!(node.mode <= 0o7777, "mode {:o} has more than 12 bits", node.mode);
+        self.list.push(Packed {
             start,
             len: path.len() as u32,
-            op,
+            op: tag,
+            kind: node.kind,
+            mode: (node.mode & 0o7777) as u16,
+            uid: node.uid,
+            gid: node.gid,
             stored,
+            content: node.content,
+            extra: node.extra,
         });
     }
 
@@ -79,10 +123,43 @@ impl Entries {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = Entry<'_>> + '_ {
-        self.list.iter().map(|e| Entry {
-            path: &self.names[e.start as usize..(e.start + e.len) as usize],
-            op: &e.op,
-            stored: e.stored,
+        self.list.iter().enumerate().map(|(i, e)| {
+            let path = &self.names[e.start as usize..(e.start + e.len) as usize];
+            let regular = e.op == OpTag::Put && e.kind == FileKind::Regular;
+            let mut node = Node {
+                kind: e.kind,
+                implicit: false,
+                mode: u32::from(e.mode),
+                uid: e.uid,
+                gid: e.gid,
+                layer: 0,
+                data: regular.then_some(EntryRef {
+                    layer: 0,
+                    entry: i as u32,
+                }),
+                size: if regular { e.stored } else { 0 },
+                content: e.content,
+                extra: None,
+            };
+            let op = match e.op {
+                OpTag::Put => {
+                    node.extra = e.extra.clone();
+                    EntryOp::Put(node)
+                }
+                OpTag::HardLink => {
+                    let mut extra = e.extra.clone().unwrap_or_default();
+                    let target = extra.hardlink.take().unwrap_or_default();
+                    node.extra = (*extra != Extra::default()).then_some(extra);
+                    EntryOp::HardLink { target, node }
+                }
+                OpTag::Whiteout => EntryOp::Whiteout,
+                OpTag::Opaque => EntryOp::Opaque,
+            };
+            Entry {
+                path,
+                op,
+                stored: e.stored,
+            }
         })
     }
 

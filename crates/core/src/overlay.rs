@@ -315,8 +315,7 @@ pub fn apply(
     // Phase 2: the layer's own entries, in archive order.
     for entry in entries.iter() {
         match entry.op {
-            EntryOp::Put(node) => {
-                let mut node = node.clone();
+            EntryOp::Put(mut node) => {
                 node.layer = layer;
                 if let Some(data) = node.data.as_mut() {
                     data.layer = layer;
@@ -326,14 +325,14 @@ pub fn apply(
             }
             EntryOp::HardLink { target, node } => {
                 let path = w.files.paths.intern(entry.path);
-                if &**target == entry.path {
+                if &*target == entry.path {
                     w.warn(path, "hard link to itself; ignored".to_string());
                     continue;
                 }
                 let target_node = w
                     .files
                     .paths
-                    .get(target)
+                    .get(&target)
                     .and_then(|t| w.union.get(t))
                     .map(|n| w.files.node(n).clone());
                 let linked = match target_node {
@@ -348,7 +347,7 @@ pub fn apply(
                         // A hard link is the same inode: the target's bytes and attributes.
                         let mut n = t;
                         n.layer = layer;
-                        n.set_hardlink(Some(target));
+                        n.set_hardlink(Some(&target));
                         n.implicit = false;
                         n
                     }
@@ -359,9 +358,9 @@ pub fn apply(
                                 "hard link to /{target}, which no layer has; read as an empty file"
                             ),
                         );
-                        let mut n = node.clone();
+                        let mut n = node;
                         n.layer = layer;
-                        n.set_hardlink(Some(target));
+                        n.set_hardlink(Some(&target));
                         n
                     }
                 };
