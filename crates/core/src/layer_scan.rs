@@ -99,7 +99,11 @@ impl Entries {
             EntryOp::Opaque => (OpTag::Opaque, None),
         };
         let node = node.unwrap_or_else(|| Node::implicit_dir(0));
-        debug_assert!(node.mode <= 0o7777, "mode {:o} has more than 12 bits", node.mode);
+        debug_assert!(
+            node.mode <= 0o7777,
+            "mode {:o} has more than 12 bits",
+            node.mode
+        );
         self.list.push(Packed {
             start,
             len: path.len() as u32,
