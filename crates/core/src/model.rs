@@ -225,13 +225,23 @@ impl ChangeKind {
 
 /// A node in an analysis's node arena (see [`crate::Analysis::node`]):
 /// nodes are written once and never change, so a change and the union point
-/// at them instead of copying.
+/// at them instead of copying. Never `u32::MAX`, so that an
+/// `Option<NodeId>` is 4 bytes too (a change holds two).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct NodeId(pub u32);
+pub struct NodeId(std::num::NonZeroU32);
 
 impl NodeId {
+    /// The id of the node at `index` in the arena (below `u32::MAX`).
+    pub fn new(index: usize) -> NodeId {
+        u32::try_from(index + 1)
+            .ok()
+            .and_then(std::num::NonZeroU32::new)
+            .map(NodeId)
+            .expect("fewer than 4 billion nodes")
+    }
+
     pub fn index(self) -> usize {
-        self.0 as usize
+        self.0.get() as usize - 1
     }
 }
 

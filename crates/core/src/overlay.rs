@@ -42,7 +42,7 @@ impl Files {
         let full = (self.nodes.len() - 1) * CHUNK;
         let last = self.nodes.last_mut().expect("a chunk was just made");
         last.push(node);
-        NodeId((full + last.len() - 1) as u32)
+        NodeId::new(full + last.len() - 1)
     }
 
     /// The clean path of an id (no leading `/`).
@@ -58,12 +58,10 @@ impl Files {
     }
 }
 
-const ABSENT: u32 = u32::MAX;
-
 /// The union filesystem: the node each path shows. The root is implicit.
 #[derive(Debug, Clone, Default)]
 pub struct Union {
-    by_path: Vec<u32>,
+    by_path: Vec<Option<NodeId>>,
     len: usize,
 }
 
@@ -73,10 +71,7 @@ impl Union {
     }
 
     pub fn get(&self, path: PathId) -> Option<NodeId> {
-        match self.by_path.get(path.index()) {
-            Some(&n) if n != ABSENT => Some(NodeId(n)),
-            _ => None,
-        }
+        self.by_path.get(path.index()).copied().flatten()
     }
 
     pub fn contains(&self, path: PathId) -> bool {
@@ -86,17 +81,16 @@ impl Union {
     pub fn set(&mut self, path: PathId, node: NodeId) {
         let i = path.index();
         if i >= self.by_path.len() {
-            self.by_path.resize(i + 1, ABSENT);
+            self.by_path.resize(i + 1, None);
         }
-        if self.by_path[i] == ABSENT {
+        if self.by_path[i].replace(node).is_none() {
             self.len += 1;
         }
-        self.by_path[i] = node.0;
     }
 
     pub fn remove(&mut self, path: PathId) -> Option<NodeId> {
         let old = self.get(path)?;
-        self.by_path[path.index()] = ABSENT;
+        self.by_path[path.index()] = None;
         self.len -= 1;
         Some(old)
     }
@@ -115,8 +109,7 @@ impl Union {
         self.by_path
             .iter()
             .enumerate()
-            .filter(|(_, n)| **n != ABSENT)
-            .map(|(p, n)| (PathId(p as u32), NodeId(*n)))
+            .filter_map(|(p, n)| Some((PathId(p as u32), (*n)?)))
     }
 
     /// Every path and its node, sorted by the bytes of the path.
