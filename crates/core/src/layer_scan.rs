@@ -109,7 +109,7 @@ impl Entries {
             len: path.len() as u32,
             op: tag,
             kind: node.kind,
-            mode: (node.mode & 0o7777) as u16,
+            mode: node.mode & 0o7777,
             uid: node.uid,
             gid: node.gid,
             stored,
@@ -133,14 +133,11 @@ impl Entries {
             let mut node = Node {
                 kind: e.kind,
                 implicit: false,
-                mode: u32::from(e.mode),
+                mode: e.mode,
                 uid: e.uid,
                 gid: e.gid,
                 layer: 0,
-                data: regular.then_some(EntryRef {
-                    layer: 0,
-                    entry: i as u32,
-                }),
+                data: regular.then_some(EntryRef::new(0, i as u32)),
                 size: if regular { e.stored } else { 0 },
                 content: e.content,
                 extra: None,
@@ -337,7 +334,8 @@ fn read_entries<R: Read>(
         };
         last_path = Some(clean.clone());
         let header = entry.header();
-        let mode = header.mode().map_err(|e| header_err(e, "mode"))? & 0o7777;
+        // Masked to 12 bits: fits a u16.
+        let mode = (header.mode().map_err(|e| header_err(e, "mode"))? & 0o7777) as u16;
         let mut id = |value: u64, what: &str| {
             u32::try_from(value).unwrap_or_else(|_| {
                 diagnostics.push(
@@ -481,10 +479,7 @@ fn read_entries<R: Read>(
                 }
                 node.size = stored;
                 node.content = hasher.digest();
-                node.data = Some(EntryRef {
-                    layer: 0,
-                    entry: index,
-                });
+                node.data = Some(EntryRef::new(0, index));
             }
             FileKind::Symlink => {
                 node.set_link(Some(link_target.as_deref().unwrap_or_default()));

@@ -27,7 +27,7 @@ pub fn mode(node: &Node) -> u32 {
     if node.kind == FileKind::Symlink {
         0o777
     } else {
-        node.mode & 0o7777
+        u32::from(node.mode & 0o7777)
     }
 }
 

@@ -455,7 +455,7 @@ mod tests {
                 gid: 0,
                 content,
                 layer: 0,
-                data: Some(EntryRef { layer: 0, entry: 0 }),
+                data: Some(EntryRef::new(0, 0)),
                 implicit: false,
                 extra: None,
             }),
@@ -463,7 +463,7 @@ mod tests {
         )
     }
 
-    fn dir(path: &str, mode: u32) -> E {
+    fn dir(path: &str, mode: u16) -> E {
         let mut e = file(path, 0, 0);
         if let EntryOp::Put(n) = &mut e.1 {
             n.kind = FileKind::Dir;
@@ -645,7 +645,7 @@ mod tests {
         assert_eq!(changes.len(), 1);
         assert_eq!(changes[0].kind, ChangeKind::Same);
         assert_eq!(fs.get("f").layer, 1);
-        assert_eq!(fs.get("f").data, Some(EntryRef { layer: 1, entry: 0 }));
+        assert_eq!(fs.get("f").data, Some(EntryRef::new(1, 0)));
     }
 
     #[test]
@@ -657,7 +657,7 @@ mod tests {
         assert_eq!(changes.len(), 1);
         let sh = fs.get("bin/sh");
         assert_eq!((sh.kind, sh.size, sh.content), (FileKind::Regular, 100, 9));
-        assert_eq!(sh.data, Some(EntryRef { layer: 0, entry: 0 }));
+        assert_eq!(sh.data, Some(EntryRef::new(0, 0)));
         assert_eq!(sh.hardlink(), Some("bin/busybox"));
     }
 

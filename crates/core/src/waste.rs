@@ -105,7 +105,7 @@ impl Tracker {
 
     fn refs(&mut self, copy: EntryRef) -> &mut u32 {
         let layer = &mut self.live[copy.layer as usize];
-        let at = copy.entry as usize;
+        let at = copy.entry() as usize;
         if layer.len() <= at {
             layer.resize(at + 1, 0);
         }
@@ -164,10 +164,7 @@ impl Tracker {
                 continue;
             }
             self.stored_bytes += node.size;
-            let copy = EntryRef {
-                layer: layer as u32,
-                entry: i as u32,
-            };
+            let copy = EntryRef::new(layer as u32, i as u32);
             if *self.refs(copy) == 0 {
                 // Interned by `overlay::apply`, which saw this entry.
                 let path = files.paths.get(entry.path).unwrap_or(PathId::ROOT);

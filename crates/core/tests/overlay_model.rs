@@ -327,7 +327,7 @@ struct Attrs {
 fn engine_node(n: &Node) -> Attrs {
     Attrs {
         kind: n.kind,
-        mode: n.mode,
+        mode: n.mode.into(),
         uid: n.uid.into(),
         gid: n.gid.into(),
         size: n.size,
@@ -335,7 +335,7 @@ fn engine_node(n: &Node) -> Attrs {
         hardlink: n.hardlink().map(str::to_string),
         device: n.device(),
         layer: n.layer,
-        data: n.data.map(|d| (d.layer, d.entry)),
+        data: n.data.map(|d| (d.layer, d.entry())),
         implicit: n.implicit,
     }
 }
