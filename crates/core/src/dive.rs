@@ -36,7 +36,7 @@
 //! code below names the dive function each step mirrors.
 
 use crate::paths::{PathId, Paths};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// One tar entry of a layer as dive sees it: one per header that Go's
 /// `archive/tar` returns, in archive order. PAX `x` and GNU `L`/`K` meta
@@ -197,34 +197,41 @@ struct NodeInfo {
     is_dir: bool,
 }
 
-/// dive's `FileTree`: the nodes it has, by interned path. A node is in the
-/// tree only with its parent (adding makes parents, removing takes the
-/// subtree), so a path's id stands for dive's walk from the root by names.
-/// A layer's own tree keeps its nodes in a hash map (a layer names few of
-/// the image's paths); the stacked tree, which ends up holding nearly all
-/// of them, in arrays by id.
+/// dive's `FileTree` while it is built or stacked: the nodes it has, by
+/// interned path. A node is in the tree only with its parent (adding makes
+/// parents, removing takes the subtree), so a path's id stands for dive's
+/// walk from the root by names. A layer's tree is built in a [`Building`]
+/// and then kept as a [`LayerTree`]; the stacked tree, which ends up holding
+/// nearly all of the image's paths, in arrays by id ([`Dense`]).
 #[derive(Debug, Clone, Default)]
-struct Tree<S = HashMap<PathId, NodeInfo>> {
+struct Tree<S> {
     nodes: S,
 }
 
-/// Where a tree keeps its nodes.
+/// Where a tree keeps its nodes while paths are added.
 trait Store {
-    fn get(&self, id: PathId) -> Option<NodeInfo>;
+    fn has(&self, id: PathId) -> bool;
     fn put(&mut self, id: PathId, info: NodeInfo);
-    /// Whether it was there.
-    fn take(&mut self, id: PathId) -> bool;
 }
 
-impl Store for HashMap<PathId, NodeInfo> {
-    fn get(&self, id: PathId) -> Option<NodeInfo> {
-        HashMap::get(self, &id).copied()
+/// One bit per path id, all clear until set.
+#[derive(Debug, Clone, Default)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn get(&self, id: PathId) -> bool {
+        let i = id.index();
+        self.0
+            .get(i / 64)
+            .is_some_and(|word| word >> (i % 64) & 1 != 0)
     }
-    fn put(&mut self, id: PathId, info: NodeInfo) {
-        self.insert(id, info);
-    }
-    fn take(&mut self, id: PathId) -> bool {
-        self.remove(&id).is_some()
+
+    fn set(&mut self, id: PathId) {
+        let i = id.index();
+        if i / 64 >= self.0.len() {
+            self.0.resize(i / 64 + 1, 0);
+        }
+        self.0[i / 64] |= 1 << (i % 64);
     }
 }
 
@@ -236,7 +243,7 @@ struct Dense {
     flags: Vec<u8>,
 }
 
-impl Store for Dense {
+impl Dense {
     fn get(&self, id: PathId) -> Option<NodeInfo> {
         let f = *self.flags.get(id.index())?;
         (f & 1 != 0).then(|| NodeInfo {
@@ -244,15 +251,8 @@ impl Store for Dense {
             is_dir: f & 2 != 0,
         })
     }
-    fn put(&mut self, id: PathId, info: NodeInfo) {
-        let i = id.index();
-        if i >= self.flags.len() {
-            self.size.resize(i + 1, 0);
-            self.flags.resize(i + 1, 0);
-        }
-        self.size[i] = info.size;
-        self.flags[i] = 1 | if info.is_dir { 2 } else { 0 };
-    }
+
+    /// Whether it was there.
     fn take(&mut self, id: PathId) -> bool {
         match self.flags.get_mut(id.index()) {
             Some(f) if *f & 1 != 0 => {
@@ -264,41 +264,126 @@ impl Store for Dense {
     }
 }
 
-/// Orders a set of nodes (one that holds every parent of its nodes but the
-/// root) as dive's visitors walk a tree: children by name bytes
-/// (`sort.Strings`), each subtree before its parent when `children_first`
-/// (`VisitDepthChildFirst`), after it otherwise. By walking, not comparing
-/// paths: a layer has tens of thousands of nodes.
-fn walk_order(paths: &Paths, nodes: &[PathId], children_first: bool) -> Vec<PathId> {
-    let mut children: HashMap<PathId, Vec<PathId>> = HashMap::new();
-    for n in nodes {
-        children
-            .entry(paths.parent(*n).unwrap_or(PathId::ROOT))
-            .or_default()
-            .push(*n);
+impl Store for Dense {
+    fn has(&self, id: PathId) -> bool {
+        self.flags.get(id.index()).is_some_and(|f| f & 1 != 0)
     }
-    for kids in children.values_mut() {
-        // Reversed, so that popping yields name order.
-        kids.sort_unstable_by(|a, b| paths.name(*b).as_bytes().cmp(paths.name(*a).as_bytes()));
+
+    fn put(&mut self, id: PathId, info: NodeInfo) {
+        let i = id.index();
+        if i >= self.flags.len() {
+            self.size.resize(i + 1, 0);
+            self.flags.resize(i + 1, 0);
+        }
+        self.size[i] = info.size;
+        self.flags[i] = 1 | if info.is_dir { 2 } else { 0 };
     }
+}
+
+/// A layer's tree while its entries are added: which paths it has (a bit
+/// per path of the image), and its nodes in the order they were made. A
+/// path given info again (named twice, or a directory named after a path
+/// below it made it) has the later info in `again`: the last one wins.
+#[derive(Debug, Default)]
+struct Building {
+    has: Bits,
+    nodes: Vec<LayerNode>,
+    again: HashMap<PathId, NodeInfo>,
+}
+
+impl Store for Building {
+    fn has(&self, id: PathId) -> bool {
+        self.has.get(id)
+    }
+
+    fn put(&mut self, id: PathId, info: NodeInfo) {
+        if self.has.get(id) {
+            self.again.insert(id, info);
+        } else {
+            self.has.set(id);
+            self.nodes.push(LayerNode::new(id, info));
+        }
+    }
+}
+
+/// A node of a layer's tree: its [`NodeInfo`], packed with its id and
+/// whether it is a leaf (16 bytes).
+#[derive(Debug, Clone, Copy)]
+struct LayerNode {
+    size: i64,
+    id: PathId,
+    is_dir: bool,
+    /// No node of the tree has it as parent: efficiency.go visits only these
+    /// (`node.IsLeaf()`).
+    leaf: bool,
+}
+
+impl LayerNode {
+    fn new(id: PathId, info: NodeInfo) -> LayerNode {
+        LayerNode {
+            size: info.size,
+            id,
+            is_dir: info.is_dir,
+            leaf: false,
+        }
+    }
+
+    fn info(&self) -> NodeInfo {
+        NodeInfo {
+            size: self.size,
+            is_dir: self.is_dir,
+        }
+    }
+}
+
+/// A layer's own tree, once built: it is only ever walked, in the order of
+/// dive's `VisitDepthChildFirst` (its leaves when the layer comes, all of it
+/// when it is stacked), so it is kept as a list, not a map.
+#[derive(Debug, Default)]
+struct LayerTree {
+    /// Sorted by parent id, then by name bytes: the children of a node are
+    /// one run, in the order dive visits them (`sort.Strings`).
+    nodes: Vec<LayerNode>,
+    /// Indices into `nodes` in walking order: children by name, each
+    /// subtree before its parent.
+    order: Vec<u32>,
+}
+
+/// The parent a node hangs from in a tree (the root for a top-level name).
+fn parent_of(paths: &Paths, id: PathId) -> PathId {
+    paths.parent(id).unwrap_or(PathId::ROOT)
+}
+
+/// Orders the nodes of a layer's tree (one that holds every parent of its
+/// nodes but the root) as dive's `VisitDepthChildFirst` walks it: children
+/// by name bytes (`sort.Strings`), each subtree before its parent. Sorts
+/// `nodes` by (parent, name), so that a node's children are the run found by
+/// binary search, and marks the leaves. By walking, not comparing paths: a
+/// layer has tens of thousands of nodes.
+fn walk_order(paths: &Paths, nodes: &mut [LayerNode]) -> Vec<u32> {
+    nodes.sort_unstable_by(|a, b| {
+        parent_of(paths, a.id)
+            .cmp(&parent_of(paths, b.id))
+            .then_with(|| paths.name(a.id).as_bytes().cmp(paths.name(b.id).as_bytes()))
+    });
+    let children = |nodes: &[LayerNode], parent: PathId| {
+        let start = nodes.partition_point(|n| parent_of(paths, n.id) < parent);
+        let len = nodes[start..].partition_point(|n| parent_of(paths, n.id) == parent);
+        start..start + len
+    };
     let mut order = Vec::with_capacity(nodes.len());
-    let mut stack: Vec<(PathId, Vec<PathId>)> = vec![(
-        PathId::ROOT,
-        children.remove(&PathId::ROOT).unwrap_or_default(),
-    )];
+    // Each node on the way down (None for the root) with its children not
+    // yet walked.
+    let mut stack = vec![(None, children(nodes, PathId::ROOT))];
     while let Some((node, pending)) = stack.last_mut() {
-        match pending.pop() {
+        match pending.next() {
             Some(child) => {
-                if !children_first {
-                    order.push(child);
-                }
-                let grandchildren = children.remove(&child).unwrap_or_default();
-                stack.push((child, grandchildren));
+                let grandchildren = children(nodes, nodes[child].id);
+                nodes[child].leaf = grandchildren.is_empty();
+                stack.push((Some(child as u32), grandchildren));
             }
             None => {
-                if children_first && *node != PathId::ROOT {
-                    order.push(*node);
-                }
+                order.extend(*node);
                 stack.pop();
             }
         }
@@ -323,11 +408,17 @@ fn record_path(paths: &mut Paths, node: PathId) -> PathId {
     }
 }
 
-impl Tree {
+impl LayerTree {
     /// `processLayerTar` + `getFileList` (image_archive.go): every header
     /// size adds to the layer size, every name is added as a path.
-    fn from_layer(paths: &Paths, layer: &IdLayer) -> (Tree, u64) {
-        let mut tree = Tree::default();
+    fn from_layer(paths: &Paths, layer: &IdLayer) -> (LayerTree, u64) {
+        let mut tree = Tree {
+            nodes: Building {
+                has: Bits(vec![0; paths.len().div_ceil(64)]),
+                nodes: Vec::with_capacity(layer.entries.len()),
+                again: HashMap::new(),
+            },
+        };
         let mut size = 0u64;
         for entry in &layer.entries {
             size = size.wrapping_add(entry.size);
@@ -339,24 +430,23 @@ impl Tree {
             };
             tree.add_path(paths, entry.node, info);
         }
-        (tree, size)
+        let Building {
+            mut nodes, again, ..
+        } = tree.nodes;
+        if !again.is_empty() {
+            for node in &mut nodes {
+                if let Some(info) = again.get(&node.id) {
+                    *node = LayerNode::new(node.id, *info);
+                }
+            }
+        }
+        let order = walk_order(paths, &mut nodes);
+        (LayerTree { nodes, order }, size)
     }
 
     /// Every node, each subtree before its parent, children in name order.
-    fn depth_child_first(&self, paths: &Paths) -> Vec<PathId> {
-        let all: Vec<PathId> = self.nodes.keys().copied().collect();
-        walk_order(paths, &all, true)
-    }
-
-    /// The leaves (nodes with no child in the tree), in visiting order
-    /// (`order`: the tree's [`Tree::depth_child_first`]).
-    fn leaves(&self, paths: &Paths, order: &[PathId]) -> Vec<PathId> {
-        let parents: HashSet<PathId> = self.nodes.keys().filter_map(|n| paths.parent(*n)).collect();
-        order
-            .iter()
-            .copied()
-            .filter(|n| !parents.contains(n))
-            .collect()
+    fn depth_child_first(&self) -> impl Iterator<Item = &LayerNode> {
+        self.order.iter().map(|i| &self.nodes[*i as usize])
     }
 }
 
@@ -371,7 +461,7 @@ impl<S: Store> Tree<S> {
         // The missing components, innermost first (usually none).
         let mut missing = Vec::new();
         let mut at = Some(node);
-        while let Some(c) = at.filter(|c| *c != PathId::ROOT && self.nodes.get(*c).is_none()) {
+        while let Some(c) = at.filter(|c| *c != PathId::ROOT && !self.nodes.has(*c)) {
             missing.push(c);
             at = paths.parent(c);
         }
@@ -379,11 +469,16 @@ impl<S: Store> Tree<S> {
             if paths.name(c).starts_with(DOUBLE_WHITEOUT_PREFIX) {
                 return;
             }
-            self.nodes.put(c, NodeInfo::default());
+            // dive gives the node itself the zero info too, and then `info`.
+            if c != node {
+                self.nodes.put(c, NodeInfo::default());
+            }
         }
         self.nodes.put(node, info);
     }
+}
 
+impl Tree<Dense> {
     /// `FileTree.RemovePath`: the node and everything below it. A missing
     /// path or the root is a failure dive only logs: ignored.
     fn remove_path(&mut self, paths: &Paths, node: PathId) {
@@ -402,15 +497,14 @@ impl<S: Store> Tree<S> {
 
     /// `FileTree.Stack`: visit every node of `upper` (not only leaves), child
     /// first; a whiteout removes its path here, anything else is added or has
-    /// its info replaced (directories keep their children). `order` is
-    /// `upper`'s [`Tree::depth_child_first`].
-    fn stack(&mut self, paths: &mut Paths, upper: &Tree, order: &[PathId]) {
-        for &node in order {
-            if is_whiteout(paths, node) {
-                let target = record_path(paths, node);
+    /// its info replaced (directories keep their children).
+    fn stack(&mut self, paths: &mut Paths, upper: &LayerTree) {
+        for node in upper.depth_child_first() {
+            if is_whiteout(paths, node.id) {
+                let target = record_path(paths, node.id);
                 self.remove_path(paths, target);
             } else {
-                self.add_path(paths, node, upper.nodes[&node]);
+                self.add_path(paths, node.id, node.info());
             }
         }
     }
@@ -430,87 +524,134 @@ impl<S: Store> Tree<S> {
     }
 }
 
-/// Per-path record of efficiency.go (`EfficiencyData`).
-#[derive(Debug, Clone, Copy, Default)]
-struct PathRecord {
-    cumulative_size: i64,
-    /// -1 until a visit of the path succeeds.
-    min_discovered_size: i64,
-    count: u32,
-    /// Whether the path was ever visited (a failed visit makes a record too).
-    exists: bool,
+/// efficiency.go's per-path records (`EfficiencyData`: `CumulativeSize`,
+/// `minDiscoveredSize`, `len(Nodes)`), and the two sums the score takes of
+/// them, kept as they change. Most paths are visited once, so a path has
+/// only its minimum here (8 bytes); the count and cumulative size are kept
+/// only for the few visited twice or more, which are dive's inefficient
+/// files. For the others they follow from `visited` and the minimum: a
+/// record starts with minimum -1, which the first successful visit always
+/// replaces (`minDiscoveredSize < 0`), so after one visit count is 1 and the
+/// cumulative size is the minimum; before any, count and cumulative are 0.
+/// The score's sums are updated at every visit (wrapping, so in any order
+/// they end where efficiency.go's loop over the records ends): a visit adds
+/// its size to `discovered`, and a new minimum replaces the old in `minimum`.
+/// A 150k-path image needs 1.2 MB here, not the 3.5 MB of a full record
+/// (24 bytes) per path.
+#[derive(Debug, Default)]
+struct Records {
+    /// Paths with a record: visited, if only by a visit that failed.
+    exists: Bits,
+    /// Paths with at least one successful visit.
+    visited: Bits,
+    /// `minDiscoveredSize` by path id, for paths with a record: -1 until a
+    /// visit succeeds.
+    min: Vec<i64>,
+    /// Paths in the order they reached their second visit (`len(Nodes) ==
+    /// 2`), with their cumulative size and count.
+    inefficient: Vec<(PathId, i64, u32)>,
+    /// Where a path is in `inefficient`.
+    index: HashMap<PathId, u32>,
+    /// The sum of `min` over every record, wrapping as Go's int64 does.
+    minimum: i64,
+    /// The sum of every cumulative size: of every successful visit.
+    discovered: i64,
+}
+
+impl Records {
+    /// A visit of `path` begins: efficiency.go makes its record before
+    /// sizing the node, so that a visit that fails leaves one (cumulative 0,
+    /// minimum -1).
+    fn open(&mut self, paths: &Paths, path: PathId) {
+        if self.exists.get(path) {
+            return;
+        }
+        self.exists.set(path);
+        if self.min.len() <= path.index() {
+            self.min.resize(paths.len(), 0);
+        }
+        self.min[path.index()] = -1;
+        self.minimum = self.minimum.wrapping_sub(1);
+    }
+
+    /// The visit of `path` (opened) found `size` bytes.
+    fn add(&mut self, path: PathId, size: i64) {
+        let min = &mut self.min[path.index()];
+        let old = *min;
+        if old < 0 || size < old {
+            *min = size;
+            self.minimum = self.minimum.wrapping_sub(old).wrapping_add(size);
+        }
+        self.discovered = self.discovered.wrapping_add(size);
+        if !self.visited.get(path) {
+            self.visited.set(path);
+        } else if let Some(&at) = self.index.get(&path) {
+            let (_, cumulative, count) = &mut self.inefficient[at as usize];
+            *cumulative = cumulative.wrapping_add(size);
+            *count += 1;
+        } else {
+            // The second visit: the first one's size is the minimum it left.
+            self.index.insert(path, self.inefficient.len() as u32);
+            self.inefficient.push((path, old.wrapping_add(size), 2));
+        }
+    }
 }
 
 /// `filetree.Efficiency` (dive/filetree/efficiency.go), one layer at a time,
 /// so that no layer's entries are kept: each layer's tree is built when it
-/// comes and kept only until the next one is stacked onto the lower layers.
+/// comes and kept only until it is stacked onto the lower layers, when the
+/// next one comes.
 #[derive(Debug, Default)]
 pub struct Tracker {
     layer_sizes: Vec<u64>,
-    /// By path id.
-    records: Vec<PathRecord>,
-    /// Paths in the order they reached their second visit (`len(Nodes) == 2`).
-    inefficient: Vec<PathId>,
-    /// StackTreeRange(trees, 0, k-1) for the next layer k: a copy of layer 0
-    /// with layers 0..k-1 stacked on it (layer 0 twice, for k >= 1), where a
-    /// whiteout looks its path up.
+    records: Records,
+    /// StackTreeRange(trees, 0, k-1) while layer k is counted: a copy of
+    /// layer 0 with layers 0..k-1 stacked on it (layer 0 twice, for k >= 1),
+    /// where a whiteout looks its path up. Between layers, the last one is
+    /// still in `previous`.
     stacked: Tree<Dense>,
-    /// The last layer's tree and its visiting order (walked twice: its
-    /// leaves when it comes, all of it when the next one is stacked).
-    previous: Option<(Tree, Vec<PathId>)>,
+    /// The last layer's tree, not yet stacked.
+    previous: Option<LayerTree>,
 }
 
 impl Tracker {
     /// Counts the next layer (lowest first).
     pub fn push(&mut self, paths: &mut Paths, layer: &IdLayer) {
-        let (tree, size) = Tree::from_layer(paths, layer);
-        let order = tree.depth_child_first(paths);
-        self.layer_sizes.push(size);
-        match self.previous.take() {
-            None => {
-                for (id, info) in &tree.nodes {
-                    self.stacked.nodes.put(*id, *info);
-                }
+        // Stacking the last layer first, and dropping it, keeps one layer's
+        // tree alive at a time.
+        let first = match self.previous.take() {
+            None => true,
+            Some(previous) => {
+                self.stacked.stack(paths, &previous);
+                false
             }
-            Some((previous, order)) => self.stacked.stack(paths, &previous, &order),
+        };
+        let (tree, size) = LayerTree::from_layer(paths, layer);
+        self.layer_sizes.push(size);
+        if first {
+            for node in &tree.nodes {
+                self.stacked.nodes.put(node.id, node.info());
+            }
         }
         // Only leaves are visited; the first failing visit ends the layer.
-        for node in tree.leaves(paths, &order) {
-            let path = record_path(paths, node);
-            if self.records.len() <= path.index() {
-                self.records.resize(paths.len(), PathRecord::default());
-            }
-            let record = &mut self.records[path.index()];
-            if !record.exists {
-                *record = PathRecord {
-                    cumulative_size: 0,
-                    min_discovered_size: -1,
-                    count: 0,
-                    exists: true,
-                };
-            }
-            let size = if is_whiteout(paths, node) {
+        for node in tree.depth_child_first().filter(|n| n.leaf) {
+            let path = record_path(paths, node.id);
+            self.records.open(paths, path);
+            let size = if is_whiteout(paths, node.id) {
                 match self.stacked.nodes.get(path) {
                     // GetNode's error is returned by the visitor, which aborts
                     // VisitDepthChildFirst for the rest of this layer; the record
-                    // just created stays (cumulative 0, minimum -1).
+                    // just made stays (cumulative 0, minimum -1).
                     None => break,
                     Some(info) if info.is_dir => self.stacked.subtree_size(paths, path),
                     Some(_) => 0,
                 }
             } else {
-                tree.nodes[&node].size
+                node.size
             };
-            record.cumulative_size = record.cumulative_size.wrapping_add(size);
-            if record.min_discovered_size < 0 || size < record.min_discovered_size {
-                record.min_discovered_size = size;
-            }
-            record.count += 1;
-            if record.count == 2 {
-                self.inefficient.push(path);
-            }
+            self.records.add(path, size);
         }
-        self.previous = Some((tree, order));
+        self.previous = Some(tree);
     }
 
     /// The figures, once every layer is counted.
@@ -518,34 +659,21 @@ impl Tracker {
         let Tracker {
             layer_sizes,
             records,
-            inefficient,
             ..
         } = self;
-        let (minimum, discovered) =
-            records
-                .iter()
-                .filter(|r| r.exists)
-                .fold((0i64, 0i64), |(min, all), r| {
-                    (
-                        min.wrapping_add(r.min_discovered_size),
-                        all.wrapping_add(r.cumulative_size),
-                    )
-                });
-        let efficiency = if discovered == 0 {
+        let efficiency = if records.discovered == 0 {
             1.0
         } else {
-            minimum as f64 / discovered as f64
+            records.minimum as f64 / records.discovered as f64
         };
 
-        let mut inefficiencies: Vec<DiveInefficiency> = inefficient
+        let mut inefficiencies: Vec<DiveInefficiency> = records
+            .inefficient
             .into_iter()
-            .map(|path| {
-                let record = records[path.index()];
-                DiveInefficiency {
-                    count: record.count as usize,
-                    cumulative_size: record.cumulative_size as u64,
-                    path: format!("/{}", paths.path(path)),
-                }
+            .map(|(path, cumulative_size, count)| DiveInefficiency {
+                count: count as usize,
+                cumulative_size: cumulative_size as u64,
+                path: format!("/{}", paths.path(path)),
             })
             .collect();
         // sort.Sort(EfficiencySlice) orders by CumulativeSize (as int64) ascending;
