@@ -207,7 +207,7 @@ fn load(args: &ImageArgs) -> Result<Analysis> {
                 &move || {
                     let file = std::fs::File::open(&path)
                         .map_err(|e| Error::new(ErrorKind::Io, format!("cannot open: {e}")))?;
-                    let reader = std::io::BufReader::with_capacity(256 * 1024, file);
+                    let reader = std::io::BufReader::with_capacity(64 * 1024, file);
                     Ok(Box::new(TarSource::index(reader)?) as Box<dyn Source>)
                 },
                 &options,

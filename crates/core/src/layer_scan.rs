@@ -287,7 +287,7 @@ fn read_entries<R: Read>(
     };
     let mut archive = tar::Archive::new(stream);
     let iter = archive.entries().map_err(|e| Error::from_io(&e, what))?;
-    let mut buf = vec![0u8; 256 * 1024];
+    let mut buf = vec![0u8; 64 * 1024];
     let mut last_path: Option<String> = None;
     for item in iter {
         let mut entry = item.map_err(|e| {

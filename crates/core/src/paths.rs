@@ -41,9 +41,9 @@ impl Default for Chain {
 #[derive(Debug, Clone)]
 struct Slot {
     parent: u32,
-    /// The last component: `names[start..start + len]`.
+    /// The last component starts here in `names` and ends where the next
+    /// id's starts: names are added with their ids, in order.
     start: u32,
-    len: u32,
     first_child: u32,
     next_sibling: u32,
 }
@@ -75,7 +75,6 @@ impl Paths {
             slots: vec![Slot {
                 parent: NONE,
                 start: 0,
-                len: 0,
                 first_child: NONE,
                 next_sibling: NONE,
             }],
@@ -100,7 +99,7 @@ impl Paths {
                 0 => return Err(at),
                 id => {
                     let s = &self.slots[id as usize];
-                    if s.parent == parent && self.name_of(s) == name {
+                    if s.parent == parent && self.name_of(id as usize) == name {
                         return Ok(id);
                     }
                 }
@@ -109,8 +108,12 @@ impl Paths {
         }
     }
 
-    fn name_of(&self, s: &Slot) -> &str {
-        &self.names[s.start as usize..(s.start + s.len) as usize]
+    fn name_of(&self, id: usize) -> &str {
+        let end = self
+            .slots
+            .get(id + 1)
+            .map_or(self.names.len(), |next| next.start as usize);
+        &self.names[self.slots[id].start as usize..end]
     }
 
     /// The child `name` of `parent`, made if it is new.
@@ -134,7 +137,6 @@ impl Paths {
         self.slots.push(Slot {
             parent: parent.0,
             start: self.names.len() as u32,
-            len: name.len() as u32,
             first_child: NONE,
             next_sibling,
         });
@@ -150,7 +152,7 @@ impl Paths {
         let size = self.table.len() * 2;
         let mut table = vec![0u32; size];
         for (id, s) in self.slots.iter().enumerate().skip(1) {
-            let mut at = hash(s.parent, self.name_of(s)) as usize & (size - 1);
+            let mut at = hash(s.parent, self.name_of(id)) as usize & (size - 1);
             while table[at] != 0 {
                 at = (at + 1) & (size - 1);
             }
@@ -193,7 +195,7 @@ impl Paths {
 
     /// The last component (`""` for the root).
     pub fn name(&self, id: PathId) -> &str {
-        self.name_of(&self.slots[id.index()])
+        self.name_of(id.index())
     }
 
     /// The ids ever made below `id`, in no particular order (whether a union
