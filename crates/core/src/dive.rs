@@ -235,10 +235,51 @@ impl Bits {
     }
 }
 
-/// Nodes by id: 9 bytes a path.
+/// An int64 per path id in 4 bytes when it is from 0 to 4 GiB - 2 (every
+/// size of an ordinary file); any other value (a larger file, dive's -1, a
+/// size that wrapped negative) is kept aside. Unset ids read 0.
+#[derive(Debug, Clone, Default)]
+struct Int64s {
+    small: Vec<u32>,
+    aside: HashMap<PathId, i64>,
+}
+
+/// In `small`: the value is in `aside`.
+const ASIDE: u32 = u32::MAX;
+
+impl Int64s {
+    fn get(&self, id: PathId) -> i64 {
+        match self.small.get(id.index()) {
+            Some(&ASIDE) => self.aside.get(&id).copied().unwrap_or(0),
+            Some(&v) => i64::from(v),
+            None => 0,
+        }
+    }
+
+    fn set(&mut self, id: PathId, value: i64) {
+        let i = id.index();
+        if i >= self.small.len() {
+            self.small.resize(i + 1, 0);
+        }
+        match u32::try_from(value) {
+            Ok(v) if v != ASIDE => {
+                if self.small[i] == ASIDE {
+                    self.aside.remove(&id);
+                }
+                self.small[i] = v;
+            }
+            _ => {
+                self.small[i] = ASIDE;
+                self.aside.insert(id, value);
+            }
+        }
+    }
+}
+
+/// Nodes by id: 5 bytes a path.
 #[derive(Debug, Clone, Default)]
 struct Dense {
-    size: Vec<i64>,
+    size: Int64s,
     /// Bit 0: present; bit 1: a directory.
     flags: Vec<u8>,
 }
@@ -247,7 +288,7 @@ impl Dense {
     fn get(&self, id: PathId) -> Option<NodeInfo> {
         let f = *self.flags.get(id.index())?;
         (f & 1 != 0).then(|| NodeInfo {
-            size: self.size[id.index()],
+            size: self.size.get(id),
             is_dir: f & 2 != 0,
         })
     }
@@ -272,10 +313,9 @@ impl Store for Dense {
     fn put(&mut self, id: PathId, info: NodeInfo) {
         let i = id.index();
         if i >= self.flags.len() {
-            self.size.resize(i + 1, 0);
             self.flags.resize(i + 1, 0);
         }
-        self.size[i] = info.size;
+        self.size.set(id, info.size);
         self.flags[i] = 1 | if info.is_dir { 2 } else { 0 };
     }
 }
@@ -536,7 +576,7 @@ impl Tree<Dense> {
 /// The score's sums are updated at every visit (wrapping, so in any order
 /// they end where efficiency.go's loop over the records ends): a visit adds
 /// its size to `discovered`, and a new minimum replaces the old in `minimum`.
-/// A 150k-path image needs 1.2 MB here, not the 3.5 MB of a full record
+/// A 150k-path image needs about 0.6 MB here, not the 3.5 MB of a full record
 /// (24 bytes) per path.
 #[derive(Debug, Default)]
 struct Records {
@@ -544,9 +584,9 @@ struct Records {
     exists: Bits,
     /// Paths with at least one successful visit.
     visited: Bits,
-    /// `minDiscoveredSize` by path id, for paths with a record: -1 until a
-    /// visit succeeds.
-    min: Vec<i64>,
+    /// `minDiscoveredSize` by path id, for visited paths (a record not yet
+    /// visited has -1).
+    min: Int64s,
     /// Paths in the order they reached their second visit (`len(Nodes) ==
     /// 2`), with their cumulative size and count.
     inefficient: Vec<(PathId, i64, u32)>,
@@ -562,24 +602,23 @@ impl Records {
     /// A visit of `path` begins: efficiency.go makes its record before
     /// sizing the node, so that a visit that fails leaves one (cumulative 0,
     /// minimum -1).
-    fn open(&mut self, paths: &Paths, path: PathId) {
+    fn open(&mut self, path: PathId) {
         if self.exists.get(path) {
             return;
         }
         self.exists.set(path);
-        if self.min.len() <= path.index() {
-            self.min.resize(paths.len(), 0);
-        }
-        self.min[path.index()] = -1;
         self.minimum = self.minimum.wrapping_sub(1);
     }
 
     /// The visit of `path` (opened) found `size` bytes.
     fn add(&mut self, path: PathId, size: i64) {
-        let min = &mut self.min[path.index()];
-        let old = *min;
+        let old = if self.visited.get(path) {
+            self.min.get(path)
+        } else {
+            -1
+        };
         if old < 0 || size < old {
-            *min = size;
+            self.min.set(path, size);
             self.minimum = self.minimum.wrapping_sub(old).wrapping_add(size);
         }
         self.discovered = self.discovered.wrapping_add(size);
@@ -636,7 +675,7 @@ impl Tracker {
         // Only leaves are visited; the first failing visit ends the layer.
         for node in tree.depth_child_first().filter(|n| n.leaf) {
             let path = record_path(paths, node.id);
-            self.records.open(paths, path);
+            self.records.open(path);
             let size = if is_whiteout(paths, node.id) {
                 match self.stacked.nodes.get(path) {
                     // GetNode's error is returned by the visitor, which aborts
