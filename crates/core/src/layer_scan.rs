@@ -170,6 +170,95 @@ impl Entries {
     }
 }
 
+impl Entries {
+    /// Appends the entries to `out` (see `scan_wire.rs`).
+    pub(crate) fn encode(&self, out: &mut crate::scan_wire::Writer) {
+        out.bytes(self.names.as_bytes());
+        out.u32(self.list.len() as u32);
+        for e in &self.list {
+            out.u32(e.start);
+            out.u32(e.len);
+            out.u8(e.op as u8);
+            out.u8(crate::scan_wire::kind_code(e.kind));
+            out.u16(e.mode);
+            out.u32(e.uid);
+            out.u32(e.gid);
+            out.u64(e.stored);
+            out.u64(e.content);
+            match &e.extra {
+                None => out.u8(0),
+                Some(x) => {
+                    out.u8(1);
+                    out.opt_str(x.link.as_deref());
+                    out.opt_str(x.hardlink.as_deref());
+                    match x.device {
+                        None => out.u8(0),
+                        Some((major, minor)) => {
+                            out.u8(1);
+                            out.u32(major);
+                            out.u32(minor);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads what [`Entries::encode`] wrote.
+    pub(crate) fn decode(input: &mut crate::scan_wire::Reader<'_>) -> Option<Entries> {
+        let names = String::from_utf8(input.bytes()?.to_vec()).ok()?;
+        let count = input.u32()? as usize;
+        let mut list = Vec::with_capacity(count.min(input.remaining() / 40));
+        for _ in 0..count {
+            let start = input.u32()?;
+            let len = input.u32()?;
+            names.get(start as usize..start as usize + len as usize)?;
+            let op = match input.u8()? {
+                0 => OpTag::Put,
+                1 => OpTag::HardLink,
+                2 => OpTag::Whiteout,
+                3 => OpTag::Opaque,
+                _ => return None,
+            };
+            let kind = crate::scan_wire::kind_of(input.u8()?)?;
+            let mode = input.u16()?;
+            let (uid, gid) = (input.u32()?, input.u32()?);
+            let (stored, content) = (input.u64()?, input.u64()?);
+            let extra = match input.u8()? {
+                0 => None,
+                1 => {
+                    let link = input.opt_str()?.map(Into::into);
+                    let hardlink = input.opt_str()?.map(Into::into);
+                    let device = match input.u8()? {
+                        0 => None,
+                        1 => Some((input.u32()?, input.u32()?)),
+                        _ => return None,
+                    };
+                    Some(Box::new(Extra {
+                        link,
+                        hardlink,
+                        device,
+                    }))
+                }
+                _ => return None,
+            };
+            list.push(Packed {
+                start,
+                len,
+                op,
+                kind,
+                mode,
+                uid,
+                gid,
+                stored,
+                content,
+                extra,
+            });
+        }
+        Some(Entries { names, list })
+    }
+}
+
 impl<S: AsRef<str>> FromIterator<(S, EntryOp, u64)> for Entries {
     fn from_iter<I: IntoIterator<Item = (S, EntryOp, u64)>>(items: I) -> Entries {
         let mut out = Entries::default();

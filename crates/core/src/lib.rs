@@ -31,16 +31,17 @@ pub mod path;
 pub mod paths;
 mod progress;
 pub mod report;
+pub mod scan_wire;
 pub mod source;
 pub mod waste;
 pub mod whiteout;
 
 pub use analysis::{
     analyze, analyze_source, analyze_stream, prepare, sniff_archive, Analysis, Layer, Options,
-    Prepared, Step,
+    Prepared, Stack, Step,
 };
 pub use error::{Error, ErrorKind};
 pub use model::{Change, ChangeKind, Diagnostic, FileKind, Node, NodeId, Severity};
 pub use paths::PathId;
 pub use progress::{NoProgress, Progress, ProgressInfo};
-pub use source::{Source, TarSource};
+pub use source::{member_at, Source, TarSource};

@@ -25,6 +25,27 @@ pub trait Source {
     fn size(&self, name: &str) -> Option<u64>;
     /// Opens a member for reading from its start.
     fn open(&mut self, name: &str) -> Result<Box<dyn Read + '_>, Error>;
+    /// Where a member's bytes lie in the input, in one piece (offset, size),
+    /// after following links: so that another reader over the same input
+    /// (a Web Worker with the same `File`) can read it with [`member_at`].
+    /// None when the source cannot say (a directory).
+    fn range(&self, _name: &str) -> Option<(u64, u64)> {
+        None
+    }
+}
+
+/// A reader over `size` bytes at `offset` of `input`, as [`Source::open`]
+/// gives a member: an input shorter than that is an error, not a short member.
+pub fn member_at<R: Read + Seek>(
+    mut input: R,
+    offset: u64,
+    size: u64,
+) -> std::io::Result<impl Read> {
+    input.seek(SeekFrom::Start(offset))?;
+    Ok(TakeExact {
+        inner: input.take(size),
+        left: size,
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -158,6 +179,13 @@ impl<R: Read + Seek> Source for TarSource<R> {
     fn size(&self, name: &str) -> Option<u64> {
         match resolve_link(&self.members, name).ok()?.1 {
             Member::File { size, .. } => Some(*size),
+            Member::Link(_) => None,
+        }
+    }
+
+    fn range(&self, name: &str) -> Option<(u64, u64)> {
+        match resolve_link(&self.members, name).ok()?.1 {
+            Member::File { offset, size } => Some((*offset, *size)),
             Member::Link(_) => None,
         }
     }

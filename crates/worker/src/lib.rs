@@ -15,5 +15,7 @@ pub mod session;
 pub mod summary;
 pub mod views;
 #[cfg(target_arch = "wasm32")]
+mod scanners;
+#[cfg(target_arch = "wasm32")]
 pub mod web;
 pub mod window;

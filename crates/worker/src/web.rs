@@ -21,7 +21,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Blob, DedicatedWorkerGlobalScope, FileReaderSync};
 
 thread_local! {
-    static IMAGE: Cell<Option<Rc<Image>>> = const { Cell::new(None) };
+    pub(crate) static IMAGE: Cell<Option<Rc<Image>>> = const { Cell::new(None) };
     static VIEWS: Cell<Option<Box<Views>>> = const { Cell::new(None) };
 }
 
@@ -48,10 +48,14 @@ pub fn take_panicked() -> bool {
     PANICKED.swap(false, Ordering::SeqCst)
 }
 
-fn post(response: &Response) {
+pub(crate) fn post(response: &Response) {
+    post_text(&session::to_text(response));
+}
+
+/// Posts a response already written as text.
+pub(crate) fn post_text(text: &str) {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    let text = session::to_text(response);
-    if let Err(e) = scope.post_message(&JsValue::from_str(&text)) {
+    if let Err(e) = scope.post_message(&JsValue::from_str(text)) {
         web_sys::console::error_2(
             &JsValue::from_str("layerscope worker: postMessage failed"),
             &e,
@@ -67,8 +71,12 @@ fn current_image() -> Option<Rc<Image>> {
     })
 }
 
-/// Handles one message from the page: `{request: "<Request JSON>", file?}`.
+/// Handles one message from the page: `{request: "<Request JSON>", file?}`;
+/// or, in a worker started to read one layer, its job (`scanners.rs`).
 pub fn handle(data: JsValue) {
+    if js_sys::Reflect::has(&data, &JsValue::from_str("scan")).unwrap_or(false) {
+        return crate::scanners::scan_job(&data);
+    }
     let text = js_sys::Reflect::get(&data, &JsValue::from_str("request"))
         .ok()
         .and_then(|r| r.as_string())
@@ -93,6 +101,7 @@ pub fn handle(data: JsValue) {
             let file = js_sys::Reflect::get(&data, &JsValue::from_str("file")).unwrap_or_default();
             open(file, &name, image, platform);
         }
+        _ if crate::scanners::busy() => crate::scanners::wait(data),
         other => {
             let image = current_image();
             let mut views = VIEWS.with(Cell::take).unwrap_or_default();
@@ -105,8 +114,21 @@ pub fn handle(data: JsValue) {
 
 fn open(file: JsValue, name: &str, image: Option<String>, platform: Option<String>) {
     // Let the old image go before the new one is read.
+    crate::scanners::abort();
     IMAGE.with(|cell| cell.set(None));
     VIEWS.with(|cell| cell.set(None));
+    let options = layerscope_core::Options { image, platform };
+    if let Some(blob) = file.dyn_ref::<Blob>() {
+        if crate::scanners::start(blob, name, &options) {
+            return;
+        }
+    }
+    read_here(&file, name, options);
+}
+
+/// Reads the whole image in this worker (what cannot be split among
+/// scanners, or when they cannot start) and posts the answer.
+pub(crate) fn read_here(file: &JsValue, name: &str, options: layerscope_core::Options) {
     let access: Box<dyn RandomAccess> = if let Some(blob) = file.dyn_ref::<Blob>() {
         match FileReaderSync::new() {
             Ok(reader) => Box::new(BlobAccess {
@@ -137,6 +159,7 @@ fn open(file: JsValue, name: &str, image: Option<String>, platform: Option<Strin
         }
         true
     };
+    let layerscope_core::Options { image, platform } = options;
     match session::open(WindowReader::new(access), name, image, platform, &mut sink) {
         Ok(image) => {
             let response = session::opened(&image);

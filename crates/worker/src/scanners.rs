@@ -1,0 +1,468 @@
+//! A dropped file's layers read by several workers at once, as the CLI reads
+//! them on several threads. The worker the page talks to (the "stacker")
+//! resolves the image itself (manifest, config, where each layer's bytes lie
+//! in the file), then starts up to [`MAX_SCANNERS`] more workers from the same
+//! script, one per core it may use ("scanners"), and hands each the `File`
+//! (a reference, not a copy) and a layer's byte range. A scanner reads and
+//! hashes its layer and posts the scan back as bytes (`scan_wire`, a
+//! transferred buffer); the stacker stacks the scans in manifest order as
+//! they come and gives the scanner the next layer. Sha256 in wasm has no CPU
+//! instructions to lean on, so this is where the page's time goes.
+//!
+//! Errors read as they do when one worker reads everything: a scan that
+//! failed is reported when the stacking reaches it, so the first bad layer
+//! in manifest order is the one named. Anything that keeps the file from
+//! being split (one layer, one core, a whole-compressed archive, an input
+//! the engine refuses) goes the one-worker way, which also says what is
+//! wrong. Requests that arrive while the layers are read wait and are
+//! answered after `Opened`, in order. Cancel stays `terminate()`: scanners
+//! are this worker's own and end with it.
+
+use crate::session::{self, Image, Throttle};
+use crate::web::{post, post_text, BlobAccess, IMAGE};
+use crate::window::WindowReader;
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use layerscope_core::layer_scan::{self, LayerScan};
+use layerscope_core::{
+    member_at, prepare, scan_wire, sniff_archive, Options, ProgressInfo, Source, Stack, TarSource,
+};
+use std::cell::RefCell;
+use std::io::{Read, Seek};
+use std::rc::Rc;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent, Worker};
+
+/// Scanners at most: past four, the browser's file reading and memory, not
+/// the cores, are what limit.
+const MAX_SCANNERS: usize = 4;
+/// A scanner posts how far it has read at most this often.
+const SCANNER_PROGRESS_MS: f64 = 100.0;
+
+type Handler = Closure<dyn FnMut(MessageEvent)>;
+
+/// What came back for a layer: its scan, or the failure (kind, message).
+type Outcome = Result<LayerScan, (String, String)>;
+
+struct Opening {
+    name: String,
+    options: Options,
+    file: Blob,
+    stack: Option<Stack>,
+    members: Vec<String>,
+    ranges: Vec<(u64, u64)>,
+    results: Vec<Option<Outcome>>,
+    /// Layers stacked so far.
+    stacked: usize,
+    /// The next layer to hand out.
+    next: usize,
+    /// Bytes read of each layer, as the scanners last said.
+    read: Vec<u64>,
+    throttle: Throttle,
+    scanners: Vec<Worker>,
+}
+
+thread_local! {
+    static OPENING: RefCell<Option<Opening>> = const { RefCell::new(None) };
+    /// Message handlers of scanners, never dropped: a message already on
+    /// its way from a scanner since stopped must find its handler (which
+    /// then ignores it: see `GENERATION`). A few small closures an open.
+    static HANDLERS: RefCell<Vec<Handler>> = const { RefCell::new(Vec::new()) };
+    /// Which open the scanners' messages are for.
+    static GENERATION: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    /// Page messages that came while the layers were read.
+    static WAITING: RefCell<Vec<JsValue>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Whether layers are being read: page requests wait.
+pub fn busy() -> bool {
+    OPENING.with(|o| o.borrow().is_some())
+}
+
+/// Keeps a page message for after the open.
+pub fn wait(data: JsValue) {
+    WAITING.with(|w| w.borrow_mut().push(data));
+}
+
+/// Stops reading (a new Open came): scanners end, their answers are dropped.
+pub fn abort() {
+    if let Some(opening) = OPENING.with(|o| o.borrow_mut().take()) {
+        for s in &opening.scanners {
+            s.terminate();
+        }
+    }
+}
+
+/// How many scanners this browser may run (its logical cores, at most
+/// [`MAX_SCANNERS`]); 1 means none.
+fn cores() -> usize {
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let n = scope.navigator().hardware_concurrency();
+    if n.is_finite() && n >= 1.0 {
+        (n as usize).min(MAX_SCANNERS)
+    } else {
+        1
+    }
+}
+
+/// Starts reading `file`'s layers in scanners; false when it cannot be
+/// split (the caller then reads it in this worker).
+pub fn start(file: &Blob, name: &str, options: &Options) -> bool {
+    abort();
+    let cores = cores();
+    if cores < 2 {
+        return false;
+    }
+    let Ok(access) = BlobAccess::new(file.clone()) else {
+        return false;
+    };
+    let mut reader = WindowReader::new(access);
+    let mut head = [0u8; 512];
+    let got = read_up_to(&mut reader, &mut head);
+    if !matches!(sniff_archive(&head[..got]), Ok(None)) || reader.rewind().is_err() {
+        return false;
+    }
+    let Ok(mut source) = TarSource::index(reader) else {
+        return false;
+    };
+    let Ok(prepared) = prepare(&mut source, options) else {
+        return false;
+    };
+    let members = prepared.layer_members();
+    let Some(ranges) = members
+        .iter()
+        .map(|m| source.range(m))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return false;
+    };
+    if ranges.len() < 2 {
+        return false;
+    }
+    let count = ranges.len();
+    let generation = GENERATION.with(|g| {
+        g.set(g.get().wrapping_add(1));
+        g.get()
+    });
+    let current = move || GENERATION.with(|g| g.get()) == generation;
+    let mut scanners = Vec::new();
+    let mut handlers = Vec::new();
+    for k in 0..cores.min(count) {
+        let Ok(worker) = Worker::new("layerscope-worker-boot.js") else {
+            break;
+        };
+        let handler: Handler = Closure::new(move |event: MessageEvent| {
+            if current() {
+                on_message(k, event.data());
+            }
+        });
+        worker.set_onmessage(Some(handler.as_ref().unchecked_ref()));
+        // The script did not load or the worker died without a word.
+        let on_error: Handler = Closure::new(move |event: MessageEvent| {
+            event.prevent_default();
+            if current() {
+                fall_back();
+            }
+        });
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        scanners.push(worker);
+        handlers.push(handler);
+        handlers.push(on_error);
+    }
+    if scanners.len() < 2 {
+        for s in &scanners {
+            s.terminate();
+        }
+        HANDLERS.with(|h| h.borrow_mut().extend(handlers));
+        return false;
+    }
+    HANDLERS.with(|h| h.borrow_mut().extend(handlers));
+    let mut opening = Opening {
+        name: name.to_string(),
+        options: options.clone(),
+        file: file.clone(),
+        stack: Some(prepared.into_stack()),
+        members,
+        ranges,
+        results: (0..count).map(|_| None).collect(),
+        stacked: 0,
+        next: 0,
+        read: vec![0; count],
+        throttle: Throttle::new(50.0),
+        scanners,
+    };
+    for k in 0..opening.scanners.len() {
+        opening.hand_out(k);
+    }
+    opening.report_progress(true);
+    OPENING.with(|o| *o.borrow_mut() = Some(opening));
+    true
+}
+
+fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> usize {
+    let mut got = 0;
+    while got < buf.len() {
+        match reader.read(&mut buf[got..]) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got += n,
+        }
+    }
+    got
+}
+
+impl Opening {
+    /// Gives scanner `k` the next layer, if one is left.
+    fn hand_out(&mut self, k: usize) {
+        let i = self.next;
+        if i >= self.ranges.len() {
+            return;
+        }
+        self.next += 1;
+        let (offset, size) = self.ranges[i];
+        let job = Object::new();
+        let set = |key: &str, value: JsValue| {
+            let _ = Reflect::set(&job, &JsValue::from_str(key), &value);
+        };
+        set("scan", JsValue::from_f64(i as f64));
+        set("member", JsValue::from_str(&self.members[i]));
+        set("offset", JsValue::from_f64(offset as f64));
+        set("size", JsValue::from_f64(size as f64));
+        set("file", self.file.clone().into());
+        if let Err(e) = self.scanners[k].post_message(&job) {
+            // Recorded as that layer's failure: reported in order.
+            self.results[i] = Some(Err((
+                "io".to_string(),
+                format!(
+                    "layer {i} ({}): could not hand it to a reading worker: {e:?}",
+                    self.members[i]
+                ),
+            )));
+        }
+    }
+
+    fn report_progress(&mut self, force: bool) {
+        let now = js_sys::Date::now();
+        if !self.throttle.due(now) && !force {
+            return;
+        }
+        post(&session::progress(&ProgressInfo {
+            bytes_done: self.read.iter().sum(),
+            bytes_total: Some(self.ranges.iter().map(|r| r.1).sum()),
+            layers_done: self.stacked,
+            layers_total: Some(self.ranges.len()),
+        }));
+    }
+}
+
+/// What the stacking came to after a message.
+enum Next {
+    Reading,
+    Done(Box<Image>),
+    Failed(String),
+}
+
+fn on_message(k: usize, data: JsValue) {
+    // A string is a scanner's own `Failed` (its panic hook, a trap, the wasm
+    // not loading): the open fails with it.
+    if let Some(text) = data.as_string() {
+        return end(Next::Failed(text));
+    }
+    let next = OPENING.with(|cell| {
+        let mut guard = cell.borrow_mut();
+        let opening = guard.as_mut()?;
+        let number = |key: &str| Reflect::get(&data, &JsValue::from_str(key)).ok()?.as_f64();
+        if let Some(i) = number("progress") {
+            if let (Some(slot), Some(bytes)) = (opening.read.get_mut(i as usize), number("bytes")) {
+                *slot = bytes as u64;
+            }
+            opening.report_progress(false);
+            return Some(Next::Reading);
+        }
+        let i = number("scanned")? as usize;
+        if i >= opening.results.len() {
+            return None;
+        }
+        let outcome = match Reflect::get(&data, &JsValue::from_str("bytes")) {
+            Ok(buffer) if !buffer.is_undefined() => {
+                let bytes = Uint8Array::new(&buffer).to_vec();
+                scan_wire::from_bytes(&bytes)
+                    .map_err(|e| (session::error_kind_name(e.kind).to_string(), e.to_string()))
+            }
+            _ => {
+                let text = |key: &str| {
+                    Reflect::get(&data, &JsValue::from_str(key))
+                        .ok()
+                        .and_then(|v| v.as_string())
+                        .unwrap_or_default()
+                };
+                Err((text("kind"), text("message")))
+            }
+        };
+        opening.read[i] = opening.ranges[i].1;
+        opening.results[i] = Some(outcome);
+        opening.hand_out(k);
+        Some(opening.stack_ready())
+    });
+    if let Some(next) = next {
+        end(next);
+    }
+}
+
+impl Opening {
+    /// Stacks every scan that is next in order.
+    fn stack_ready(&mut self) -> Next {
+        while let Some(slot) = self.results.get_mut(self.stacked) {
+            let Some(outcome) = slot.take() else {
+                break;
+            };
+            match outcome {
+                Ok(scan) => {
+                    if let Some(stack) = self.stack.as_mut() {
+                        stack.push(scan);
+                    }
+                    self.stacked += 1;
+                }
+                Err((kind, message)) => {
+                    return Next::Failed(session::to_text(&session::failed(
+                        &kind,
+                        format!("{}: {message}", self.name),
+                    )))
+                }
+            }
+        }
+        if self.stacked < self.results.len() {
+            self.report_progress(false);
+            return Next::Reading;
+        }
+        self.report_progress(true);
+        let Some(stack) = self.stack.take() else {
+            return Next::Reading;
+        };
+        let mut analysis = stack.finish();
+        analysis.input_size = Some(self.file.size() as u64);
+        Next::Done(Box::new(Image {
+            name: self.name.clone(),
+            analysis,
+        }))
+    }
+}
+
+/// A scanner failed to start or died: this worker reads the whole image
+/// itself, from the start (what the scanners did is dropped).
+fn fall_back() {
+    let Some(opening) = OPENING.with(|o| o.borrow_mut().take()) else {
+        return;
+    };
+    for s in &opening.scanners {
+        s.terminate();
+    }
+    crate::web::read_here(&opening.file.clone().into(), &opening.name, opening.options);
+    answer_waiting();
+}
+
+fn answer_waiting() {
+    for data in WAITING.with(|w| std::mem::take(&mut *w.borrow_mut())) {
+        crate::web::handle(data);
+    }
+}
+
+/// Ends the open (unless still reading) and answers what waited.
+fn end(next: Next) {
+    match next {
+        Next::Reading => return,
+        Next::Done(image) => {
+            let response = session::opened(&image);
+            IMAGE.with(|cell| cell.set(Some(Rc::new(*image))));
+            post(&response);
+        }
+        Next::Failed(text) => post_text(&text),
+    }
+    if let Some(opening) = OPENING.with(|o| o.borrow_mut().take()) {
+        for s in &opening.scanners {
+            s.terminate();
+        }
+    }
+    answer_waiting();
+}
+
+/// A scanner's job: `{scan: index, member, offset, size, file}` → posts
+/// `{progress: index, bytes}`* then `{scanned: index, bytes: ArrayBuffer}`
+/// or `{scanned: index, kind, message}`.
+pub fn scan_job(data: &JsValue) {
+    let get = |key: &str| Reflect::get(data, &JsValue::from_str(key)).unwrap_or_default();
+    let index = get("scan").as_f64().unwrap_or(0.0) as usize;
+    let member = get("member").as_string().unwrap_or_default();
+    let offset = get("offset").as_f64().unwrap_or(0.0) as u64;
+    let size = get("size").as_f64().unwrap_or(0.0) as u64;
+    let reply = Object::new();
+    let set = |key: &str, value: JsValue| {
+        let _ = Reflect::set(&reply, &JsValue::from_str(key), &value);
+    };
+    set("scanned", JsValue::from_f64(index as f64));
+    let outcome = get("file")
+        .dyn_into::<Blob>()
+        .map_err(|_| "the job came without the file".to_string())
+        .and_then(|blob| BlobAccess::new(blob).map_err(|e| format!("{e:?}")))
+        .map_err(|message| {
+            layerscope_core::Error::new(
+                layerscope_core::ErrorKind::Io,
+                format!("cannot read the file here: {message}"),
+            )
+        })
+        .and_then(|access| {
+            let reader = member_at(WindowReader::new(access), offset, size)
+                .map_err(|e| layerscope_core::Error::from_io(&e, "seeking in the archive"))?;
+            layer_scan::scan(Counted {
+                inner: reader,
+                index,
+                read: 0,
+                throttle: Throttle::new(SCANNER_PROGRESS_MS),
+            })
+        })
+        .map_err(|e| e.member(&member).layer(index));
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    match outcome {
+        Ok(scan) => {
+            let bytes = Uint8Array::from(scan_wire::to_bytes(&scan).as_slice());
+            let buffer = bytes.buffer();
+            set("bytes", buffer.clone().into());
+            let _ = scope.post_message_with_transfer(&reply, &Array::of1(&buffer));
+        }
+        Err(e) => {
+            set("kind", JsValue::from_str(session::error_kind_name(e.kind)));
+            set("message", JsValue::from_str(&e.to_string()));
+            let _ = scope.post_message(&reply);
+        }
+    }
+}
+
+/// A scanner's reader that says now and then how far it got.
+struct Counted<R> {
+    inner: R,
+    index: usize,
+    read: u64,
+    throttle: Throttle,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        if self.throttle.due(js_sys::Date::now()) {
+            let message = Object::new();
+            let _ = Reflect::set(
+                &message,
+                &JsValue::from_str("progress"),
+                &JsValue::from_f64(self.index as f64),
+            );
+            let _ = Reflect::set(
+                &message,
+                &JsValue::from_str("bytes"),
+                &JsValue::from_f64(self.read as f64),
+            );
+            let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+            let _ = scope.post_message(&message);
+        }
+        Ok(n)
+    }
+}
