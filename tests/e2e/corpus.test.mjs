@@ -59,3 +59,24 @@ test("a real drag and drop: two archives dropped one after the other", async (t)
   }
   pg.assertClean();
 });
+
+test("a file of several layers is read by several workers at once, with the same answer", async (t) => {
+  const file = corpusFile("wagoodman-dive/.data/test-docker-image.tar");
+  const report = cliReport(file);
+  const pg = await openPage(t, h);
+  const workers = [];
+  pg.page.on("worker", (w) => workers.push(w.url()));
+  await gotoApp(pg.page, h);
+  const cores = await pg.page.evaluate(() => navigator.hardwareConcurrency);
+  await openDone(pg.page, file);
+  if (cores >= 2) {
+    // The page's worker and at least two that each read layers.
+    assert.ok(workers.length >= 3, `${cores} cores, ${workers.length} workers: ${workers.join(", ")}`);
+    assert.ok(workers.every((u) => u.endsWith("/layerscope-worker-boot.js")), workers.join(", "));
+  } else {
+    t.diagnostic(`one core: one worker reads everything (${workers.length} started)`);
+  }
+  await assertPageShows(pg.page, file, report);
+  assertSameReport((await exportJson(pg.page)).doc, report, path.basename(file));
+  pg.assertClean();
+});

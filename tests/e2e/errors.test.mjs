@@ -84,6 +84,37 @@ test("a truncated archive: the error says truncated and names the member, then a
   pg.assertClean({ allowConsole: [/truncated|ends early|ends inside/i] });
 });
 
+test("two corrupt layers read by different workers: the first in manifest order is named, as the CLI names it", async (t) => {
+  // kaniko's archive: a gzip layer per member. Bytes flipped in the middle
+  // of two of them (the 3rd and 6th members, read by different workers).
+  const bytes = Buffer.from(fs.readFileSync(corpusFile("wagoodman-dive/.data/test-kaniko-image.tar")));
+  const layers = [];
+  for (let at = 0; at + 512 <= bytes.length; ) {
+    const name = bytes.subarray(at, at + 100).toString("latin1").replace(/\0.*$/s, "");
+    if (!name) break;
+    const size = parseInt(bytes.subarray(at + 124, at + 136).toString("latin1").replace(/\0.*$/s, "").trim() || "0", 8);
+    if (name.endsWith(".tar.gz")) layers.push({ name, offset: at + 512, size });
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  assert.ok(layers.length >= 6, `kaniko's archive has ${layers.length} gzip layers`);
+  for (const l of [layers[2], layers[5]]) {
+    for (let i = 0; i < 64; i++) bytes[l.offset + Math.floor(l.size / 2) + i] ^= 0x5a;
+  }
+  const file = path.join(tmp, "two-bad-layers.tar");
+  fs.writeFileSync(file, bytes);
+  const cli = runCli(["inspect"], file);
+  assert.equal(cli.status, 2, cli.stderr);
+  const cliMessage = cli.stderr.trim().replace(/^layerscope: error: /, "");
+  assert.ok(cliMessage.includes(layers[2].name.slice(0, 12)), `the CLI names the first bad member: ${cliMessage}`);
+  const pg = await openPage(t, h);
+  await gotoApp(pg.page, h);
+  assert.equal(await openFile(pg.page, file), "error");
+  const msg = await errorText(pg.page);
+  assert.ok(msg.includes(cliMessage.slice(cliMessage.indexOf(": ") + 2)), `the page says what the CLI says: '${msg}' vs '${cliMessage}'`);
+  await thenGoodFileWorks(pg.page);
+  pg.assertClean({ allowConsole: [/corrupt|invalid|gzip|deflate|checksum/i] });
+});
+
 test("an empty file: an error, not a hang", async (t) => {
   const file = path.join(tmp, "empty.tar");
   fs.writeFileSync(file, "");
