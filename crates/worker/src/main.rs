@@ -39,6 +39,11 @@
 //! before an image is open), `panic` (a bug; the message says where; the
 //! open image stays usable), `crash` (a trap that is not a panic, probably
 //! out of memory: start a new worker), `worker` (the wasm could not load).
+//!
+//! To read a dropped file's layers on several cores, the worker starts more
+//! workers from this same script (`scanners.rs`: `{scan, member, offset,
+//! size, file}` jobs); they talk only to it, end with it, and the page never
+//! sees them.
 
 #[cfg(target_arch = "wasm32")]
 mod entry {
