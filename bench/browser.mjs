@@ -7,6 +7,7 @@
 // download. See docs/benchmarks.md, "In the browser".
 //
 //   trunk build --release && node bench/browser.mjs [--runs N] [--profile] [--write-docs] [IMAGE...]
+//   node bench/browser.mjs --scroll-only [--trace] [--write-docs]
 //
 // Needs dist/ (trunk build --release), the image (bench/run.sh) and the release
 // CLI (built here with cargo if stale). --write-docs replaces the "In the
@@ -14,6 +15,19 @@
 // always written to bench/out/browser.md. --profile adds one more analysis of
 // the first image with the worker's CPU profile (DevTools protocol, 1 ms
 // samples): where its time goes, by self time.
+//
+// --scroll-only (1–2 minutes instead of ~7): no CLI and no timing runs, one
+// drop of the first image, then the scrolls and their baseline; with
+// --write-docs it replaces only the scrolling table (and its date line) in
+// docs/benchmarks.md. --trace records a Chromium trace of each scroll
+// (DevTools protocol) and prints where the main thread's time went in the
+// dropped frames (self time by trace event, against the frames that were not
+// dropped), and the other threads' busiest events in the same frames.
+// (LS_TRACE_DUMP=PREFIX writes each raw trace to PREFIX-<scroll>.json;
+// LS_TRACE_INVALIDATION=1 adds Chromium's invalidation tracking to it.)
+// --cpu-profile samples the page's main thread during each scroll (0.2 ms)
+// and prints the functions by self and by total time (name the wasm
+// functions with a build that keeps them: data-keep-debug, data-wasm-opt="0").
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -41,6 +55,11 @@ const flag = (name) => {
 const writeDocs = args.includes("--write-docs") && (args.splice(args.indexOf("--write-docs"), 1), true);
 const RUNS = Number(flag("--runs") ?? 3);
 const profile = args.includes("--profile") && (args.splice(args.indexOf("--profile"), 1), true);
+const scrollOnly = args.includes("--scroll-only") && (args.splice(args.indexOf("--scroll-only"), 1), true);
+const trace = args.includes("--trace") && (args.splice(args.indexOf("--trace"), 1), true);
+// --scrolls wheel,drag: only these (to look at one; never with --write-docs).
+const only = flag("--scrolls")?.split(",");
+const cpuProfile = args.includes("--cpu-profile") && (args.splice(args.indexOf("--cpu-profile"), 1), true);
 // The docker archive (plain layers) is the benchmark; the OCI archive (the same
 // image with gzip layers) is timed too when it is there.
 const images = args.length
@@ -68,14 +87,16 @@ const fmtBytes = (n) =>
 // 6,000 px/s, for 600 frames: the top part only), a fling end to end (1000 px,
 // ~40 rows, a frame) and a scrollbar drag end to end (600 frames, each a new
 // screenful far below the last).
-const SCROLLS = [
+const ALL_SCROLLS = [
   { name: "wheel", step: 100, limit: 600, label: "wheel (100 px a frame, 600 frames)" },
   { name: "fling", step: 1000, label: "fling, end to end (~40 rows a frame)" },
   { name: "drag", frames: 600, label: "scrollbar drag, end to end (600 frames)" },
 ];
+const SCROLLS = ALL_SCROLLS.filter((s) => !only || only.includes(s.name));
+if (only && writeDocs) die("--scrolls measures only some scrolls: not with --write-docs");
 
 // ---- the page and the CLI, run by run -------------------------------------------------
-const bin = cli();
+const bin = scrollOnly ? null : cli();
 const taskset = spawnSync("taskset", ["--version"]).status === 0;
 const server = await serveDist();
 const baseUrl = `http://127.0.0.1:${server.address().port}/`;
@@ -118,7 +139,17 @@ function timeCli(argv) {
 
 const results = [];
 let scroll = null;
-for (const img of images) {
+if (scrollOnly) {
+  say(`${path.basename(image)}: one analysis, then the scrolls`);
+  const { context, page } = await freshPage();
+  const mark = await stateMark(page);
+  await page.locator(tid("file-input")).setInputFiles(image);
+  const state = await waitTerminal(page, mark, { timeout: 600_000 });
+  if (state !== "done") die(`the page ended '${state}': ${await page.locator(tid("error-message")).allTextContents()}`);
+  scroll = await measureScroll(page);
+  await context.close();
+}
+for (const img of scrollOnly ? [] : images) {
   const cliReport = JSON.parse(spawnSync(bin, ["inspect", "--json", img], { encoding: "utf8", maxBuffer: 1 << 30 }).stdout);
   const res = { image: img, report: cliReport, cliMs: [], cli1Ms: [], pageMs: [], shownMs: [], longTasks: [] };
   results.push(res);
@@ -151,7 +182,7 @@ for (const img of images) {
     await context.close();
   }
 }
-const cliReport = results[0].report;
+const cliReport = results[0]?.report;
 
 /**
  * Expand all, then scroll the tree's scroll container from top to bottom,
@@ -175,6 +206,19 @@ async function measureScroll(page) {
   const out = {};
   for (const sc of SCROLLS) {
     say(`scroll: ${sc.name}`);
+    const tracer = trace ? await startTrace(page) : null;
+    // The main thread's busy time (CDP Performance metrics, cumulative
+    // seconds), less noisy than frame deltas on a loaded machine.
+    const perf = await page.context().newCDPSession(page);
+    await perf.send("Performance.enable");
+    const metrics = async () => Object.fromEntries((await perf.send("Performance.getMetrics")).metrics.map((m) => [m.name, m.value]));
+    const m0 = await metrics();
+    const profiler = cpuProfile ? await page.context().newCDPSession(page) : null;
+    if (profiler) {
+      await profiler.send("Profiler.enable");
+      await profiler.send("Profiler.setSamplingInterval", { interval: 200 });
+      await profiler.send("Profiler.start");
+    }
     out[sc.name] = await tree.evaluate(async (t, sc) => {
       const scroller = [t, ...t.querySelectorAll("*")].find(
         (el) => el.scrollHeight > el.clientHeight * 20 && /(auto|scroll)/.test(getComputedStyle(el).overflowY),
@@ -195,6 +239,7 @@ async function measureScroll(page) {
       await new Promise((resolve) => {
         let last = performance.now();
         const tick = (now) => {
+          if (sc.mark) console.timeStamp("ls-tick");
           deltas.push(now - last);
           last = now;
           if (scroller.scrollTop >= total - 1 || deltas.length > (sc.limit ?? Infinity)) return resolve();
@@ -219,9 +264,158 @@ async function measureScroll(page) {
         longestTask: longTasks.length ? Math.max(...longTasks) : 0,
         lastRow: rows[rows.length - 1]?.getAttribute("data-path") ?? null,
       };
-    }, sc);
+    }, { ...sc, mark: !!tracer });
+    {
+      const m1 = await metrics();
+      await perf.detach();
+      const per = (k) => ((m1[k] - m0[k]) * 1000) / out[sc.name].frames;
+      out[sc.name].busy = { task: per("TaskDuration"), script: per("ScriptDuration"), layout: per("LayoutDuration"), style: per("RecalcStyleDuration") };
+      const b = out[sc.name].busy;
+      say(`scroll: ${sc.name}: ${out[sc.name].dropped} of ${out[sc.name].frames} dropped; main thread per frame: tasks ${b.task.toFixed(2)} ms, script ${b.script.toFixed(2)}, layout ${b.layout.toFixed(2)}, style ${b.style.toFixed(2)}`);
+    }
+    if (profiler) {
+      const { profile: prof } = await profiler.send("Profiler.stop");
+      await profiler.detach();
+      const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+      const parent = new Map();
+      for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+      const name = (n) => n.callFrame.functionName || `(anonymous ${n.callFrame.url.split("/").pop()}:${n.callFrame.lineNumber + 1})`;
+      const self = new Map(), total = new Map();
+      let busy = 0;
+      for (const id of prof.samples) {
+        const n = byId.get(id);
+        if (name(n) === "(idle)" || name(n) === "(program)") continue;
+        busy++;
+        self.set(name(n), (self.get(name(n)) ?? 0) + 1);
+        const seen = new Set();
+        for (let k = id; k !== undefined; k = parent.get(k)) seen.add(name(byId.get(k)));
+        for (const f of seen) total.set(f, (total.get(f) ?? 0) + 1);
+      }
+      const top = (m) => [...m].sort((a, b) => b[1] - a[1]).slice(0, 30).map(([k, v]) => `${((v * 0.2) / out[sc.name].frames).toFixed(3)} ms/frame ${k}`);
+      console.error(`cpu profile, ${sc.name}: ${busy} busy samples of 0.2 ms\nself:\n  ${top(self).join("\n  ")}\ntotal:\n  ${top(total).join("\n  ")}`);
+    }
+    if (tracer) {
+      const events = await tracer.stop();
+      if (process.env.LS_TRACE_DUMP) fs.writeFileSync(`${process.env.LS_TRACE_DUMP}-${sc.name}.json`, JSON.stringify(events));
+      out[sc.name].trace = analyseTrace(events);
+      say(`scroll: ${sc.name}: ${out[sc.name].dropped} of ${out[sc.name].frames} dropped (traced)`);
+      console.error(JSON.stringify(out[sc.name].trace, null, 1));
+    }
   }
   return out;
+}
+
+/** A Chromium trace of the page (DevTools protocol) until `stop()`. */
+async function startTrace(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Tracing.start", {
+    transferMode: "ReturnAsStream",
+    traceConfig: {
+      recordMode: "recordAsMuchAsPossible",
+      includedCategories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute", "toplevel", "blink.user_timing", ...(process.env.LS_TRACE_INVALIDATION ? ["disabled-by-default-devtools.timeline.invalidationTracking"] : [])],
+    },
+  });
+  return {
+    async stop() {
+      const complete = new Promise((r) => cdp.once("Tracing.tracingComplete", r));
+      await cdp.send("Tracing.end");
+      const { stream } = await complete;
+      const chunks = [];
+      for (;;) {
+        const { data, eof, base64Encoded } = await cdp.send("IO.read", { handle: stream, size: 1 << 22 });
+        chunks.push(base64Encoded ? Buffer.from(data, "base64").toString("utf8") : data);
+        if (eof) break;
+      }
+      await cdp.send("IO.close", { handle: stream });
+      await cdp.detach();
+      const parsed = JSON.parse(chunks.join(""));
+      return Array.isArray(parsed) ? parsed : parsed.traceEvents;
+    },
+  };
+}
+
+/**
+ * Where the time went between the scroll's frames (the `ls-tick` stamps):
+ * self time by trace event on the page's main thread, per dropped frame and
+ * per frame that was not, and the busiest events of the other threads in
+ * the dropped frames.
+ */
+function analyseTrace(events) {
+  const ticks = events.filter((e) => e.name === "TimeStamp" && e.args?.data?.message === "ls-tick").map((e) => e).sort((a, b) => a.ts - b.ts);
+  if (ticks.length < 2) return null;
+  const mainKey = `${ticks[0].pid}:${ticks[0].tid}`;
+  const threadName = new Map();
+  for (const e of events) if (e.ph === "M" && e.name === "thread_name") threadName.set(`${e.pid}:${e.tid}`, e.args.name);
+  const label = (e) => {
+    const d = e.args?.data ?? {};
+    if (e.name === "EventDispatch" && d.type) return `EventDispatch(${d.type})`;
+    if ((e.name === "FunctionCall" || e.name === "v8.callFunction") && (d.functionName || d.url)) return `${e.name}(${d.functionName || d.url.split("/").pop()})`;
+    return e.name;
+  };
+  // Frame windows: (ticks[i-1], ticks[i]].
+  const starts = ticks.map((t) => t.ts);
+  const windowOf = (ts) => {
+    let lo = 1, hi = starts.length - 1;
+    if (ts <= starts[0] || ts > starts[hi]) return -1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid] < ts) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const dropped = new Set();
+  for (let i = 1; i < starts.length; i++) if ((starts[i] - starts[i - 1]) / 1000 > 20) dropped.add(i);
+  const byThread = new Map();
+  for (const e of events) {
+    if (e.ph !== "X" || e.dur == null) continue;
+    const k = `${e.pid}:${e.tid}`;
+    if (!byThread.has(k)) byThread.set(k, []);
+    byThread.get(k).push(e);
+  }
+  const mainDropped = new Map(), mainOk = new Map(), others = new Map(), perFrame = new Map();
+  const add = (m, k, v) => m.set(k, (m.get(k) ?? 0) + v);
+  for (const [k, list] of byThread) {
+    list.sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+    const stack = [];
+    const self = new Map(); // event -> self time
+    for (const e of list) {
+      while (stack.length && stack[stack.length - 1].ts + stack[stack.length - 1].dur <= e.ts) stack.pop();
+      if (stack.length) self.set(stack[stack.length - 1], (self.get(stack[stack.length - 1]) ?? 0) - e.dur);
+      self.set(e, (self.get(e) ?? 0) + e.dur);
+      stack.push(e);
+    }
+    const name = threadName.get(k) ?? k;
+    for (const [e, us] of self) {
+      const w = windowOf(e.ts);
+      if (w < 0) continue;
+      const ms = us / 1000;
+      if (k === mainKey) {
+        add(dropped.has(w) ? mainDropped : mainOk, label(e), ms);
+        if (dropped.has(w)) {
+          if (!perFrame.has(w)) perFrame.set(w, new Map());
+          add(perFrame.get(w), label(e), ms);
+        }
+      } else if (dropped.has(w)) {
+        if (!others.has(name)) others.set(name, new Map());
+        add(others.get(name), label(e), ms);
+      }
+    }
+  }
+  const okCount = starts.length - 1 - dropped.size;
+  const top = (m, div, n) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `${k} ${(v / div).toFixed(2)}`);
+  return {
+    frames: starts.length - 1,
+    dropped: dropped.size,
+    mainPerDroppedFrame: dropped.size ? top(mainDropped, dropped.size, 14) : [],
+    mainPerOkFrame: okCount ? top(mainOk, okCount, 14) : [],
+    othersPerDroppedFrame: [...others]
+      .map(([name, m]) => [name, [...m.values()].reduce((a, b) => a + b, 0), m])
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 6)
+      .map(([name, total, m]) => `${name}: ${(total / Math.max(1, dropped.size)).toFixed(2)} ms: ${top(m, Math.max(1, dropped.size), 4).join(", ")}`),
+    someDropped: [...dropped].slice(0, 12).map((w) => `${((starts[w] - starts[w - 1]) / 1000).toFixed(1)} ms: ${top(perFrame.get(w) ?? new Map(), 1, 6).join(", ")}`),
+  };
 }
 
 /**
@@ -320,7 +514,7 @@ async function profileWorker(img) {
   }
   return { total, top: [...self].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([name, n]) => ({ name, share: n / total })) };
 }
-const workerProfile = profile ? (say(`profile: the worker on ${path.basename(image)}`), await profileWorker(image)) : null;
+const workerProfile = profile && !scrollOnly ? (say(`profile: the worker on ${path.basename(image)}`), await profileWorker(image)) : null;
 
 // The same scrolls over a plain virtual list (40 rows moved on each scroll
 // event, no framework, no worker) of the same height, in the same browser:
@@ -369,7 +563,7 @@ const baseline = {};
         deltas.shift();
         return { frames: deltas.length, dropped: deltas.filter((d) => d > 20).length, worst: Math.max(...deltas) };
       },
-      { sc, height: scroll.drag.scrollHeight },
+      { sc, height: Object.values(scroll)[0].scrollHeight },
     );
   }
   await context.close();
@@ -378,6 +572,43 @@ const baseline = {};
 await browser.close();
 server.close();
 if (foreign.length) die(`requests beyond 127.0.0.1: ${foreign.join(", ")}`);
+
+// The scrolling table; with --scroll-only, its own date line.
+function scrollMd(dated = "") {
+  return `Scrolling the fully expanded tree (\`expand-all\`, ${Object.values(scroll)[0].scrollHeight.toLocaleString("en")} px tall),
+a fixed step per animation frame, from the top; a frame is dropped when it
+comes more than 20 ms after the one before; long tasks are the main thread's
+(PerformanceObserver \`longtask\`). Target: no dropped frames.${dated}
+
+The baseline is the same scroll over a plain virtual list of the same
+height (40 rows moved by a scroll handler, no framework, no worker) in the same
+browser: what headless Chromium on this machine manages at best.
+
+| scroll | px per frame | frames | dropped | worst frame | long tasks (longest) | baseline: dropped, worst |
+|---|---:|---:|---:|---:|---:|---:|
+${SCROLLS.map(({ name, label }) => [name, label, scroll[name]]).map(([name, label, r]) => `| ${label} | ${r.step} | ${r.frames} | **${r.dropped}** | ${r.worst.toFixed(0)} ms | ${r.longTasks} (${r.longestTask.toFixed(0)} ms) | ${baseline[name].dropped} of ${baseline[name].frames}, ${baseline[name].worst.toFixed(0)} ms |`).join("\n")}
+`;
+}
+
+if (scrollOnly) {
+  const commit = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).stdout.trim();
+  const dirty = spawnSync("git", ["status", "--porcelain", "--", "src", "crates/worker", "crates/protocol", "index.html", "www"], { cwd: root, encoding: "utf8" }).stdout.trim() ? " plus uncommitted work in the tree" : "";
+  const dated = `\nThese scrolls measured ${new Date().toISOString().slice(0, 10)} at commit \`${commit}\`${dirty} (\`--scroll-only\`; load average ${load0.toFixed(1)} at the start, ${os.loadavg()[0].toFixed(1)} at the end).`;
+  const md = scrollMd(dated);
+  fs.mkdirSync(path.join(root, "bench/out"), { recursive: true });
+  fs.writeFileSync(path.join(root, "bench/out/browser-scroll.json"), JSON.stringify({ scroll, baseline }, null, 2));
+  console.log(md);
+  if (writeDocs) {
+    const docs = path.join(root, "docs/benchmarks.md");
+    const old = fs.readFileSync(docs, "utf8");
+    // From the paragraph's first line to the table's last row.
+    const re = /^Scrolling the fully expanded tree [\s\S]*?\n\|---\|[^\n]*\n(?:\|[^\n]*\n)*/m;
+    if (!re.test(old)) die("docs/benchmarks.md has no scrolling table to replace");
+    fs.writeFileSync(docs, old.replace(re, md));
+    say(`wrote the scrolling table of ${path.relative(root, docs)}`);
+  }
+  process.exit(0);
+}
 
 // ---- download size ---------------------------------------------------------------------
 const assets = [];
@@ -439,19 +670,7 @@ Main-thread tasks over 50 ms between the drop and \`done\` (PerformanceObserver
 \`longtask\`; target: none while parsing):
 ${results.map((r) => `- ${describe(r)}: ${r.longTasks.map((ts) => ts.length ? `${ts.length} (longest ${Math.max(...ts).toFixed(0)} ms)` : "none").join(", ")} in ${r.longTasks.length} runs`).join("\n")}
 
-Scrolling the fully expanded tree (\`expand-all\`, ${scroll.drag.scrollHeight.toLocaleString("en")} px tall),
-a fixed step per animation frame, from the top; a frame is dropped when it
-comes more than 20 ms after the one before; long tasks are the main thread's
-(PerformanceObserver \`longtask\`). Target: no dropped frames.
-
-The baseline is the same scroll over a plain virtual list of the same
-height (40 rows moved by a scroll handler, no framework, no worker) in the same
-browser: what headless Chromium on this machine manages at best.
-
-| scroll | px per frame | frames | dropped | worst frame | long tasks (longest) | baseline: dropped, worst |
-|---|---:|---:|---:|---:|---:|---:|
-${SCROLLS.map(({ name, label }) => [name, label, scroll[name]]).map(([name, label, r]) => `| ${label} | ${r.step} | ${r.frames} | **${r.dropped}** | ${r.worst.toFixed(0)} ms | ${r.longTasks} (${r.longestTask.toFixed(0)} ms) | ${baseline[name].dropped} of ${baseline[name].frames}, ${baseline[name].worst.toFixed(0)} ms |`).join("\n")}
-
+${scrollMd()}
 Against the targets:
 
 | target | measured | |
