@@ -20,7 +20,12 @@ use crate::state::{Action, Mode, Tree, TreeKey};
 use crate::window::{self, ROW_HEIGHT};
 
 /// Rows rendered beyond each edge of the view, so a small scroll shows no gap.
-const OVERSCAN: usize = 8;
+const OVERSCAN: usize = 4;
+/// Rows are rendered in blocks of this many, each a memoized component: a
+/// scroll within the rows rendered touches no block, and crossing a block
+/// boundary patches one block (moved from one end to the other), not every
+/// row.
+const BLOCK: usize = 8;
 /// Deeper levels are not indented further (the path is in the row's title).
 const MAX_INDENT: usize = 40;
 
@@ -52,8 +57,39 @@ pub fn file_tree(props: &TreeProps) -> Html {
         window::DEFAULT_VIEWPORT
     };
     let shown = window::visible(tree.scroll_top, viewport, Some(total));
-    let first = shown.start.saturating_sub(OVERSCAN);
-    let end = (shown.end + OVERSCAN).min(total);
+    let first_block = shown.start.saturating_sub(OVERSCAN) / BLOCK;
+    let end_block = (shown.end + OVERSCAN).min(total).div_ceil(BLOCK);
+    let first = first_block * BLOCK;
+    // Each block keeps its key while it stays rendered; a block that comes
+    // takes the key of one that went (in their order), so a jump patches
+    // the same nodes in place and a scroll by a block moves one node.
+    let block_keys = use_mut_ref(Vec::<(usize, u32)>::new);
+    let keys = {
+        let mut held = block_keys.borrow_mut();
+        let blocks = first_block..end_block.max(first_block);
+        let mut free = held
+            .iter()
+            .filter(|(b, _)| !blocks.contains(b))
+            .map(|&(_, k)| k)
+            .collect::<Vec<_>>()
+            .into_iter();
+        let mut next = held.iter().map(|&(_, k)| k + 1).max().unwrap_or(0);
+        let keys: Vec<(usize, u32)> = blocks
+            .map(|b| match held.iter().find(|(h, _)| *h == b) {
+                Some(&(_, k)) => (b, k),
+                None => (
+                    b,
+                    free.next().unwrap_or_else(|| {
+                        next += 1;
+                        next - 1
+                    }),
+                ),
+            })
+            .collect();
+        held.clone_from(&keys);
+        keys
+    };
+    let selected_path = props.selected_path.as_deref();
 
     // Measure the viewport now and whenever the window is resized.
     {
@@ -287,9 +323,15 @@ pub fn file_tree(props: &TreeProps) -> Html {
                 ref={scroller} {onscroll} {onkeydown}>
                 <div class="tree-spacer" ref={spacer}>
                     <div class="tree-rows" ref={rows_box}>
-                        { for (first..end).map(|i| match tree.row(i) {
-                            Some(row) => row_view(i, row, props, i == tree.cursor, tree.fresh()),
-                            None => html! { <div class="tree-row placeholder" aria-hidden="true"><span class="t-name">{ "…" }</span></div> },
+                        { for keys.iter().map(|&(b, key)| {
+                            let start = b * BLOCK;
+                            let end = (start + BLOCK).min(total);
+                            let selected = selected_path.and_then(|p| (start..end).find(|&i| tree.row(i).is_some_and(|r| r.path == p)));
+                            html! {
+                                <RowBlock key={key} {start} {end} rows={tree.rows.clone()} offset={tree.offset}
+                                    cursor={(start..end).contains(&tree.cursor).then_some(tree.cursor)}
+                                    {selected} fresh={tree.fresh()} dispatch={props.dispatch.clone()} />
+                            }
                         }) }
                     </div>
                 </div>
@@ -301,15 +343,87 @@ pub fn file_tree(props: &TreeProps) -> Html {
     }
 }
 
+#[derive(Properties)]
+struct BlockProps {
+    start: usize,
+    end: usize,
+    rows: std::rc::Rc<Vec<Row>>,
+    offset: usize,
+    cursor: Option<usize>,
+    selected: Option<usize>,
+    fresh: bool,
+    dispatch: Dispatch,
+}
+
+impl BlockProps {
+    fn row(&self, index: usize) -> Option<&Row> {
+        index
+            .checked_sub(self.offset)
+            .and_then(|i| self.rows.get(i))
+    }
+}
+
+impl PartialEq for BlockProps {
+    /// Equal when the block would show the same: its own rows compared (a
+    /// new window that holds them again changes nothing), not the window.
+    fn eq(&self, other: &Self) -> bool {
+        self.start == other.start
+            && self.end == other.end
+            && self.cursor == other.cursor
+            && self.selected == other.selected
+            && self.fresh == other.fresh
+            && self.dispatch == other.dispatch
+            && ((std::rc::Rc::ptr_eq(&self.rows, &other.rows) && self.offset == other.offset)
+                || (self.start..self.end).all(|i| self.row(i) == other.row(i)))
+    }
+}
+
+/// `BLOCK` rows (fewer at the end), rendered again only when they change.
+#[function_component(RowBlock)]
+fn row_block(props: &BlockProps) -> Html {
+    html! {
+        <div class="tree-block">
+            { for (props.start..props.end).map(|i| match props.row(i) {
+                Some(row) => row_view(i, row, &props.dispatch, props.cursor == Some(i), props.selected == Some(i), props.fresh),
+                None => placeholder(),
+            }) }
+        </div>
+    }
+}
+
+/// A row not held yet. Built like a row (the same elements, empty), so that
+/// a block turning from placeholders into rows patches text, not nodes.
+fn placeholder() -> Html {
+    html! {
+        <div class="tree-row placeholder" aria-hidden="true">
+            <span class="t-mark">{ "" }</span>
+            <span class="t-mode">{ "" }</span>
+            <span class="t-owner">{ "" }</span>
+            <span class="t-size">{ "" }</span>
+            <span class="t-name">
+                <span class="t-indent i-0"></span>
+                <span class="t-toggle">{ "" }</span>
+                <span class="t-label">{ "…" }</span>
+            </span>
+        </div>
+    }
+}
+
 /// One row. A `stale` row (from before the query changed: another layer,
 /// filter, sort or expansion) stays in view until the answer comes, so the
 /// tree does not blink, but it is not a `tree-row` yet: neither tests nor
 /// assistive technology take it for the current tree.
-fn row_view(index: usize, row: &Row, props: &TreeProps, cursor: bool, fresh: bool) -> Html {
+fn row_view(
+    index: usize,
+    row: &Row,
+    dispatch: &Dispatch,
+    cursor: bool,
+    selected: bool,
+    fresh: bool,
+) -> Html {
     let mark = format::mark_name(row.mark);
-    let selected = props.selected_path.as_deref() == Some(row.path.as_str());
     let onclick = {
-        let dispatch = props.dispatch.clone();
+        let dispatch = dispatch.clone();
         Callback::from(move |_| dispatch.dispatch(Action::RowClicked { index }))
     };
     let kind = format::kind_name(row.kind);
@@ -327,12 +441,10 @@ fn row_view(index: usize, row: &Row, props: &TreeProps, cursor: bool, fresh: boo
         }
     }
     html! {
-        // Not keyed: rows are patched in place by position. A fling moves
-        // the window by a screenful a frame, and rewriting the text of the
-        // same ~40 nodes costs far less than removing and creating them
-        // (858 of 2678 frames dropped keyed by index, 97 not keyed; keyed by
-        // index modulo 512, so that a small scroll moves a few nodes, 861:
-        // the rotation of the keys costs as much as new nodes).
+        // Not keyed: within its block a row is patched in place by
+        // position (blocks are keyed, see `FileTree`). Keyed by index, a
+        // fling (a screenful a frame) removed and created every row: 858 of
+        // 2678 frames dropped, 97 patched in place.
         <div role="treeitem" id={format!("tree-row-{index}")} data-testid={fresh.then_some("tree-row")}
             data-path={row.path.clone()} data-mark={mark}
             aria-level={(row.depth + 1).to_string()} aria-expanded={row.has_children.then(|| row.expanded.to_string())}
@@ -346,7 +458,7 @@ fn row_view(index: usize, row: &Row, props: &TreeProps, cursor: bool, fresh: boo
                 { if row.kind == 'f' || row.kind == 'd' { format::bytes(row.size) } else { String::new() } }
             </span>
             <span class="t-name">
-                { for (0..row.depth.min(MAX_INDENT)).map(|_| html! { <span class="t-indent"></span> }) }
+                <span class={classes!("t-indent", format!("i-{}", row.depth.min(MAX_INDENT)))}></span>
                 <span class="t-toggle" aria-hidden="true">
                     { if row.has_children { if row.expanded { "▾" } else { "▸" } } else { "" } }
                 </span>
