@@ -54,7 +54,11 @@ struct Opening {
     results: Vec<Option<Outcome>>,
     /// Layers stacked so far.
     stacked: usize,
-    /// The next layer to hand out.
+    /// Layers in the order they are handed out: largest first, so that a
+    /// large layer late in the manifest does not start last and leave the
+    /// other scanners idle (the stacking still goes in manifest order).
+    order: Vec<usize>,
+    /// How many of `order` have been handed out.
     next: usize,
     /// Bytes read of each layer, as the scanners last said.
     read: Vec<u64>,
@@ -177,6 +181,8 @@ pub fn start(file: &Blob, name: &str, options: &Options) -> bool {
         return false;
     }
     HANDLERS.with(|h| h.borrow_mut().extend(handlers));
+    let mut order: Vec<usize> = (0..count).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(ranges[i].1));
     let mut opening = Opening {
         name: name.to_string(),
         options: options.clone(),
@@ -186,6 +192,7 @@ pub fn start(file: &Blob, name: &str, options: &Options) -> bool {
         ranges,
         results: (0..count).map(|_| None).collect(),
         stacked: 0,
+        order,
         next: 0,
         read: vec![0; count],
         throttle: Throttle::new(50.0),
@@ -213,10 +220,9 @@ fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> usize {
 impl Opening {
     /// Gives scanner `k` the next layer, if one is left.
     fn hand_out(&mut self, k: usize) {
-        let i = self.next;
-        if i >= self.ranges.len() {
+        let Some(&i) = self.order.get(self.next) else {
             return;
-        }
+        };
         self.next += 1;
         let (offset, size) = self.ranges[i];
         let job = Object::new();
