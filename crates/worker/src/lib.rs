@@ -11,11 +11,11 @@
 //! contract with the page.
 
 pub mod build;
+#[cfg(target_arch = "wasm32")]
+mod scanners;
 pub mod session;
 pub mod summary;
 pub mod views;
-#[cfg(target_arch = "wasm32")]
-mod scanners;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 pub mod window;
