@@ -17,6 +17,7 @@ import {
   assertPageShows,
   assertSameReport,
   tid,
+  serveDist,
 } from "./lib.mjs";
 
 const h = harness();
@@ -79,4 +80,24 @@ test("a file of several layers is read by several workers at once, with the same
   await assertPageShows(pg.page, file, report);
   assertSameReport((await exportJson(pg.page)).doc, report, path.basename(file));
   pg.assertClean();
+});
+
+test("when the workers that read layers cannot start, the page's worker reads the file itself", async (t) => {
+  const file = corpusFile("wagoodman-dive/.data/test-docker-image.tar");
+  const report = cliReport(file);
+  // A server that gives the worker script once: to the page's own worker.
+  // Every later request for it (a layer reader starting) gets a 404.
+  let boots = 0;
+  const server = await serveDist(undefined, {
+    refuse: (p) => p.endsWith("/layerscope-worker-boot.js") && ++boots > 1,
+  });
+  t.after(() => new Promise((resolve) => server.close(resolve)));
+  const pg = await openPage(t, h);
+  await gotoApp(pg.page, { baseUrl: `http://127.0.0.1:${server.address().port}/` });
+  await openDone(pg.page, file);
+  await assertPageShows(pg.page, file, report);
+  assertSameReport((await exportJson(pg.page)).doc, report, path.basename(file));
+  const cores = await pg.page.evaluate(() => navigator.hardwareConcurrency);
+  if (cores >= 2) assert.ok(boots >= 2, `layer readers were asked for (${boots} requests for the worker script)`);
+  pg.assertClean({ allowConsole: [/404|Failed to load|Not Found/i] });
 });

@@ -55,10 +55,17 @@ const mimeTypes = {
   ".zst": "application/zstd",
 };
 
-/** A static file server for dist/, on 127.0.0.1 and a port the OS picks. */
-export function serveDist(dir = dist) {
+/**
+ * A static file server for dist/, on 127.0.0.1 and a port the OS picks.
+ * `refuse(pathname)`: answer 404 where it returns true (a test's broken server).
+ */
+export function serveDist(dir = dist, { refuse = () => false } = {}) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, "http://127.0.0.1");
+    if (refuse(url.pathname)) {
+      res.writeHead(404, { "content-type": "text/plain", "cache-control": "no-store" }).end("not found");
+      return;
+    }
     let rel;
     try {
       rel = decodeURIComponent(url.pathname);
