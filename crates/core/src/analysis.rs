@@ -7,8 +7,8 @@ use crate::compression::{self, Compression, Sniffed};
 use crate::digest::Digest;
 use crate::dive::{self, DiveFigures};
 use crate::image::{self, Format, HistoryEntry, Members, Plan, Platform};
-use crate::layer_scan::{self, EntryOp, LayerScan};
-use crate::model::{Change, ChangeKind, Diagnostic, FileKind, Node, NodeId, Severity};
+use crate::layer_scan::{self, LayerScan, OpKind};
+use crate::model::{Change, ChangeKind, Diagnostic, Node, NodeId, Severity};
 use crate::overlay::{self, Files, Union};
 use crate::paths::PathId;
 use crate::progress::{Meter, MeteredReader, Progress};
@@ -550,10 +550,8 @@ impl Stack {
         let size = scan
             .entries
             .iter()
-            .map(|e| match e.op {
-                EntryOp::Put(n) if n.kind == FileKind::Regular => n.size,
-                _ => 0,
-            })
+            .filter(|e| e.is_file_copy())
+            .map(|e| e.stored)
             .sum();
         self.layers.push(Layer {
             index: i,
@@ -628,11 +626,10 @@ fn dive_layer(files: &mut Files, scan: &LayerScan) -> dive::IdLayer {
         .entries
         .iter()
         .filter_map(|e| {
-            let (name, is_dir) = match e.op {
-                EntryOp::Put(n) => (std::borrow::Cow::Borrowed(e.path), n.kind == FileKind::Dir),
-                EntryOp::HardLink { .. } => (std::borrow::Cow::Borrowed(e.path), false),
-                EntryOp::Whiteout => (crate::whiteout::whiteout_name(e.path).into(), false),
-                EntryOp::Opaque => (crate::whiteout::opaque_name(e.path).into(), false),
+            let (name, is_dir) = match e.kind() {
+                OpKind::Put | OpKind::HardLink => (std::borrow::Cow::Borrowed(e.path), e.is_dir()),
+                OpKind::Whiteout => (crate::whiteout::whiteout_name(e.path).into(), false),
+                OpKind::Opaque => (crate::whiteout::opaque_name(e.path).into(), false),
             };
             dive::IdEntry::new(&mut files.paths, &name, is_dir, e.stored)
         })

@@ -28,27 +28,76 @@ pub enum EntryOp {
     Opaque,
 }
 
-/// One entry, read back from [`Entries`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One entry, read back from [`Entries`]. Its node is built only when asked
+/// for ([`Entry::op`]): most passes over a layer need the path and the kind.
+#[derive(Debug, Clone, Copy)]
 pub struct Entry<'a> {
     /// A clean path (see `path.rs`): the path written, or for a whiteout the
     /// path deleted, or for an opaque marker the directory.
     pub path: &'a str,
-    /// What it asks of the union. A regular file's node has its size (the
-    /// bytes stored), content hash and `data` (layer 0, this entry's index)
-    /// as the scan found them.
-    pub op: EntryOp,
     /// The size field of the tar header (what the entry stores).
     pub stored: u64,
+    index: u32,
+    packed: &'a Packed,
 }
 
-/// Which [`EntryOp`] a [`Packed`] entry holds.
+/// Which [`EntryOp`] an entry is, without its node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum OpTag {
+pub enum OpKind {
     Put,
     HardLink,
     Whiteout,
     Opaque,
+}
+
+impl Entry<'_> {
+    pub fn kind(&self) -> OpKind {
+        self.packed.op
+    }
+
+    /// A `Put` of a regular file: a copy of its bytes, `stored` of them.
+    pub fn is_file_copy(&self) -> bool {
+        self.packed.op == OpKind::Put && self.packed.kind == FileKind::Regular
+    }
+
+    /// A `Put` of a directory.
+    pub fn is_dir(&self) -> bool {
+        self.packed.op == OpKind::Put && self.packed.kind == FileKind::Dir
+    }
+
+    /// What it asks of the union. A regular file's node has its size (the
+    /// bytes stored), content hash and `data` (layer 0, this entry's index)
+    /// as the scan found them.
+    pub fn op(&self) -> EntryOp {
+        let e = self.packed;
+        let regular = self.is_file_copy();
+        let mut node = Node {
+            kind: e.kind,
+            implicit: false,
+            mode: e.mode,
+            uid: e.uid,
+            gid: e.gid,
+            layer: 0,
+            data: regular.then_some(EntryRef::new(0, self.index)),
+            size: if regular { e.stored } else { 0 },
+            content: e.content,
+            extra: None,
+        };
+        match e.op {
+            OpKind::Put => {
+                node.extra = e.extra.clone();
+                EntryOp::Put(node)
+            }
+            OpKind::HardLink => {
+                let mut extra = e.extra.clone().unwrap_or_default();
+                let target = extra.hardlink.take().unwrap_or_default();
+                node.extra = (*extra != Extra::default()).then_some(extra);
+                EntryOp::HardLink { target, node }
+            }
+            OpKind::Whiteout => EntryOp::Whiteout,
+            OpKind::Opaque => EntryOp::Opaque,
+        }
+    }
 }
 
 /// One tar entry as a layer read ahead of the stacking keeps it: 48 bytes,
@@ -62,7 +111,7 @@ struct Packed {
     /// Where the path is in [`Entries`]' names.
     start: u32,
     len: u32,
-    op: OpTag,
+    op: OpKind,
     kind: FileKind,
     /// Permission bits with setuid, setgid and sticky: 12 bits.
     mode: u16,
@@ -90,13 +139,13 @@ impl Entries {
         let start = self.names.len() as u32;
         self.names.push_str(path);
         let (tag, node) = match op {
-            EntryOp::Put(node) => (OpTag::Put, Some(node)),
+            EntryOp::Put(node) => (OpKind::Put, Some(node)),
             EntryOp::HardLink { target, mut node } => {
                 node.set_hardlink(Some(&target));
-                (OpTag::HardLink, Some(node))
+                (OpKind::HardLink, Some(node))
             }
-            EntryOp::Whiteout => (OpTag::Whiteout, None),
-            EntryOp::Opaque => (OpTag::Opaque, None),
+            EntryOp::Whiteout => (OpKind::Whiteout, None),
+            EntryOp::Opaque => (OpKind::Opaque, None),
         };
         let node = node.unwrap_or_else(|| Node::implicit_dir(0));
         debug_assert!(
@@ -127,40 +176,11 @@ impl Entries {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = Entry<'_>> + '_ {
-        self.list.iter().enumerate().map(|(i, e)| {
-            let path = &self.names[e.start as usize..(e.start + e.len) as usize];
-            let regular = e.op == OpTag::Put && e.kind == FileKind::Regular;
-            let mut node = Node {
-                kind: e.kind,
-                implicit: false,
-                mode: e.mode,
-                uid: e.uid,
-                gid: e.gid,
-                layer: 0,
-                data: regular.then_some(EntryRef::new(0, i as u32)),
-                size: if regular { e.stored } else { 0 },
-                content: e.content,
-                extra: None,
-            };
-            let op = match e.op {
-                OpTag::Put => {
-                    node.extra = e.extra.clone();
-                    EntryOp::Put(node)
-                }
-                OpTag::HardLink => {
-                    let mut extra = e.extra.clone().unwrap_or_default();
-                    let target = extra.hardlink.take().unwrap_or_default();
-                    node.extra = (*extra != Extra::default()).then_some(extra);
-                    EntryOp::HardLink { target, node }
-                }
-                OpTag::Whiteout => EntryOp::Whiteout,
-                OpTag::Opaque => EntryOp::Opaque,
-            };
-            Entry {
-                path,
-                op,
-                stored: e.stored,
-            }
+        self.list.iter().enumerate().map(|(i, e)| Entry {
+            path: &self.names[e.start as usize..(e.start + e.len) as usize],
+            stored: e.stored,
+            index: i as u32,
+            packed: e,
         })
     }
 
@@ -214,10 +234,10 @@ impl Entries {
             let len = input.u32()?;
             names.get(start as usize..start as usize + len as usize)?;
             let op = match input.u8()? {
-                0 => OpTag::Put,
-                1 => OpTag::HardLink,
-                2 => OpTag::Whiteout,
-                3 => OpTag::Opaque,
+                0 => OpKind::Put,
+                1 => OpKind::HardLink,
+                2 => OpKind::Whiteout,
+                3 => OpKind::Opaque,
                 _ => return None,
             };
             let kind = crate::scan_wire::kind_of(input.u8()?)?;

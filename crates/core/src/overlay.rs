@@ -7,7 +7,7 @@
 //! written over a directory replaces the whole subtree; a directory written
 //! over a directory keeps its children; hard links share the target's bytes.
 
-use crate::layer_scan::{Entries, EntryOp};
+use crate::layer_scan::{Entries, EntryOp, OpKind};
 use crate::model::{Change, ChangeKind, Diagnostic, Node, NodeId, Severity};
 use crate::paths::{PathId, Paths};
 use std::collections::HashMap;
@@ -270,8 +270,8 @@ pub fn apply(
 
     // Phase 1: whiteouts and opaque markers act on the lower layers only.
     for entry in entries.iter() {
-        match entry.op {
-            EntryOp::Whiteout => {
+        match entry.kind() {
+            OpKind::Whiteout => {
                 let path = w.files.paths.get(entry.path);
                 match path {
                     Some(p) if w.union.contains(p) => w.remove(p),
@@ -283,7 +283,7 @@ pub fn apply(
                     ),
                 }
             }
-            EntryOp::Opaque => {
+            OpKind::Opaque => {
                 let Some(p) = w.files.paths.get(entry.path) else {
                     continue;
                 };
@@ -307,7 +307,7 @@ pub fn apply(
 
     // Phase 2: the layer's own entries, in archive order.
     for entry in entries.iter() {
-        match entry.op {
+        match entry.op() {
             EntryOp::Put(mut node) => {
                 node.layer = layer;
                 if let Some(data) = node.data.as_mut() {

@@ -7,7 +7,7 @@
 //! and earlier duplicates of an entry within one layer. See docs/waste.md for
 //! how this differs from dive's figures.
 
-use crate::layer_scan::{Entries, EntryOp};
+use crate::layer_scan::Entries;
 use crate::model::{Change, EntryRef, FileKind, Node};
 use crate::overlay::{Files, Union};
 use crate::paths::PathId;
@@ -157,18 +157,15 @@ impl Tracker {
         // This layer's own copies that no path shows (a later entry of the same
         // layer overwrote them).
         for (i, entry) in entries.iter().enumerate() {
-            let EntryOp::Put(node) = entry.op else {
-                continue;
-            };
-            if node.kind != FileKind::Regular {
+            if !entry.is_file_copy() {
                 continue;
             }
-            self.stored_bytes += node.size;
+            self.stored_bytes += entry.stored;
             let copy = EntryRef::new(layer as u32, i as u32);
             if *self.refs(copy) == 0 {
                 // Interned by `overlay::apply`, which saw this entry.
                 let path = files.paths.get(entry.path).unwrap_or(PathId::ROOT);
-                self.waste(copy, node.size, path);
+                self.waste(copy, entry.stored, path);
             }
         }
     }

@@ -19,19 +19,20 @@
 //! are this worker's own and end with it.
 
 use crate::session::{self, Image, Throttle};
-use crate::web::{post, post_text, BlobAccess, IMAGE};
+use crate::web::{post, post_text, scope, BlobAccess, IMAGE};
 use crate::window::WindowReader;
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use layerscope_core::layer_scan::{self, LayerScan};
 use layerscope_core::{
-    member_at, prepare, scan_wire, sniff_archive, Options, ProgressInfo, Source, Stack, TarSource,
+    compression, member_at, prepare, scan_wire, sniff_archive, Options, ProgressInfo, Source,
+    Stack, TarSource,
 };
 use std::cell::RefCell;
 use std::io::{Read, Seek};
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent, Worker};
+use web_sys::{Blob, MessageEvent, Worker};
 
 /// Scanners at most: past four, the browser's file reading and memory, not
 /// the cores, are what limit.
@@ -100,8 +101,7 @@ pub fn abort() {
 /// How many scanners this browser may run (its logical cores, at most
 /// [`MAX_SCANNERS`]); 1 means none.
 fn cores() -> usize {
-    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    let n = scope.navigator().hardware_concurrency();
+    let n = scope().navigator().hardware_concurrency();
     if n.is_finite() && n >= 1.0 {
         (n as usize).min(MAX_SCANNERS)
     } else {
@@ -121,9 +121,10 @@ pub fn start(file: &Blob, name: &str, options: &Options) -> bool {
         return false;
     };
     let mut reader = WindowReader::new(access);
-    let mut head = [0u8; 512];
-    let got = read_up_to(&mut reader, &mut head);
-    if !matches!(sniff_archive(&head[..got]), Ok(None)) || reader.rewind().is_err() {
+    let Ok(head) = compression::peek(&mut reader, 512) else {
+        return false;
+    };
+    if !matches!(sniff_archive(&head), Ok(None)) || reader.rewind().is_err() {
         return false;
     }
     let Ok(mut source) = TarSource::index(reader) else {
@@ -206,15 +207,13 @@ pub fn start(file: &Blob, name: &str, options: &Options) -> bool {
     true
 }
 
-fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> usize {
-    let mut got = 0;
-    while got < buf.len() {
-        match reader.read(&mut buf[got..]) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => got += n,
-        }
+/// A plain object with these fields: the messages between the workers.
+fn object(fields: &[(&str, JsValue)]) -> Object {
+    let object = Object::new();
+    for (key, value) in fields {
+        let _ = Reflect::set(&object, &JsValue::from_str(key), value);
     }
-    got
+    object
 }
 
 impl Opening {
@@ -225,15 +224,13 @@ impl Opening {
         };
         self.next += 1;
         let (offset, size) = self.ranges[i];
-        let job = Object::new();
-        let set = |key: &str, value: JsValue| {
-            let _ = Reflect::set(&job, &JsValue::from_str(key), &value);
-        };
-        set("scan", JsValue::from_f64(i as f64));
-        set("member", JsValue::from_str(&self.members[i]));
-        set("offset", JsValue::from_f64(offset as f64));
-        set("size", JsValue::from_f64(size as f64));
-        set("file", self.file.clone().into());
+        let job = object(&[
+            ("scan", JsValue::from_f64(i as f64)),
+            ("member", JsValue::from_str(&self.members[i])),
+            ("offset", JsValue::from_f64(offset as f64)),
+            ("size", JsValue::from_f64(size as f64)),
+            ("file", self.file.clone().into()),
+        ]);
         if let Err(e) = self.scanners[k].post_message(&job) {
             // Recorded as that layer's failure: reported in order.
             self.results[i] = Some(Err((
@@ -400,11 +397,7 @@ pub fn scan_job(data: &JsValue) {
     let member = get("member").as_string().unwrap_or_default();
     let offset = get("offset").as_f64().unwrap_or(0.0) as u64;
     let size = get("size").as_f64().unwrap_or(0.0) as u64;
-    let reply = Object::new();
-    let set = |key: &str, value: JsValue| {
-        let _ = Reflect::set(&reply, &JsValue::from_str(key), &value);
-    };
-    set("scanned", JsValue::from_f64(index as f64));
+    let scanned = ("scanned", JsValue::from_f64(index as f64));
     let outcome = get("file")
         .dyn_into::<Blob>()
         .map_err(|_| "the job came without the file".to_string())
@@ -426,18 +419,19 @@ pub fn scan_job(data: &JsValue) {
             })
         })
         .map_err(|e| e.member(&member).layer(index));
-    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     match outcome {
         Ok(scan) => {
-            let bytes = Uint8Array::from(scan_wire::to_bytes(&scan).as_slice());
-            let buffer = bytes.buffer();
-            set("bytes", buffer.clone().into());
-            let _ = scope.post_message_with_transfer(&reply, &Array::of1(&buffer));
+            let buffer = Uint8Array::from(scan_wire::to_bytes(&scan).as_slice()).buffer();
+            let reply = object(&[scanned, ("bytes", buffer.clone().into())]);
+            let _ = scope().post_message_with_transfer(&reply, &Array::of1(&buffer));
         }
         Err(e) => {
-            set("kind", JsValue::from_str(session::error_kind_name(e.kind)));
-            set("message", JsValue::from_str(&e.to_string()));
-            let _ = scope.post_message(&reply);
+            let reply = object(&[
+                scanned,
+                ("kind", JsValue::from_str(session::error_kind_name(e.kind))),
+                ("message", JsValue::from_str(&e.to_string())),
+            ]);
+            let _ = scope().post_message(&reply);
         }
     }
 }
@@ -455,19 +449,11 @@ impl<R: Read> Read for Counted<R> {
         let n = self.inner.read(buf)?;
         self.read += n as u64;
         if self.throttle.due(js_sys::Date::now()) {
-            let message = Object::new();
-            let _ = Reflect::set(
-                &message,
-                &JsValue::from_str("progress"),
-                &JsValue::from_f64(self.index as f64),
-            );
-            let _ = Reflect::set(
-                &message,
-                &JsValue::from_str("bytes"),
-                &JsValue::from_f64(self.read as f64),
-            );
-            let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-            let _ = scope.post_message(&message);
+            let message = object(&[
+                ("progress", JsValue::from_f64(self.index as f64)),
+                ("bytes", JsValue::from_f64(self.read as f64)),
+            ]);
+            let _ = scope().post_message(&message);
         }
         Ok(n)
     }

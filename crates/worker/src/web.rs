@@ -52,10 +52,14 @@ pub(crate) fn post(response: &Response) {
     post_text(&session::to_text(response));
 }
 
+/// This worker's global scope.
+pub(crate) fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
 /// Posts a response already written as text.
 pub(crate) fn post_text(text: &str) {
-    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    if let Err(e) = scope.post_message(&JsValue::from_str(text)) {
+    if let Err(e) = scope().post_message(&JsValue::from_str(text)) {
         web_sys::console::error_2(
             &JsValue::from_str("layerscope worker: postMessage failed"),
             &e,
