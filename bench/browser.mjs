@@ -56,6 +56,8 @@ const writeDocs = args.includes("--write-docs") && (args.splice(args.indexOf("--
 const RUNS = Number(flag("--runs") ?? 3);
 const profile = args.includes("--profile") && (args.splice(args.indexOf("--profile"), 1), true);
 const scrollOnly = args.includes("--scroll-only") && (args.splice(args.indexOf("--scroll-only"), 1), true);
+// --open-only: time the opens, print their tables, skip the scrolls (to try a change; never with --write-docs).
+const openOnly = args.includes("--open-only") && (args.splice(args.indexOf("--open-only"), 1), true);
 const trace = args.includes("--trace") && (args.splice(args.indexOf("--trace"), 1), true);
 // --scrolls wheel,drag: only these (to look at one; never with --write-docs).
 const only = flag("--scrolls")?.split(",");
@@ -75,6 +77,7 @@ const die = (m) => {
 if (!fs.existsSync(path.join(dist, "index.html"))) die("dist/ is missing: run `trunk build --release` first");
 if (!fs.existsSync(image)) die(`${image} is missing: run bench/run.sh first (it builds the image once)`);
 
+if (openOnly && (writeDocs || scrollOnly)) die("--open-only goes with neither --write-docs nor --scroll-only");
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -178,7 +181,7 @@ for (const img of scrollOnly ? [] : images) {
     // Sanity: the page saw the image the CLI saw.
     const layers = await page.locator(`${tid("layer-stack")} ${tid("layer-item")}[data-layer]:not([data-layer=""])`).count();
     if (layers !== cliReport.image.layer_count) die(`the page shows ${layers} layers, the CLI ${cliReport.image.layer_count}`);
-    if (img === image && i === RUNS - 1) scroll = await measureScroll(page);
+    if (img === image && i === RUNS - 1 && !openOnly) scroll = await measureScroll(page);
     await context.close();
   }
 }
@@ -513,6 +516,15 @@ async function profileWorker(img) {
     }
   }
   return { total, top: [...self].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([name, n]) => ({ name, share: n / total })) };
+}
+if (openOnly) {
+  await browser.close();
+  server.close();
+  for (const r of results) {
+    const m = (xs) => (xs.length ? `${(median(xs) / 1000).toFixed(2)} s` : "-");
+    console.log(`${path.basename(r.image)}: CLI ${m(r.cliMs)}, one core ${m(r.cli1Ms)}, page ${m(r.pageMs)} → ${(median(r.pageMs) / median(r.cliMs)).toFixed(2)}x`);
+  }
+  process.exit(0);
 }
 const workerProfile = profile && !scrollOnly ? (say(`profile: the worker on ${path.basename(image)}`), await profileWorker(image)) : null;
 

@@ -15,8 +15,8 @@ use std::ops::Range;
 use std::rc::Rc;
 
 use layerscope_protocol::{
-    BuildView, ContainerView, Progress, Response, Row, SimChange, SimulationView, Sort, Story,
-    Summary, TreeQuery, View,
+    BuildView, ContainerView, Note, Progress, Response, Row, SimChange, SimulationView, Sort,
+    Story, Summary, TreeQuery, View,
 };
 use serde::Deserialize;
 
@@ -95,6 +95,10 @@ pub enum Status {
         name: String,
         ms: f64,
         bytes: Option<u64>,
+        /// The first error note (a digest that does not match), as the CLI
+        /// reports it after showing the analysis: "layer 0: diff_id
+        /// mismatch: …", with "(and N more)".
+        problem: Option<String>,
     },
     Failed {
         name: Option<String>,
@@ -668,6 +672,7 @@ impl State {
                     name: summary.file_name.clone(),
                     ms: (now_ms - started).max(0.0),
                     bytes: summary.input_size.or(read),
+                    problem: first_error(&summary.diagnostics),
                 };
                 self.summary = Some(Rc::new(*summary));
                 let route = self.pending_route.take();
@@ -1032,6 +1037,26 @@ impl State {
     }
 }
 
+/// The first error note as the CLI words it (`layer 0: /path: message`),
+/// with how many more there are.
+fn first_error(notes: &[Note]) -> Option<String> {
+    let mut errors = notes.iter().filter(|n| n.severity == "error");
+    let first = errors.next()?;
+    let mut text = String::new();
+    if let Some(layer) = first.layer {
+        text.push_str(&format!("layer {layer}: "));
+    }
+    if let Some(path) = &first.path {
+        text.push_str(&format!("/{path}: "));
+    }
+    text.push_str(&first.message);
+    let more = errors.count();
+    if more > 0 {
+        text.push_str(&format!(" (and {more} more)"));
+    }
+    Some(text)
+}
+
 /// `/a/b/c` → `/a`, `/a/b`.
 pub fn ancestors(path: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -1161,7 +1186,8 @@ mod tests {
             Status::Done {
                 name: "app.tar".into(),
                 ms: 3400.0,
-                bytes: Some(4_000_000)
+                bytes: Some(4_000_000),
+                problem: None,
             }
         );
         // Default: the last filesystem layer, as a union.
@@ -1169,6 +1195,50 @@ mod tests {
         assert_eq!(s.view(), Some(View::Union { layer: 1 }));
         let q = s.tree.pending.as_ref().expect("rows are asked for");
         assert_eq!((q.offset, q.view.clone()), (0, View::Union { layer: 1 }));
+    }
+
+    #[test]
+    fn a_digest_that_does_not_match_is_said_with_the_done_status() {
+        let note = |severity: &str, layer: Option<usize>, message: &str| Note {
+            severity: severity.into(),
+            layer,
+            path: None,
+            message: message.into(),
+        };
+        let mut with_errors = summary(&[Some(0), Some(1)]);
+        with_errors.diagnostics = vec![
+            note("info", None, "the layer blob is empty"),
+            note(
+                "error",
+                Some(1),
+                "diff_id mismatch: the config says a, the uncompressed layer hashes to b",
+            ),
+            note("error", Some(2), "digest mismatch"),
+        ];
+        for (summary, problem) in [
+            (summary(&[Some(0)]), None),
+            (
+                with_errors,
+                Some("layer 1: diff_id mismatch: the config says a, the uncompressed layer hashes to b (and 1 more)".to_string()),
+            ),
+        ] {
+            let mut s = State::default();
+            s.apply(Action::Open {
+                gen: 1,
+                name: "app.tar".into(),
+                sample: None,
+                platform: None,
+                started_ms: 0.0,
+                keep_place: false,
+            });
+            s.apply(Action::Response {
+                gen: 1,
+                now_ms: 10.0,
+                response: Response::Opened(Box::new(summary)),
+            });
+            assert!(matches!(&s.status, Status::Done { problem: p, .. } if *p == problem), "{:?}", s.status);
+            assert_eq!(s.status.state_name(), "done");
+        }
     }
 
     #[test]

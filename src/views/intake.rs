@@ -95,8 +95,19 @@ fn status_view(status: &Status, on_cancel: &Callback<()>) -> Html {
             ..
         } => (format!("Downloading the sample {name}…"), None),
         Status::Running { name, .. } => (format!("Analysing {name}…"), None),
-        Status::Done { name, ms, bytes } => (
-            format!("{name}: {}.", format::analysed(*bytes, *ms)),
+        Status::Done {
+            name,
+            ms,
+            bytes,
+            problem,
+        } => (
+            match problem {
+                None => format!("{name}: {}.", format::analysed(*bytes, *ms)),
+                Some(problem) => format!(
+                    "{name}: {}, with an error: {problem}. See the notes under the image.",
+                    format::analysed(*bytes, *ms)
+                ),
+            },
             Some(*ms),
         ),
         Status::Failed { .. } => ("The analysis failed.".to_string(), None),
@@ -105,8 +116,15 @@ fn status_view(status: &Status, on_cancel: &Callback<()>) -> Html {
             None,
         ),
     };
+    let problem = matches!(
+        status,
+        Status::Done {
+            problem: Some(_),
+            ..
+        }
+    );
     let status_line = html! {
-        <p class={classes!("status", format!("state-{}", status.state_name()), matches!(status, Status::Idle).then_some("visually-hidden"))}
+        <p class={classes!("status", format!("state-{}", status.state_name()), problem.then_some("has-problem"), matches!(status, Status::Idle).then_some("visually-hidden"))}
             data-testid="analysis-status" data-state={status.state_name()}
             data-ms={ms.map(|ms| format!("{}", ms.round() as u64))} role="status" aria-live="polite">
             { text }

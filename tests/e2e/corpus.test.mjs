@@ -18,6 +18,7 @@ import {
   assertSameReport,
   tid,
   serveDist,
+  insecureHost,
 } from "./lib.mjs";
 
 const h = harness();
@@ -79,6 +80,26 @@ test("a file of several layers is read by several workers at once, with the same
   }
   await assertPageShows(pg.page, file, report);
   assertSameReport((await exportJson(pg.page)).doc, report, path.basename(file));
+  pg.assertClean();
+});
+
+test("served over plain http from a name other than localhost (no crypto.subtle), the layer readers hash in wasm: the same answer", async (t) => {
+  // Secure contexts hash each layer with the browser's own sha256; elsewhere
+  // (a LAN address over http) there is no crypto.subtle and wasm hashes.
+  const pg = await openPage(t, h);
+  await gotoApp(pg.page, { baseUrl: `http://${insecureHost}:${h.server.address().port}/` });
+  assert.deepEqual(
+    await pg.page.evaluate(() => [window.isSecureContext, typeof crypto.subtle]),
+    [false, "undefined"],
+    "the page is not a secure context here",
+  );
+  for (const rel of ["wagoodman-dive/.data/test-docker-image.tar", "wagoodman-dive/.data/test-kaniko-image.tar"]) {
+    const file = corpusFile(rel);
+    const report = cliReport(file);
+    await openDone(pg.page, file);
+    await assertPageShows(pg.page, file, report);
+    assertSameReport((await exportJson(pg.page)).doc, report, path.basename(file));
+  }
   pg.assertClean();
 });
 

@@ -23,6 +23,7 @@ import {
   corpusFile,
   assertSameReport,
   tid,
+  insecureHost,
 } from "./lib.mjs";
 
 const h = harness();
@@ -113,6 +114,53 @@ test("two corrupt layers read by different workers: the first in manifest order 
   assert.ok(msg.includes(cliMessage.slice(cliMessage.indexOf(": ") + 2)), `the page says what the CLI says: '${msg}' vs '${cliMessage}'`);
   await thenGoodFileWorks(pg.page);
   pg.assertClean({ allowConsole: [/corrupt|invalid|gzip|deflate|checksum/i] });
+});
+
+/** Each member of a tar archive: name, where its data starts, its size. */
+function tarMembers(bytes) {
+  const members = [];
+  for (let at = 0; at + 512 <= bytes.length; ) {
+    const field = (from, len) => bytes.subarray(at + from, at + from + len).toString("latin1").replace(/\0.*$/s, "");
+    const name = field(0, 100);
+    if (!name) break;
+    const size = parseInt(field(124, 12).trim() || "0", 8);
+    members.push({ name, type: field(156, 1), offset: at + 512, size });
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  return members;
+}
+
+test("a layer whose bytes do not match its digest: shown with the error the CLI gives, hashed by the browser or in wasm", async (t) => {
+  // dive's docker-save archive: plain layers, so a byte changed inside a
+  // file's content leaves a readable tar whose sha256 is not its diff_id.
+  const bytes = Buffer.from(fs.readFileSync(corpusFile("wagoodman-dive/.data/test-docker-image.tar")));
+  const layer = tarMembers(bytes)
+    .filter((m) => m.name.endsWith("/layer.tar"))
+    .sort((a, b) => b.size - a.size)[0];
+  const inner = tarMembers(bytes.subarray(layer.offset, layer.offset + layer.size)).find((m) => m.type === "0" && m.size > 100);
+  bytes[layer.offset + inner.offset + 50] ^= 0x01;
+  const file = path.join(tmp, "wrong-digest.tar");
+  fs.writeFileSync(file, bytes);
+  // The CLI shows the analysis, then fails with the mismatch (exit 2).
+  const cli = runCli(["inspect"], file);
+  assert.equal(cli.status, 2, cli.stderr);
+  const problem = cli.stderr.trim().replace(/^.*?: error: .*?: error: /, "");
+  assert.match(problem, /^layer 0: diff_id mismatch: the config says sha256:[0-9a-f]{64}, the uncompressed layer hashes to sha256:[0-9a-f]{64}$/, cli.stderr);
+  // A secure context hashes with the browser's sha256, the other name in wasm:
+  // the hash the page names is the CLI's either way.
+  for (const host of ["127.0.0.1", insecureHost]) {
+    const pg = await openPage(t, h);
+    await gotoApp(pg.page, { baseUrl: `http://${host}:${h.server.address().port}/` });
+    assert.equal(await openFile(pg.page, file), "done", host);
+    const status = pg.page.locator(tid("analysis-status"));
+    assert.ok((await status.textContent()).includes(`with an error: ${problem}`), `${host}: ${await status.textContent()}`);
+    const note = pg.page.locator("details.diagnostics[open] li.note.error");
+    assert.equal(await note.count(), 1, host);
+    assert.ok((await note.textContent()).includes(problem.replace(/^layer 0: /, "")), `${host}: ${await note.textContent()}`);
+    await thenGoodFileWorks(pg.page);
+    assert.ok(!(await status.textContent()).includes("error"), "the next file's status has no error");
+    pg.assertClean();
+  }
 });
 
 test("an empty file: an error, not a hang", async (t) => {

@@ -30,6 +30,9 @@ export function corpusFile(rel) {
 
 // The flags TOOLCHAIN.md lists: root needs --no-sandbox, and without the
 // background-networking ones Chromium keeps dialling Google on a closed network.
+/** 127.0.0.1 under a name the browser does not trust as it trusts localhost. */
+export const insecureHost = "layerscope.test";
+
 export const launchArgs = [
   "--no-sandbox",
   "--disable-gpu",
@@ -38,6 +41,9 @@ export const launchArgs = [
   "--disable-background-networking",
   "--disable-component-update",
   "--disable-sync",
+  // A second name for 127.0.0.1 that is not "localhost": a page served from
+  // it over http is not a secure context (no crypto.subtle), as on a LAN.
+  `--host-resolver-rules=MAP ${insecureHost} 127.0.0.1`,
 ];
 
 const mimeTypes = {
@@ -121,10 +127,10 @@ export function harness() {
   return h;
 }
 
-/** True for a URL that stays on this machine's 127.0.0.1 (or never leaves the page). */
+/** True for a URL that stays on this machine's 127.0.0.1 (by address or as `insecureHost`), or never leaves the page. */
 export function isLocal(href) {
   const u = new URL(href);
-  return u.protocol === "data:" || u.protocol === "blob:" || u.hostname === "127.0.0.1";
+  return u.protocol === "data:" || u.protocol === "blob:" || u.hostname === "127.0.0.1" || u.hostname === insecureHost;
 }
 
 // Runs in the page before the app: logs every value `analysis-status`'s

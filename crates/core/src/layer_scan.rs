@@ -307,7 +307,38 @@ pub struct LayerScan {
 /// Reads a layer blob. Errors name the path of the entry they happened at;
 /// the caller adds the layer and the member.
 pub fn scan<R: Read>(blob: R) -> Result<LayerScan, Error> {
-    let mut blob = HashingReader::new(blob);
+    let (unhashed, digest) = scan_blob(HashingReader::new(blob))?;
+    Ok(unhashed.with_digest(digest.unwrap_or_else(|| Digest::of(b""))))
+}
+
+/// A layer read without hashing the blob as stored, for a caller that hashes
+/// the same bytes some faster way (the page: the browser's own sha256 over
+/// the layer read whole). Everything else is as [`scan`] reads it.
+pub fn scan_unhashed<R: Read>(blob: R) -> Result<Unhashed, Error> {
+    scan_blob(HashingReader::counting(blob)).map(|(unhashed, _)| unhashed)
+}
+
+/// A layer's scan that waits for the digest of its blob as stored.
+#[derive(Debug)]
+pub struct Unhashed {
+    scan: LayerScan,
+    /// `None` when the tar is the blob (uncompressed): its digest is the blob's.
+    diff_id: Option<Digest>,
+}
+
+impl Unhashed {
+    /// The scan, given the sha256 of exactly the bytes the scan read.
+    pub fn with_digest(self, digest: Digest) -> LayerScan {
+        let diff_id = self.diff_id.unwrap_or_else(|| digest.clone());
+        LayerScan {
+            digest,
+            diff_id,
+            ..self.scan
+        }
+    }
+}
+
+fn scan_blob<R: Read>(mut blob: HashingReader<R>) -> Result<(Unhashed, Option<Digest>), Error> {
     let head =
         compression::peek(&mut blob, 512).map_err(|e| Error::from_io(&e, "reading the layer"))?;
     let (compression, empty) = match compression::sniff(&head) {
@@ -368,19 +399,19 @@ pub fn scan<R: Read>(blob: R) -> Result<LayerScan, Error> {
     let (digest, blob_size) = blob
         .finish()
         .map_err(|e| Error::from_io(&e, "reading the end of the layer"))?;
-    let digest = digest.unwrap_or_else(|| Digest::of(b""));
     // Uncompressed: the tar is the blob up to its end, and the blob is read to
-    // its end above, so the two digests are one.
-    let diff_id = diff_id.unwrap_or_else(|| digest.clone());
-    Ok(LayerScan {
-        digest,
+    // its end above, so the two digests are one (`with_digest`).
+    let placeholder = Digest::of(b"");
+    let scan = LayerScan {
+        digest: placeholder.clone(),
         blob_size,
-        diff_id,
+        diff_id: placeholder,
         tar_size,
         compression,
         entries,
         diagnostics,
-    })
+    };
+    Ok((Unhashed { scan, diff_id }, digest))
 }
 
 fn read_entries<R: Read>(

@@ -170,3 +170,42 @@ fn an_image_by_index_in_a_multi_image_layout() {
     let named = analyze_every_way_with(&bytes, &with(None, Some("two:2"))).unwrap();
     assert!(named.file("etc/two").is_some());
 }
+
+/// The page hashes a layer read whole with the browser's own sha256 and has
+/// the engine read the rest: given the blob's digest, that scan is the scan.
+#[test]
+fn a_scan_without_the_blob_hash_is_the_scan_once_given_the_digest() {
+    use layerscope_core::layer_scan::{scan, scan_unhashed};
+    let tar = layer_tar(&[
+        Entry::dir("etc"),
+        Entry::file("etc/passwd", "root:x:0:0"),
+        Entry::whiteout("etc/old"),
+        Entry::symlink("etc/link", "passwd"),
+    ]);
+    for comp in [Comp::None, Comp::Gzip, Comp::Zstd] {
+        let blob = compress(&tar, comp);
+        let full = scan(blob.as_slice()).unwrap();
+        let given = scan_unhashed(blob.as_slice())
+            .unwrap()
+            .with_digest(sha256(&blob));
+        assert_eq!(given.digest, sha256(&blob), "{comp:?}");
+        assert_eq!(given.digest, full.digest, "{comp:?}");
+        assert_eq!(given.diff_id, full.diff_id, "{comp:?}");
+        assert_eq!(given.diff_id, sha256(&tar), "{comp:?}");
+        assert_eq!(
+            (given.blob_size, given.tar_size, given.compression),
+            (full.blob_size, full.tar_size, full.compression),
+            "{comp:?}"
+        );
+        assert_eq!(given.entries, full.entries, "{comp:?}");
+        assert_eq!(given.diagnostics, full.diagnostics, "{comp:?}");
+    }
+    // A wrong digest given is carried, not corrected: the stacking then
+    // reports the mismatch as it does for a layer hashed here.
+    let blob = compress(&tar, Comp::None);
+    let wrong = sha256(b"not this layer");
+    let given = scan_unhashed(blob.as_slice())
+        .unwrap()
+        .with_digest(wrong.clone());
+    assert_eq!((given.digest, given.diff_id), (wrong.clone(), wrong));
+}

@@ -19,9 +19,10 @@
 //! are this worker's own and end with it.
 
 use crate::session::{self, Image, Throttle};
-use crate::web::{post, post_text, scope, BlobAccess, IMAGE};
+use crate::web::{post, post_text, scope, BlobAccess, BytesAccess, IMAGE};
 use crate::window::WindowReader;
 use js_sys::{Array, Object, Reflect, Uint8Array};
+use layerscope_core::digest::Digest;
 use layerscope_core::layer_scan::{self, LayerScan};
 use layerscope_core::{
     compression, member_at, prepare, scan_wire, sniff_archive, Options, ProgressInfo, Source,
@@ -32,7 +33,7 @@ use std::io::{Read, Seek};
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Blob, MessageEvent, Worker};
+use web_sys::{Blob, FileReaderSync, MessageEvent, SubtleCrypto, Worker};
 
 /// Scanners at most: past four, the browser's file reading and memory, not
 /// the cores, are what limit.
@@ -63,6 +64,11 @@ struct Opening {
     next: usize,
     /// Bytes read of each layer, as the scanners last said.
     read: Vec<u64>,
+    /// Which layers were handed out to be read whole, and how many bytes
+    /// those still out hold, against `budget` ([`whole_budget`]).
+    whole: Vec<bool>,
+    held: u64,
+    budget: u64,
     throttle: Throttle,
     scanners: Vec<Worker>,
 }
@@ -196,6 +202,9 @@ pub fn start(file: &Blob, name: &str, options: &Options) -> bool {
         order,
         next: 0,
         read: vec![0; count],
+        whole: vec![false; count],
+        held: 0,
+        budget: whole_budget(),
         throttle: Throttle::new(50.0),
         scanners,
     };
@@ -205,6 +214,23 @@ pub fn start(file: &Blob, name: &str, options: &Options) -> bool {
     opening.report_progress(true);
     OPENING.with(|o| *o.borrow_mut() = Some(opening));
     true
+}
+
+/// How many bytes of layers may be held whole at once (each read in one
+/// piece to be hashed by the browser; the digest takes its own copy, so the
+/// memory is up to twice this): 1/8 of the device's memory as the browser
+/// tells it (`navigator.deviceMemory`, which says at most 8 GB), between
+/// 256 MiB and 1 GiB; 512 MiB where the browser does not say.
+fn whole_budget() -> u64 {
+    const MIB: f64 = (1 << 20) as f64;
+    let device_gb = Reflect::get(&scope().navigator(), &JsValue::from_str("deviceMemory"))
+        .ok()
+        .and_then(|v| v.as_f64())
+        .filter(|gb| gb.is_finite() && *gb > 0.0);
+    match device_gb {
+        Some(gb) => (gb * 1024.0 * MIB / 8.0).clamp(256.0 * MIB, 1024.0 * MIB) as u64,
+        None => (512.0 * MIB) as u64,
+    }
 }
 
 /// A plain object with these fields: the messages between the workers.
@@ -224,12 +250,19 @@ impl Opening {
         };
         self.next += 1;
         let (offset, size) = self.ranges[i];
+        // Largest first, so a layer over what is left of the budget waits for
+        // none: it is read in windows now.
+        self.whole[i] = size <= self.budget.saturating_sub(self.held);
+        if self.whole[i] {
+            self.held += size;
+        }
         let job = object(&[
             ("scan", JsValue::from_f64(i as f64)),
             ("member", JsValue::from_str(&self.members[i])),
             ("offset", JsValue::from_f64(offset as f64)),
             ("size", JsValue::from_f64(size as f64)),
             ("file", self.file.clone().into()),
+            ("whole", JsValue::from_bool(self.whole[i])),
         ]);
         if let Err(e) = self.scanners[k].post_message(&job) {
             // Recorded as that layer's failure: reported in order.
@@ -302,6 +335,9 @@ fn on_message(k: usize, data: JsValue) {
             }
         };
         opening.read[i] = opening.ranges[i].1;
+        if std::mem::take(&mut opening.whole[i]) {
+            opening.held -= opening.ranges[i].1;
+        }
         opening.results[i] = Some(outcome);
         opening.hand_out(k);
         Some(opening.stack_ready())
@@ -388,38 +424,127 @@ fn end(next: Next) {
     answer_waiting();
 }
 
-/// A scanner's job: `{scan: index, member, offset, size, file}` → posts
-/// `{progress: index, bytes}`* then `{scanned: index, bytes: ArrayBuffer}`
-/// or `{scanned: index, kind, message}`.
+/// A scanner's job: `{scan: index, member, offset, size, file, whole}` →
+/// posts `{progress: index, bytes}`* then `{scanned: index, bytes:
+/// ArrayBuffer}` or `{scanned: index, kind, message}`. With `whole`, the
+/// layer is read in one piece and hashed by the browser's own sha256
+/// ([`scan_whole`]); otherwise, or when that cannot be, in windows and hashed
+/// here.
 pub fn scan_job(data: &JsValue) {
     let get = |key: &str| Reflect::get(data, &JsValue::from_str(key)).unwrap_or_default();
-    let index = get("scan").as_f64().unwrap_or(0.0) as usize;
-    let member = get("member").as_string().unwrap_or_default();
-    let offset = get("offset").as_f64().unwrap_or(0.0) as u64;
-    let size = get("size").as_f64().unwrap_or(0.0) as u64;
-    let scanned = ("scanned", JsValue::from_f64(index as f64));
-    let outcome = get("file")
-        .dyn_into::<Blob>()
-        .map_err(|_| "the job came without the file".to_string())
-        .and_then(|blob| BlobAccess::new(blob).map_err(|e| format!("{e:?}")))
-        .map_err(|message| {
-            layerscope_core::Error::new(
-                layerscope_core::ErrorKind::Io,
-                format!("cannot read the file here: {message}"),
-            )
+    let job = Job {
+        index: get("scan").as_f64().unwrap_or(0.0) as usize,
+        member: get("member").as_string().unwrap_or_default(),
+        offset: get("offset").as_f64().unwrap_or(0.0) as u64,
+        size: get("size").as_f64().unwrap_or(0.0) as u64,
+    };
+    let Ok(blob) = get("file").dyn_into::<Blob>() else {
+        let e = layerscope_core::Error::new(
+            layerscope_core::ErrorKind::Io,
+            "cannot read the file here: the job came without the file",
+        );
+        return reply(&job, Err(e));
+    };
+    if get("whole").as_bool() == Some(true) {
+        if let Some(subtle) = subtle() {
+            wasm_bindgen_futures::spawn_local(scan_whole(job, blob, subtle));
+            return;
+        }
+    }
+    let outcome = scan_windows(&job, blob);
+    reply(&job, outcome);
+}
+
+/// Which layer, and where its bytes lie in the file.
+struct Job {
+    index: usize,
+    member: String,
+    offset: u64,
+    size: u64,
+}
+
+impl Job {
+    fn counted<R: Read>(&self, inner: R) -> Counted<R> {
+        Counted {
+            inner,
+            index: self.index,
+            read: 0,
+            throttle: Throttle::new(SCANNER_PROGRESS_MS),
+        }
+    }
+}
+
+/// The layer read a window at a time, and hashed in wasm as it goes.
+fn scan_windows(job: &Job, blob: Blob) -> Result<LayerScan, layerscope_core::Error> {
+    let access = BlobAccess::new(blob).map_err(|e| {
+        layerscope_core::Error::new(
+            layerscope_core::ErrorKind::Io,
+            format!("cannot read the file here: {e:?}"),
+        )
+    })?;
+    let reader = member_at(WindowReader::new(access), job.offset, job.size)
+        .map_err(|e| layerscope_core::Error::from_io(&e, "seeking in the archive"))?;
+    layer_scan::scan(job.counted(reader))
+}
+
+/// The browser's sha256 (`crypto.subtle`), where there is one: only in a
+/// secure context (https, localhost, a file the browser opened itself).
+fn subtle() -> Option<SubtleCrypto> {
+    let crypto = Reflect::get(&scope(), &JsValue::from_str("crypto")).ok()?;
+    let subtle = Reflect::get(&crypto, &JsValue::from_str("subtle")).ok()?;
+    (!subtle.is_undefined() && !subtle.is_null()).then(|| subtle.unchecked_into())
+}
+
+/// The layer read in one piece, hashed by the browser (native sha256, about
+/// twice wasm's speed here and off this thread) while the engine reads the
+/// same bytes for everything else. The stacker sends `whole` only while the
+/// layers held whole fit its memory budget ([`whole_budget`]). Anything that
+/// keeps this from working before the scan starts (the range past the
+/// file's end, the browser refusing the read or the digest) falls back to
+/// [`scan_windows`], which then says what is wrong if something is.
+async fn scan_whole(job: Job, blob: Blob, subtle: SubtleCrypto) {
+    let whole = (job.offset.saturating_add(job.size) <= blob.size() as u64)
+        .then(|| {
+            let end = (job.offset + job.size) as f64;
+            let slice = blob.slice_with_f64_and_f64(job.offset as f64, end).ok()?;
+            let buffer = FileReaderSync::new()
+                .ok()?
+                .read_as_array_buffer(&slice)
+                .ok()?;
+            let digest = subtle
+                .digest_with_str_and_buffer_source("SHA-256", &buffer)
+                .ok()?;
+            Some((buffer, digest))
         })
-        .and_then(|access| {
-            let reader = member_at(WindowReader::new(access), offset, size)
-                .map_err(|e| layerscope_core::Error::from_io(&e, "seeking in the archive"))?;
-            layer_scan::scan(Counted {
-                inner: reader,
-                index,
-                read: 0,
-                throttle: Throttle::new(SCANNER_PROGRESS_MS),
-            })
-        })
-        .map_err(|e| e.member(&member).layer(index));
-    match outcome {
+        .flatten();
+    let Some((buffer, digest)) = whole else {
+        let outcome = scan_windows(&job, blob);
+        return reply(&job, outcome);
+    };
+    let bytes = Uint8Array::new(&buffer);
+    let unhashed = layer_scan::scan_unhashed(job.counted(WindowReader::new(BytesAccess(bytes))));
+    drop(buffer);
+    let outcome = match unhashed {
+        Err(e) => Err(e),
+        Ok(unhashed) => match wasm_bindgen_futures::JsFuture::from(digest).await {
+            Ok(hash) => match <[u8; 32]>::try_from(Uint8Array::new(&hash).to_vec()) {
+                Ok(hash) => Ok(unhashed.with_digest(Digest::sha256_from_bytes(hash))),
+                Err(_) => Err(layerscope_core::Error::new(
+                    layerscope_core::ErrorKind::Io,
+                    "the browser's sha256 gave a digest that is not 32 bytes",
+                )),
+            },
+            // The browser could not hash it after all: hash it here.
+            Err(_) => scan_windows(&job, blob),
+        },
+    };
+    reply(&job, outcome);
+}
+
+/// Posts a layer's scan, or its failure, to the stacker.
+fn reply(job: &Job, outcome: Result<LayerScan, layerscope_core::Error>) {
+    let scanned = ("scanned", JsValue::from_f64(job.index as f64));
+    match outcome.map_err(|e| e.member(&job.member).layer(job.index)) {
         Ok(scan) => {
             let buffer = Uint8Array::from(scan_wire::to_bytes(&scan).as_slice()).buffer();
             let reply = object(&[scanned, ("bytes", buffer.clone().into())]);
