@@ -6,8 +6,11 @@
 //! (a reference, not a copy) and a layer's byte range. A scanner reads and
 //! hashes its layer and posts the scan back as bytes (`scan_wire`, a
 //! transferred buffer); the stacker stacks the scans in manifest order as
-//! they come and gives the scanner the next layer. Sha256 in wasm has no CPU
-//! instructions to lean on, so this is where the page's time goes.
+//! they come and gives the scanner the next layer. Reading the `File` and
+//! sha256 are where the page's time goes: a layer is read in one piece and
+//! hashed by the browser's own sha256 (about twice wasm's speed here) while
+//! the layers held so fit a memory budget and the page is a secure context;
+//! otherwise it is read in windows and hashed in wasm.
 //!
 //! Errors read as they do when one worker reads everything: a scan that
 //! failed is reported when the stacking reaches it, so the first bad layer
@@ -495,9 +498,10 @@ fn subtle() -> Option<SubtleCrypto> {
     (!subtle.is_undefined() && !subtle.is_null()).then(|| subtle.unchecked_into())
 }
 
-/// The layer read in one piece, hashed by the browser (native sha256, about
-/// twice wasm's speed here and off this thread) while the engine reads the
-/// same bytes for everything else. The stacker sends `whole` only while the
+/// The layer read in one piece and hashed by the browser (native sha256,
+/// about twice wasm's speed here; Chromium hashes within the call), then
+/// read by the engine from those bytes for everything else (a compressed
+/// layer's diff_id is still hashed in wasm as it inflates). The stacker sends `whole` only while the
 /// layers held whole fit its memory budget ([`whole_budget`]). Anything that
 /// keeps this from working before the scan starts (the range past the
 /// file's end, the browser refusing the read or the digest) falls back to
