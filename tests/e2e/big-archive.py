@@ -3,7 +3,11 @@
 cancel test (tests/e2e/errors.test.mjs): the page must take long enough on it
 that a test can press Cancel mid-way.
 
-    big-archive.py OUT.tar [SIZE_MB]
+    big-archive.py OUT.tar [SIZE_MB] [MEMBERS]
+
+MEMBERS (default 1): each layer's gzip stream is that many gzip members one
+after the other (as `pigz --independent` or `cat a.gz b.gz` make; the gzip
+trailer's size then counts only the last member's bytes).
 
 Three gzip layers of text-like files (about 2:1, so the page inflates ~2x the
 archive's size: decompression is what bounds the analysis), each layer's
@@ -21,6 +25,7 @@ import zlib
 
 out = sys.argv[1]
 size_mb = int(sys.argv[2]) if len(sys.argv) > 2 else 200
+members = int(sys.argv[3]) if len(sys.argv) > 3 else 1
 LAYERS = 3
 rng = random.Random(42)
 words = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 9))) for _ in range(4000)]
@@ -50,8 +55,11 @@ def layer(k):
             ti.size, ti.mode, ti.mtime = len(data), 0o644, 946684800
             t.addfile(ti, io.BytesIO(data))
     tar = raw.getvalue()
-    z = zlib.compressobj(1, zlib.DEFLATED, 31)  # gzip wrapper, fastest level
-    gz = z.compress(tar) + z.flush()
+    gz = b""
+    step = -(-len(tar) // members)
+    for at in range(0, len(tar), step):
+        z = zlib.compressobj(1, zlib.DEFLATED, 31)  # gzip wrapper, fastest level
+        gz += z.compress(tar[at : at + step]) + z.flush()
     return gz, "sha256:" + hashlib.sha256(tar).hexdigest()
 
 

@@ -555,7 +555,7 @@ export async function assertPageShows(page, file, report) {
   // too, without a layer number), each with its size.
   const items = page.locator(`${tid("layer-stack")} ${tid("layer-item")}`);
   const shown = await items.evaluateAll((els) =>
-    els.map((el) => ({ layer: el.getAttribute("data-layer"), index: el.getAttribute("data-index"), text: el.textContent })),
+    els.map((el) => ({ layer: el.getAttribute("data-layer"), index: el.getAttribute("data-index"), text: el.innerText })),
   );
   const fsItems = shown.filter((i) => /^\d+$/.test(i.layer ?? ""));
   assert.deepEqual(

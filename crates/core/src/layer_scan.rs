@@ -307,38 +307,88 @@ pub struct LayerScan {
 /// Reads a layer blob. Errors name the path of the entry they happened at;
 /// the caller adds the layer and the member.
 pub fn scan<R: Read>(blob: R) -> Result<LayerScan, Error> {
-    let (unhashed, digest) = scan_blob(HashingReader::new(blob))?;
-    Ok(unhashed.with_digest(digest.unwrap_or_else(|| Digest::of(b""))))
+    let (unhashed, digest) = scan_blob(HashingReader::new(blob), None)?;
+    unhashed.with_digests(digest.unwrap_or_else(|| Digest::of(b"")), None)
 }
 
 /// A layer read without hashing the blob as stored, for a caller that hashes
 /// the same bytes some faster way (the page: the browser's own sha256 over
-/// the layer read whole). Everything else is as [`scan`] reads it.
-pub fn scan_unhashed<R: Read>(blob: R) -> Result<Unhashed, Error> {
-    scan_blob(HashingReader::counting(blob)).map(|(unhashed, _)| unhashed)
+/// the layer read whole). With `tar`, a compressed layer's tar is not hashed
+/// either: every byte of it is handed to `tar`, in order, for the caller to
+/// hash (an uncompressed layer's tar is its blob: `tar` is not called).
+/// Everything else is as [`scan`] reads it.
+pub fn scan_unhashed<R: Read>(blob: R, tar: Option<TarSink<'_>>) -> Result<Unhashed, Error> {
+    scan_blob(HashingReader::counting(blob), tar).map(|(unhashed, _)| unhashed)
 }
 
-/// A layer's scan that waits for the digest of its blob as stored.
+/// A layer's scan that waits for the digests its caller computes.
 #[derive(Debug)]
 pub struct Unhashed {
     scan: LayerScan,
-    /// `None` when the tar is the blob (uncompressed): its digest is the blob's.
-    diff_id: Option<Digest>,
+    tar: TarDigest,
+}
+
+#[derive(Debug)]
+enum TarDigest {
+    /// Uncompressed: the tar is the blob, its digest the blob's.
+    Blob,
+    Hashed(Digest),
+    /// Handed to the caller's `tar`.
+    Caller,
 }
 
 impl Unhashed {
-    /// The scan, given the sha256 of exactly the bytes the scan read.
-    pub fn with_digest(self, digest: Digest) -> LayerScan {
-        let diff_id = self.diff_id.unwrap_or_else(|| digest.clone());
-        LayerScan {
-            digest,
+    /// Whether [`Unhashed::with_digests`] needs the tar's digest: the layer
+    /// is compressed and its tar went to the caller.
+    pub fn needs_tar_digest(&self) -> bool {
+        matches!(self.tar, TarDigest::Caller)
+    }
+
+    /// The scan, given the sha256 of exactly the bytes the scan read (`blob`)
+    /// and, when [`Unhashed::needs_tar_digest`], of exactly the bytes handed
+    /// to `tar` (it is ignored otherwise).
+    pub fn with_digests(self, blob: Digest, tar: Option<Digest>) -> Result<LayerScan, Error> {
+        let diff_id = match self.tar {
+            TarDigest::Blob => blob.clone(),
+            TarDigest::Hashed(digest) => digest,
+            TarDigest::Caller => tar.ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Io,
+                    "the layer's tar was handed over to be hashed, and no digest came back",
+                )
+            })?,
+        };
+        Ok(LayerScan {
+            digest: blob,
             diff_id,
             ..self.scan
-        }
+        })
     }
 }
 
-fn scan_blob<R: Read>(mut blob: HashingReader<R>) -> Result<(Unhashed, Option<Digest>), Error> {
+/// Where a caller takes a compressed layer's tar bytes ([`scan_unhashed`]).
+pub type TarSink<'s> = &'s mut dyn FnMut(&[u8]);
+
+/// Hands every byte read to `sink`, when there is one.
+struct Tap<'s, R> {
+    inner: R,
+    sink: Option<TarSink<'s>>,
+}
+
+impl<R: Read> Read for Tap<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(sink) = self.sink.as_mut() {
+            sink(&buf[..n]);
+        }
+        Ok(n)
+    }
+}
+
+fn scan_blob<R: Read>(
+    mut blob: HashingReader<R>,
+    tar: Option<TarSink<'_>>,
+) -> Result<(Unhashed, Option<Digest>), Error> {
     let head =
         compression::peek(&mut blob, 512).map_err(|e| Error::from_io(&e, "reading the layer"))?;
     let (compression, empty) = match compression::sniff(&head) {
@@ -372,10 +422,16 @@ fn scan_blob<R: Read>(mut blob: HashingReader<R>) -> Result<(Unhashed, Option<Di
         let decoded = compression::decoder(compression, Cursor::new(head).chain(&mut blob))
             .map_err(|e| Error::from_io(&e, "starting to decompress the layer"))?;
         // An uncompressed layer's tar is its blob: hash those bytes once.
-        let mut tar_stream = if compression == Compression::None {
-            HashingReader::counting(decoded)
+        let sink = tar.filter(|_| compression != Compression::None);
+        let hashed_here = compression != Compression::None && sink.is_none();
+        let tapped = Tap {
+            inner: decoded,
+            sink,
+        };
+        let mut tar_stream = if hashed_here {
+            HashingReader::new(tapped)
         } else {
-            HashingReader::new(decoded)
+            HashingReader::counting(tapped)
         };
         if empty {
             diagnostics.push(Diagnostic::new(
@@ -400,7 +456,12 @@ fn scan_blob<R: Read>(mut blob: HashingReader<R>) -> Result<(Unhashed, Option<Di
         .finish()
         .map_err(|e| Error::from_io(&e, "reading the end of the layer"))?;
     // Uncompressed: the tar is the blob up to its end, and the blob is read to
-    // its end above, so the two digests are one (`with_digest`).
+    // its end above, so the two digests are one (`with_digests`).
+    let tar = match diff_id {
+        Some(digest) => TarDigest::Hashed(digest),
+        None if compression == Compression::None => TarDigest::Blob,
+        None => TarDigest::Caller,
+    };
     let placeholder = Digest::of(b"");
     let scan = LayerScan {
         digest: placeholder.clone(),
@@ -411,7 +472,7 @@ fn scan_blob<R: Read>(mut blob: HashingReader<R>) -> Result<(Unhashed, Option<Di
         entries,
         diagnostics,
     };
-    Ok((Unhashed { scan, diff_id }, digest))
+    Ok((Unhashed { scan, tar }, digest))
 }
 
 fn read_entries<R: Read>(

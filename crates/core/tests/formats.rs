@@ -171,41 +171,66 @@ fn an_image_by_index_in_a_multi_image_layout() {
     assert!(named.file("etc/two").is_some());
 }
 
-/// The page hashes a layer read whole with the browser's own sha256 and has
-/// the engine read the rest: given the blob's digest, that scan is the scan.
+/// The page hashes a layer read whole with the browser's own sha256 (and a
+/// compressed layer's tar, handed over as it inflates) and has the engine
+/// read the rest: given those digests, that scan is the scan.
 #[test]
-fn a_scan_without_the_blob_hash_is_the_scan_once_given_the_digest() {
+fn a_scan_without_the_hashes_is_the_scan_once_given_the_digests() {
     use layerscope_core::layer_scan::{scan, scan_unhashed};
     let tar = layer_tar(&[
         Entry::dir("etc"),
         Entry::file("etc/passwd", "root:x:0:0"),
         Entry::whiteout("etc/old"),
         Entry::symlink("etc/link", "passwd"),
+        Entry::file("big", vec![7u8; 300_000]),
     ]);
     for comp in [Comp::None, Comp::Gzip, Comp::Zstd] {
         let blob = compress(&tar, comp);
         let full = scan(blob.as_slice()).unwrap();
-        let given = scan_unhashed(blob.as_slice())
-            .unwrap()
-            .with_digest(sha256(&blob));
-        assert_eq!(given.digest, sha256(&blob), "{comp:?}");
-        assert_eq!(given.digest, full.digest, "{comp:?}");
-        assert_eq!(given.diff_id, full.diff_id, "{comp:?}");
-        assert_eq!(given.diff_id, sha256(&tar), "{comp:?}");
-        assert_eq!(
-            (given.blob_size, given.tar_size, given.compression),
-            (full.blob_size, full.tar_size, full.compression),
-            "{comp:?}"
-        );
-        assert_eq!(given.entries, full.entries, "{comp:?}");
-        assert_eq!(given.diagnostics, full.diagnostics, "{comp:?}");
+        // Without the tar handed over: only the blob's digest is needed.
+        let unhashed = scan_unhashed(blob.as_slice(), None).unwrap();
+        assert!(!unhashed.needs_tar_digest(), "{comp:?}");
+        let given = unhashed.with_digests(sha256(&blob), None).unwrap();
+        // With it: a compressed layer's tar comes out whole, in order.
+        let mut handed = Vec::new();
+        let mut sink = |bytes: &[u8]| handed.extend_from_slice(bytes);
+        let unhashed = scan_unhashed(blob.as_slice(), Some(&mut sink)).unwrap();
+        assert_eq!(unhashed.needs_tar_digest(), comp != Comp::None, "{comp:?}");
+        if comp == Comp::None {
+            assert!(handed.is_empty(), "an uncompressed layer's tar is its blob");
+        } else {
+            assert_eq!(handed, tar, "{comp:?}: the tar handed over");
+        }
+        let tar_given = unhashed
+            .with_digests(sha256(&blob), Some(sha256(&handed)))
+            .unwrap();
+        for given in [given, tar_given] {
+            assert_eq!(given.digest, sha256(&blob), "{comp:?}");
+            assert_eq!(given.digest, full.digest, "{comp:?}");
+            assert_eq!(given.diff_id, full.diff_id, "{comp:?}");
+            assert_eq!(given.diff_id, sha256(&tar), "{comp:?}");
+            assert_eq!(
+                (given.blob_size, given.tar_size, given.compression),
+                (full.blob_size, full.tar_size, full.compression),
+                "{comp:?}"
+            );
+            assert_eq!(given.entries, full.entries, "{comp:?}");
+            assert_eq!(given.diagnostics, full.diagnostics, "{comp:?}");
+        }
     }
+    // A tar handed over and no digest for it: an error, not a made-up diff_id.
+    let blob = compress(&tar, Comp::Gzip);
+    let mut sink = |_: &[u8]| {};
+    let unhashed = scan_unhashed(blob.as_slice(), Some(&mut sink)).unwrap();
+    let err = unhashed.with_digests(sha256(&blob), None).unwrap_err();
+    assert!(err.to_string().contains("no digest came back"), "{err}");
     // A wrong digest given is carried, not corrected: the stacking then
     // reports the mismatch as it does for a layer hashed here.
     let blob = compress(&tar, Comp::None);
     let wrong = sha256(b"not this layer");
-    let given = scan_unhashed(blob.as_slice())
+    let given = scan_unhashed(blob.as_slice(), None)
         .unwrap()
-        .with_digest(wrong.clone());
+        .with_digests(wrong.clone(), None)
+        .unwrap();
     assert_eq!((given.digest, given.diff_id), (wrong.clone(), wrong));
 }

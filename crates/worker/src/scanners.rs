@@ -67,9 +67,9 @@ struct Opening {
     next: usize,
     /// Bytes read of each layer, as the scanners last said.
     read: Vec<u64>,
-    /// Which layers were handed out to be read whole, and how many bytes
-    /// those still out hold, against `budget` ([`whole_budget`]).
-    whole: Vec<bool>,
+    /// The bytes each layer out holds in its scanner (0: read in windows),
+    /// and their sum, against `budget` ([`whole_budget`]).
+    holding: Vec<u64>,
     held: u64,
     budget: u64,
     throttle: Throttle,
@@ -205,7 +205,7 @@ pub fn start(file: &Blob, name: &str, options: &Options) -> bool {
         order,
         next: 0,
         read: vec![0; count],
-        whole: vec![false; count],
+        holding: vec![0; count],
         held: 0,
         budget: whole_budget(),
         throttle: Throttle::new(50.0),
@@ -236,6 +236,28 @@ fn whole_budget() -> u64 {
     }
 }
 
+/// The size a gzip layer's tar will have, from the gzip trailer (ISIZE:
+/// the last member's size modulo 4 GiB, so only a hint: the scanner checks
+/// it), if the layer at `offset` is gzip.
+fn gzip_size(file: &Blob, offset: u64, size: u64) -> Option<u32> {
+    let read = |from: u64, len: u64| -> Option<Vec<u8>> {
+        let slice = file
+            .slice_with_f64_and_f64(from as f64, (from + len) as f64)
+            .ok()?;
+        let buffer = FileReaderSync::new()
+            .ok()?
+            .read_as_array_buffer(&slice)
+            .ok()?;
+        Some(Uint8Array::new(&buffer).to_vec())
+    };
+    if size < 18 || offset + size > file.size() as u64 || read(offset, 2)? != [0x1f, 0x8b] {
+        return None;
+    }
+    let tail = read(offset + size - 4, 4)?;
+    let n = u32::from_le_bytes(tail.try_into().ok()?);
+    (n > 0).then_some(n)
+}
+
 /// A plain object with these fields: the messages between the workers.
 fn object(fields: &[(&str, JsValue)]) -> Object {
     let object = Object::new();
@@ -254,18 +276,32 @@ impl Opening {
         self.next += 1;
         let (offset, size) = self.ranges[i];
         // Largest first, so a layer over what is left of the budget waits for
-        // none: it is read in windows now.
-        self.whole[i] = size <= self.budget.saturating_sub(self.held);
-        if self.whole[i] {
-            self.held += size;
-        }
+        // none: it is read in windows now. A gzip layer whose tar fits too is
+        // inflated into a buffer to be hashed by the browser as well.
+        let left = self.budget.saturating_sub(self.held);
+        let whole = size <= left;
+        let tar_hint = if whole {
+            gzip_size(&self.file, offset, size).filter(|&n| size + u64::from(n) <= left)
+        } else {
+            None
+        };
+        self.holding[i] = if whole {
+            size + tar_hint.map_or(0, u64::from)
+        } else {
+            0
+        };
+        self.held += self.holding[i];
         let job = object(&[
             ("scan", JsValue::from_f64(i as f64)),
             ("member", JsValue::from_str(&self.members[i])),
             ("offset", JsValue::from_f64(offset as f64)),
             ("size", JsValue::from_f64(size as f64)),
             ("file", self.file.clone().into()),
-            ("whole", JsValue::from_bool(self.whole[i])),
+            ("whole", JsValue::from_bool(whole)),
+            (
+                "tar_hint",
+                JsValue::from_f64(tar_hint.map_or(0.0, f64::from)),
+            ),
         ]);
         if let Err(e) = self.scanners[k].post_message(&job) {
             // Recorded as that layer's failure: reported in order.
@@ -338,9 +374,7 @@ fn on_message(k: usize, data: JsValue) {
             }
         };
         opening.read[i] = opening.ranges[i].1;
-        if std::mem::take(&mut opening.whole[i]) {
-            opening.held -= opening.ranges[i].1;
-        }
+        opening.held -= std::mem::take(&mut opening.holding[i]);
         opening.results[i] = Some(outcome);
         opening.hand_out(k);
         Some(opening.stack_ready())
@@ -450,7 +484,8 @@ pub fn scan_job(data: &JsValue) {
     };
     if get("whole").as_bool() == Some(true) {
         if let Some(subtle) = subtle() {
-            wasm_bindgen_futures::spawn_local(scan_whole(job, blob, subtle));
+            let tar_hint = get("tar_hint").as_f64().unwrap_or(0.0) as u32;
+            wasm_bindgen_futures::spawn_local(scan_whole(job, blob, subtle, tar_hint));
             return;
         }
     }
@@ -500,13 +535,15 @@ fn subtle() -> Option<SubtleCrypto> {
 
 /// The layer read in one piece and hashed by the browser (native sha256,
 /// about twice wasm's speed here; Chromium hashes within the call), then
-/// read by the engine from those bytes for everything else (a compressed
-/// layer's diff_id is still hashed in wasm as it inflates). The stacker sends `whole` only while the
-/// layers held whole fit its memory budget ([`whole_budget`]). Anything that
-/// keeps this from working before the scan starts (the range past the
-/// file's end, the browser refusing the read or the digest) falls back to
+/// read by the engine from those bytes for everything else. A gzip layer's
+/// tar is hashed by the browser too when the stacker sent its size
+/// (`tar_hint`, from the gzip trailer): the engine hands the tar over as it
+/// inflates ([`TarCopy`]). The stacker sends `whole` only while the layers
+/// held whole fit its memory budget ([`whole_budget`]). Anything that keeps
+/// this from working (the range past the file's end, the browser refusing
+/// the read or the digest, a tar longer than its trailer said) falls back to
 /// [`scan_windows`], which then says what is wrong if something is.
-async fn scan_whole(job: Job, blob: Blob, subtle: SubtleCrypto) {
+async fn scan_whole(job: Job, blob: Blob, subtle: SubtleCrypto, tar_hint: u32) {
     let whole = (job.offset.saturating_add(job.size) <= blob.size() as u64)
         .then(|| {
             let end = (job.offset + job.size) as f64;
@@ -515,9 +552,7 @@ async fn scan_whole(job: Job, blob: Blob, subtle: SubtleCrypto) {
                 .ok()?
                 .read_as_array_buffer(&slice)
                 .ok()?;
-            let digest = subtle
-                .digest_with_str_and_buffer_source("SHA-256", &buffer)
-                .ok()?;
+            let digest = sha256(&subtle, &Uint8Array::new(&buffer))?;
             Some((buffer, digest))
         })
         .flatten();
@@ -525,24 +560,119 @@ async fn scan_whole(job: Job, blob: Blob, subtle: SubtleCrypto) {
         let outcome = scan_windows(&job, blob);
         return reply(&job, outcome);
     };
-    let bytes = Uint8Array::new(&buffer);
-    let unhashed = layer_scan::scan_unhashed(job.counted(WindowReader::new(BytesAccess(bytes))));
-    drop(buffer);
-    let outcome = match unhashed {
-        Err(e) => Err(e),
-        Ok(unhashed) => match wasm_bindgen_futures::JsFuture::from(digest).await {
-            Ok(hash) => match <[u8; 32]>::try_from(Uint8Array::new(&hash).to_vec()) {
-                Ok(hash) => Ok(unhashed.with_digest(Digest::sha256_from_bytes(hash))),
-                Err(_) => Err(layerscope_core::Error::new(
-                    layerscope_core::ErrorKind::Io,
-                    "the browser's sha256 gave a digest that is not 32 bytes",
-                )),
-            },
-            // The browser could not hash it after all: hash it here.
-            Err(_) => scan_windows(&job, blob),
-        },
+    let mut tar = (tar_hint > 0).then(|| TarCopy::new(tar_hint));
+    let unhashed = {
+        let reader = job.counted(WindowReader::new(BytesAccess(Uint8Array::new(&buffer))));
+        match tar.as_mut() {
+            Some(tar) => {
+                layer_scan::scan_unhashed(reader, Some(&mut |bytes: &[u8]| tar.push(bytes)))
+            }
+            None => layer_scan::scan_unhashed(reader, None),
+        }
     };
+    drop(buffer);
+    let unhashed = match unhashed {
+        Err(e) => return reply(&job, Err(e)),
+        Ok(unhashed) => unhashed,
+    };
+    let tar_digest = match tar.map(TarCopy::finish) {
+        Some(Some(bytes)) if unhashed.needs_tar_digest() => sha256(&subtle, &bytes),
+        // Longer than the trailer said (several gzip members): hash it here.
+        Some(None) if unhashed.needs_tar_digest() => return reply(&job, scan_windows(&job, blob)),
+        _ => None,
+    };
+    let blob_digest = digest_of(digest).await;
+    let tar_digest = match tar_digest {
+        Some(promise) => digest_of(promise).await,
+        None => None,
+    };
+    let outcome = match blob_digest {
+        Some(blob_digest) => unhashed.with_digests(blob_digest, tar_digest),
+        None => Err(layerscope_core::Error::new(
+            layerscope_core::ErrorKind::Io,
+            "the layer was read, but the browser did not hash it",
+        )),
+    };
+    // Hashed here after all when the browser's digest failed.
+    let outcome = outcome.or_else(|_| scan_windows(&job, blob));
     reply(&job, outcome);
+}
+
+/// Starts the browser's sha256 of `bytes` (Chromium hashes within the call).
+fn sha256(subtle: &SubtleCrypto, bytes: &Uint8Array) -> Option<js_sys::Promise> {
+    subtle
+        .digest_with_str_and_buffer_source("SHA-256", bytes)
+        .ok()
+}
+
+/// The digest a `crypto.subtle.digest` promise gives, if it gives one.
+async fn digest_of(promise: js_sys::Promise) -> Option<Digest> {
+    let hash = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
+    let hash = <[u8; 32]>::try_from(Uint8Array::new(&hash).to_vec()).ok()?;
+    Some(Digest::sha256_from_bytes(hash))
+}
+
+/// A compressed layer's tar copied out of wasm memory as it inflates, into
+/// one browser buffer of the size the gzip trailer gave, to be hashed by the
+/// browser. Staged in 1 MiB pieces: the tar reader reads headers 512 bytes
+/// at a time. More than the trailer said and the copy stops (`finish` gives
+/// nothing).
+struct TarCopy {
+    target: Uint8Array,
+    len: u32,
+    stage: Vec<u8>,
+    overflow: bool,
+}
+
+impl TarCopy {
+    const STAGE: usize = 1 << 20;
+
+    fn new(size: u32) -> TarCopy {
+        TarCopy {
+            target: Uint8Array::new_with_length(size),
+            len: 0,
+            stage: Vec::with_capacity(Self::STAGE),
+            overflow: false,
+        }
+    }
+
+    fn push(&mut self, bytes: &[u8]) {
+        if self.stage.len() + bytes.len() > Self::STAGE {
+            self.flush();
+        }
+        if bytes.len() >= Self::STAGE {
+            self.put(bytes);
+        } else {
+            self.stage.extend_from_slice(bytes);
+        }
+    }
+
+    fn flush(&mut self) {
+        let stage = std::mem::take(&mut self.stage);
+        self.put(&stage);
+        self.stage = stage;
+        self.stage.clear();
+    }
+
+    fn put(&mut self, bytes: &[u8]) {
+        let end = u32::try_from(bytes.len())
+            .ok()
+            .and_then(|n| self.len.checked_add(n))
+            .filter(|&end| end <= self.target.length());
+        match end {
+            Some(end) if !self.overflow => {
+                self.target.subarray(self.len, end).copy_from(bytes);
+                self.len = end;
+            }
+            _ => self.overflow = true,
+        }
+    }
+
+    /// The tar's bytes, or `None` when they did not fit.
+    fn finish(mut self) -> Option<Uint8Array> {
+        self.flush();
+        (!self.overflow).then(|| self.target.subarray(0, self.len))
+    }
 }
 
 /// Posts a layer's scan, or its failure, to the stacker.
