@@ -42,7 +42,7 @@ impl Reducible for State {
 pub type Dispatch = UseReducerDispatcher<State>;
 
 /// The panes below the first screen appear in this many steps, one task each.
-const SETTLED: u8 = 4;
+const SETTLED: u8 = 5;
 
 /// How long the selection must rest before its story is asked for.
 const STORY_DELAY_MS: u32 = 60;
@@ -436,24 +436,26 @@ pub fn app() -> Html {
                 <main class="workspace">
                     <div class="col-left">
                         <LayerStack summary={summary.clone()} selection={state.selection} dispatch={dispatch.clone()} />
-                        if stage >= 1 {
+                        if stage >= 2 {
                             <LayerDetails summary={summary.clone()} selection={state.selection} />
                             <WastePanel summary={summary.clone()} dispatch={dispatch.clone()} />
                             <ImageInfo summary={summary.clone()} on_reopen={reopen} />
                         }
                     </div>
                     <div class="col-right">
+                        if stage >= 1 {
                         <FileTree tree={state.tree.clone()} mode={state.effective_mode()} view={state.view()}
                             filter={state.filter.clone()} sort={state.sort} hide_unchanged={state.hide_unchanged}
                             expand_all={state.expand_all} selected_path={state.selected_path.clone()}
                             is_range={state.selection.is_range()} dispatch={dispatch.clone()} filter_ref={filter_ref.clone()} />
                         <PathStory story={state.story.clone()} layers={summary.steps.iter().filter(|s| s.layer.is_some()).count()} dispatch={dispatch.clone()} />
-                        if stage >= 2 {
+                        }
+                        if stage >= 3 {
                             <ContainerPanel container={state.container.clone()} selected_path={state.selected_path.clone()}
                                 mode={state.effective_mode()} client={client.clone()} dispatch={dispatch.clone()} />
                         }
                     </div>
-                    if stage >= 3 {
+                    if stage >= 4 {
                         <History summary={summary.clone()} selection={state.selection} dispatch={dispatch.clone()} />
                     }
                     if stage >= SETTLED {

@@ -568,8 +568,10 @@ export async function assertPageShows(page, file, report) {
     assert.ok(showsSize(item.text, row.size), `${name}: layer ${item.layer} shows '${item.text.trim()}', not its size ${row.size} B`);
   }
 
-  // The history table: one row per build step, empty steps in place.
+  // The history table: one row per build step, empty steps in place. It is
+  // below the first screen and renders a few tasks after `done`.
   const rows = page.locator(`${tid("history-table")} ${tid("history-row")}`);
+  await rows.first().waitFor({ state: "attached", timeout: 10_000 });
   const texts = await rows.evaluateAll((els) => els.map((el) => `${el.textContent} ${el.getAttribute("title") ?? ""} ${[...el.querySelectorAll("[title]")].map((e) => e.title).join(" ")}`));
   assert.equal(texts.length, report.layers.length, `${name}: history rows (one per step, empty steps included)`);
   // In history order (oldest first) or as docker history prints it (newest first).
