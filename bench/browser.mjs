@@ -154,7 +154,7 @@ if (scrollOnly) {
 }
 for (const img of scrollOnly ? [] : images) {
   const cliReport = JSON.parse(spawnSync(bin, ["inspect", "--json", img], { encoding: "utf8", maxBuffer: 1 << 30 }).stdout);
-  const res = { image: img, report: cliReport, cliMs: [], cli1Ms: [], pageMs: [], shownMs: [], longTasks: [] };
+  const res = { image: img, report: cliReport, cliMs: [], cli1Ms: [], pageMs: [], shownMs: [], longTasks: [], floorMs: [], floorHashMs: [] };
   results.push(res);
   // Interleaved, so that a burst of load on the machine hits all three alike.
   for (let i = 0; i < RUNS; i++) {
@@ -183,9 +183,74 @@ for (const img of scrollOnly ? [] : images) {
     if (layers !== cliReport.image.layer_count) die(`the page shows ${layers} layers, the CLI ${cliReport.image.layer_count}`);
     if (img === image && i === RUNS - 1 && !openOnly) scroll = await measureScroll(page);
     await context.close();
+    res.floorMs.push(await readFloor(img, false));
+    res.floorHashMs.push(await readFloor(img, true));
   }
 }
 const cliReport = results[0]?.report;
+
+/**
+ * The least any page can do with this file in this browser: read every
+ * layer's bytes into workers (one per core, largest layers first, each read
+ * in one piece with FileReaderSync, as the page does) and, with `hash`,
+ * sha256 them with the browser's own crypto.subtle. No parsing, no wasm.
+ * A plain page on the same origin (a secure context, as the app is).
+ */
+async function readFloor(img, hash) {
+  const ranges = tarMembers(img).filter((m) => m.size >= 1 << 20).map((m) => [m.offset, m.size]).sort((a, b) => b[1] - a[1]);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.route(`${baseUrl}read-floor`, (route) => route.fulfill({ contentType: "text/html", body: "<input type=file id=f>" }));
+  await page.goto(`${baseUrl}read-floor`);
+  await page.locator("#f").setInputFiles(img);
+  const ms = await page.evaluate(async ([ranges, hash]) => {
+    const file = document.getElementById("f").files[0];
+    const src = `let file, hash;
+      onmessage = async (e) => {
+        if (e.data.file) { file = e.data.file; hash = e.data.hash; return; }
+        const [offset, size] = e.data;
+        const buffer = new FileReaderSync().readAsArrayBuffer(file.slice(offset, offset + size));
+        if (hash) await crypto.subtle.digest("SHA-256", buffer);
+        postMessage(buffer.byteLength);
+      };`;
+    const url = URL.createObjectURL(new Blob([src], { type: "text/javascript" }));
+    const t0 = performance.now();
+    const queue = ranges.slice();
+    await Promise.all(
+      Array.from({ length: Math.min(navigator.hardwareConcurrency || 1, 4, queue.length) }, () => {
+        const w = new Worker(url);
+        w.postMessage({ file, hash });
+        return new Promise((resolve) => {
+          const next = () => (queue.length ? w.postMessage(queue.shift()) : (w.terminate(), resolve()));
+          w.onmessage = next;
+          next();
+        });
+      }),
+    );
+    return performance.now() - t0;
+  }, [ranges, hash]);
+  await context.close();
+  return ms;
+}
+
+/** The members of a tar file: where each one's data starts, and its size. */
+function tarMembers(file) {
+  const fd = fs.openSync(file, "r");
+  const header = Buffer.alloc(512);
+  const members = [];
+  try {
+    for (let at = 0; fs.readSync(fd, header, 0, 512, at) === 512; ) {
+      const name = header.subarray(0, 100).toString("latin1").replace(/\0.*$/s, "");
+      if (!name) break;
+      const size = parseInt(header.subarray(124, 136).toString("latin1").replace(/\0.*$/s, "").trim() || "0", 8);
+      members.push({ name, offset: at + 512, size });
+      at += 512 + Math.ceil(size / 512) * 512;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return members;
+}
 
 /**
  * Expand all, then scroll the tree's scroll container from top to bottom,
@@ -522,7 +587,7 @@ if (openOnly) {
   server.close();
   for (const r of results) {
     const m = (xs) => (xs.length ? `${(median(xs) / 1000).toFixed(2)} s` : "-");
-    console.log(`${path.basename(r.image)}: CLI ${m(r.cliMs)}, one core ${m(r.cli1Ms)}, page ${m(r.pageMs)} → ${(median(r.pageMs) / median(r.cliMs)).toFixed(2)}x`);
+    console.log(`${path.basename(r.image)}: CLI ${m(r.cliMs)}, one core ${m(r.cli1Ms)}, page ${m(r.pageMs)} → ${(median(r.pageMs) / median(r.cliMs)).toFixed(2)}x; floor: read ${m(r.floorMs)}, read + sha256 ${m(r.floorHashMs)}`);
   }
   process.exit(0);
 }
@@ -654,6 +719,8 @@ const timing = (r) => {
     ...(r.cli1Ms.length ? [[`\`layerscope inspect --json\` (CLI, one core: \`taskset -c 0\`)`, r.cli1Ms]] : []),
     ["page: drop to done, measured by the test", r.pageMs],
     ["page: `data-ms` (the page's own figure)", r.shownMs],
+    ...(r.floorMs.length ? [["floor: only reading the layers' bytes into workers (no parsing)", r.floorMs]] : []),
+    ...(r.floorHashMs.length ? [["floor: reading them and hashing with `crypto.subtle` (no parsing)", r.floorHashMs]] : []),
   ];
   const ratio = (a, b, f) => (f(a) / f(b)).toFixed(2);
   return [
@@ -662,6 +729,7 @@ const timing = (r) => {
     ...rows.map(([name, xs]) => `| ${name} | ${fmtS(median(xs))} | ${fmtS(best(xs))} |`),
     `| page / CLI (all cores) | **${ratio(r.pageMs, r.cliMs, median)}x** | ${ratio(r.pageMs, r.cliMs, best)}x |`,
     ...(r.cli1Ms.length ? [`| page / CLI (one core) | ${ratio(r.pageMs, r.cli1Ms, median)}x | ${ratio(r.pageMs, r.cli1Ms, best)}x |`] : []),
+    ...(r.floorHashMs.length ? [`| floor (read + \`crypto.subtle\`) / CLI (all cores) | ${ratio(r.floorHashMs, r.cliMs, median)}x | ${ratio(r.floorHashMs, r.cliMs, best)}x |`] : []),
   ].join("\n");
 };
 const md = `## In the browser
