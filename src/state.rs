@@ -1113,6 +1113,11 @@ mod tests {
 
     /// An open image with steps L0, empty, L1, L2, empty.
     fn opened() -> State {
+        opened_with(summary(&[Some(0), None, Some(1), Some(2), None]))
+    }
+
+    /// `summary` opened: asked for at 1000 ms, answered at 4400 ms.
+    fn opened_with(summary: Summary) -> State {
         let mut s = State::default();
         s.apply(Action::Open {
             gen: 1,
@@ -1125,7 +1130,7 @@ mod tests {
         s.apply(Action::Response {
             gen: 1,
             now_ms: 4400.0,
-            response: Response::Opened(Box::new(summary(&[Some(0), None, Some(1), Some(2), None]))),
+            response: Response::Opened(Box::new(summary)),
         });
         s
     }
@@ -1222,20 +1227,7 @@ mod tests {
                 Some("layer 1: diff_id mismatch: the config says a, the uncompressed layer hashes to b (and 1 more)".to_string()),
             ),
         ] {
-            let mut s = State::default();
-            s.apply(Action::Open {
-                gen: 1,
-                name: "app.tar".into(),
-                sample: None,
-                platform: None,
-                started_ms: 0.0,
-                keep_place: false,
-            });
-            s.apply(Action::Response {
-                gen: 1,
-                now_ms: 10.0,
-                response: Response::Opened(Box::new(summary)),
-            });
+            let s = opened_with(summary);
             assert!(matches!(&s.status, Status::Done { problem: p, .. } if *p == problem), "{:?}", s.status);
             assert_eq!(s.status.state_name(), "done");
         }
