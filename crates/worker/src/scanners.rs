@@ -219,9 +219,9 @@ pub fn start(file: &Blob, name: &str, options: &Options) -> bool {
     true
 }
 
-/// How many bytes of layers may be held whole at once (each read in one
-/// piece to be hashed by the browser; the digest takes its own copy, so the
-/// memory is up to twice this): 1/8 of the device's memory as the browser
+/// How many bytes the scanners may hold at once: layers read in one piece,
+/// and gzip layers' tars, to be hashed by the browser (whose digest takes
+/// its own copy, so the memory is up to twice this, briefly): 1/8 of the device's memory as the browser
 /// tells it (`navigator.deviceMemory`, which says at most 8 GB), between
 /// 256 MiB and 1 GiB; 512 MiB where the browser does not say.
 fn whole_budget() -> u64 {
