@@ -154,7 +154,9 @@ test("a layer whose bytes do not match its digest: shown with the error the CLI 
     assert.equal(await openFile(pg.page, file), "done", host);
     const status = pg.page.locator(tid("analysis-status"));
     assert.ok((await status.textContent()).includes(`with an error: ${problem}`), `${host}: ${await status.textContent()}`);
+    // The image's notes are below the first screen: they render a few tasks after done.
     const note = pg.page.locator("details.diagnostics[open] li.note.error");
+    await note.first().waitFor({ state: "attached", timeout: 10_000 });
     assert.equal(await note.count(), 1, host);
     assert.ok((await note.textContent()).includes(problem.replace(/^layer 0: /, "")), `${host}: ${await note.textContent()}`);
     await thenGoodFileWorks(pg.page);

@@ -424,6 +424,7 @@ test("a multi-platform index: choose linux/arm64", async (t) => {
   assert.equal(await waitTerminal(page, mark), "done");
   assertSameReport((await exportJson(page)).doc, cliReport(file), "multi-platform, default platform");
   const select = page.locator(tid("platform-select"));
+  await select.waitFor({ state: "attached", timeout: 10_000 }); // the image's info renders a few tasks after done
   const options = await select.locator("option").evaluateAll((os) => os.map((o) => o.value || o.textContent.trim()));
   assert.deepEqual(options.filter((o) => o.startsWith("linux/")).sort(), ["linux/amd64", "linux/arm64"]);
   mark = await stateMark(page);
