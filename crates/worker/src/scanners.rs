@@ -221,9 +221,10 @@ pub fn start(file: &Blob, name: &str, options: &Options) -> bool {
 
 /// How many bytes the scanners may hold at once: layers read in one piece,
 /// and gzip layers' tars, to be hashed by the browser (whose digest takes
-/// its own copy, so the memory is up to twice this, briefly): 1/8 of the device's memory as the browser
-/// tells it (`navigator.deviceMemory`, which says at most 8 GB), between
-/// 256 MiB and 1 GiB; 512 MiB where the browser does not say.
+/// its own copy, so the memory is up to twice this, briefly): 1/8 of the
+/// device's memory as the browser tells it (`navigator.deviceMemory`, which
+/// says at most 8 GB), between 256 MiB and 1 GiB; 512 MiB where the browser
+/// does not say.
 fn whole_budget() -> u64 {
     const MIB: f64 = (1 << 20) as f64;
     let device_gb = Reflect::get(&scope().navigator(), &JsValue::from_str("deviceMemory"))
@@ -560,7 +561,7 @@ async fn scan_whole(job: Job, blob: Blob, subtle: SubtleCrypto, tar_hint: u32) {
         let outcome = scan_windows(&job, blob);
         return reply(&job, outcome);
     };
-    let mut tar = (tar_hint > 0).then(|| TarCopy::new(tar_hint));
+    let mut tar = (tar_hint > 0).then(|| TarCopy::new(tar_hint)).flatten();
     let unhashed = {
         let reader = job.counted(WindowReader::new(BytesAccess(Uint8Array::new(&buffer))));
         match tar.as_mut() {
@@ -627,13 +628,23 @@ struct TarCopy {
 impl TarCopy {
     const STAGE: usize = 1 << 20;
 
-    fn new(size: u32) -> TarCopy {
-        TarCopy {
-            target: Uint8Array::new_with_length(size),
+    /// `None` when the browser cannot give a buffer that large (the tar is
+    /// then hashed in wasm).
+    fn new(size: u32) -> Option<TarCopy> {
+        // `new Uint8Array(size)` through Reflect, so that a refused
+        // allocation is an error here, not a trap.
+        let class = Reflect::get(&js_sys::global(), &JsValue::from_str("Uint8Array")).ok()?;
+        let target = Reflect::construct(
+            class.dyn_ref::<js_sys::Function>()?,
+            &Array::of1(&JsValue::from(size)),
+        )
+        .ok()?;
+        Some(TarCopy {
+            target: target.dyn_into().ok()?,
             len: 0,
             stage: Vec::with_capacity(Self::STAGE),
             overflow: false,
-        }
+        })
     }
 
     fn push(&mut self, bytes: &[u8]) {
