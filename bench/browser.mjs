@@ -43,6 +43,7 @@ import {
   waitTerminal,
   tid,
   cli,
+  tarMembers,
 } from "../tests/e2e/lib.mjs";
 
 const args = process.argv.slice(2);
@@ -233,24 +234,6 @@ async function readFloor(img, hash) {
   return ms;
 }
 
-/** The members of a tar file: where each one's data starts, and its size. */
-function tarMembers(file) {
-  const fd = fs.openSync(file, "r");
-  const header = Buffer.alloc(512);
-  const members = [];
-  try {
-    for (let at = 0; fs.readSync(fd, header, 0, 512, at) === 512; ) {
-      const name = header.subarray(0, 100).toString("latin1").replace(/\0.*$/s, "");
-      if (!name) break;
-      const size = parseInt(header.subarray(124, 136).toString("latin1").replace(/\0.*$/s, "").trim() || "0", 8);
-      members.push({ name, offset: at + 512, size });
-      at += 512 + Math.ceil(size / 512) * 512;
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return members;
-}
 
 /**
  * Expand all, then scroll the tree's scroll container from top to bottom,

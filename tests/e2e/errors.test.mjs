@@ -24,6 +24,7 @@ import {
   assertSameReport,
   tid,
   insecureHost,
+  tarMembers,
 } from "./lib.mjs";
 
 const h = harness();
@@ -89,14 +90,7 @@ test("two corrupt layers read by different workers: the first in manifest order 
   // kaniko's archive: a gzip layer per member. Bytes flipped in the middle
   // of two of them (the 3rd and 6th members, read by different workers).
   const bytes = Buffer.from(fs.readFileSync(corpusFile("wagoodman-dive/.data/test-kaniko-image.tar")));
-  const layers = [];
-  for (let at = 0; at + 512 <= bytes.length; ) {
-    const name = bytes.subarray(at, at + 100).toString("latin1").replace(/\0.*$/s, "");
-    if (!name) break;
-    const size = parseInt(bytes.subarray(at + 124, at + 136).toString("latin1").replace(/\0.*$/s, "").trim() || "0", 8);
-    if (name.endsWith(".tar.gz")) layers.push({ name, offset: at + 512, size });
-    at += 512 + Math.ceil(size / 512) * 512;
-  }
+  const layers = tarMembers(bytes).filter((m) => m.name.endsWith(".tar.gz"));
   assert.ok(layers.length >= 6, `kaniko's archive has ${layers.length} gzip layers`);
   for (const l of [layers[2], layers[5]]) {
     for (let i = 0; i < 64; i++) bytes[l.offset + Math.floor(l.size / 2) + i] ^= 0x5a;
@@ -115,20 +109,6 @@ test("two corrupt layers read by different workers: the first in manifest order 
   await thenGoodFileWorks(pg.page);
   pg.assertClean({ allowConsole: [/corrupt|invalid|gzip|deflate|checksum/i] });
 });
-
-/** Each member of a tar archive: name, where its data starts, its size. */
-function tarMembers(bytes) {
-  const members = [];
-  for (let at = 0; at + 512 <= bytes.length; ) {
-    const field = (from, len) => bytes.subarray(at + from, at + from + len).toString("latin1").replace(/\0.*$/s, "");
-    const name = field(0, 100);
-    if (!name) break;
-    const size = parseInt(field(124, 12).trim() || "0", 8);
-    members.push({ name, type: field(156, 1), offset: at + 512, size });
-    at += 512 + Math.ceil(size / 512) * 512;
-  }
-  return members;
-}
 
 test("a layer whose bytes do not match its digest: shown with the error the CLI gives, hashed by the browser or in wasm", async (t) => {
   // dive's docker-save archive: plain layers, so a byte changed inside a

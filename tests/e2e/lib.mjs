@@ -127,6 +127,31 @@ export function harness() {
   return h;
 }
 
+/**
+ * The members of a tar archive, a Buffer or a file (read a header at a
+ * time, for large files): name, type flag, where the data starts, size.
+ */
+export function tarMembers(source) {
+  const fd = typeof source === "string" ? fs.openSync(source, "r") : null;
+  const header = Buffer.alloc(512);
+  const readHeader = (at) =>
+    fd !== null ? fs.readSync(fd, header, 0, 512, at) === 512 : at + 512 <= source.length && source.copy(header, 0, at, at + 512) === 512;
+  const field = (from, len) => header.subarray(from, from + len).toString("latin1").replace(/\0.*$/s, "");
+  const members = [];
+  try {
+    for (let at = 0; readHeader(at); ) {
+      const name = field(0, 100);
+      if (!name) break;
+      const size = parseInt(field(124, 12).trim() || "0", 8);
+      members.push({ name, type: field(156, 1), offset: at + 512, size });
+      at += 512 + Math.ceil(size / 512) * 512;
+    }
+  } finally {
+    if (fd !== null) fs.closeSync(fd);
+  }
+  return members;
+}
+
 /** True for a URL that stays on this machine's 127.0.0.1 (by address or as `insecureHost`), or never leaves the page. */
 export function isLocal(href) {
   const u = new URL(href);
@@ -542,6 +567,15 @@ function assertPercent(text, ratio, what) {
 
 /** A step's command as a reader would recognise it, without the shell prefix docker adds. */
 const commandCore = (s) => s.replace(/^\/bin\/sh -c (#\(nop\)\s*)?/, "").trim();
+
+/**
+ * The page shows what `report` (`layerscope inspect --json` of `file`) says,
+ * and its Export JSON is that report.
+ */
+export async function assertMatchesCli(page, file, report = cliReport(file), label = path.basename(file)) {
+  await assertPageShows(page, file, report);
+  assertSameReport((await exportJson(page)).doc, report, label);
+}
 
 /** What the page shows after `file` is analysed, against `report`. */
 export async function assertPageShows(page, file, report) {

@@ -251,7 +251,9 @@ fn gzip_size(file: &Blob, offset: u64, size: u64) -> Option<u32> {
             .ok()?;
         Some(Uint8Array::new(&buffer).to_vec())
     };
-    if size < 18 || offset + size > file.size() as u64 || read(offset, 2)? != [0x1f, 0x8b] {
+    let gzip = compression::sniff(&read(offset, 4.min(size))?)
+        == compression::Sniffed::Compressed(compression::Compression::Gzip);
+    if !gzip || size < 18 || offset + size > file.size() as u64 {
         return None;
     }
     let tail = read(offset + size - 4, 4)?;
@@ -545,19 +547,7 @@ fn subtle() -> Option<SubtleCrypto> {
 /// the read or the digest, a tar longer than its trailer said) falls back to
 /// [`scan_windows`], which then says what is wrong if something is.
 async fn scan_whole(job: Job, blob: Blob, subtle: SubtleCrypto, tar_hint: u32) {
-    let whole = (job.offset.saturating_add(job.size) <= blob.size() as u64)
-        .then(|| {
-            let end = (job.offset + job.size) as f64;
-            let slice = blob.slice_with_f64_and_f64(job.offset as f64, end).ok()?;
-            let buffer = FileReaderSync::new()
-                .ok()?
-                .read_as_array_buffer(&slice)
-                .ok()?;
-            let digest = sha256(&subtle, &Uint8Array::new(&buffer))?;
-            Some((buffer, digest))
-        })
-        .flatten();
-    let Some((buffer, digest)) = whole else {
+    let Some((buffer, digest)) = read_and_hash(&job, &blob, &subtle) else {
         let outcome = scan_windows(&job, blob);
         return reply(&job, outcome);
     };
@@ -597,6 +587,28 @@ async fn scan_whole(job: Job, blob: Blob, subtle: SubtleCrypto, tar_hint: u32) {
     // Hashed here after all when the browser's digest failed.
     let outcome = outcome.or_else(|_| scan_windows(&job, blob));
     reply(&job, outcome);
+}
+
+/// The layer's bytes in one piece and the browser's sha256 of them started,
+/// or `None` when the range is past the file's end or the browser refuses.
+fn read_and_hash(
+    job: &Job,
+    blob: &Blob,
+    subtle: &SubtleCrypto,
+) -> Option<(js_sys::ArrayBuffer, js_sys::Promise)> {
+    let end = job.offset.checked_add(job.size)?;
+    if end > blob.size() as u64 {
+        return None;
+    }
+    let slice = blob
+        .slice_with_f64_and_f64(job.offset as f64, end as f64)
+        .ok()?;
+    let buffer = FileReaderSync::new()
+        .ok()?
+        .read_as_array_buffer(&slice)
+        .ok()?;
+    let digest = sha256(subtle, &Uint8Array::new(&buffer))?;
+    Some((buffer, digest))
 }
 
 /// Starts the browser's sha256 of `bytes` (Chromium hashes within the call).
