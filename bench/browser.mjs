@@ -62,6 +62,9 @@ const openOnly = args.includes("--open-only") && (args.splice(args.indexOf("--op
 const trace = args.includes("--trace") && (args.splice(args.indexOf("--trace"), 1), true);
 // --scrolls wheel,drag: only these (to look at one; never with --write-docs).
 const only = flag("--scrolls")?.split(",");
+// --dom: count the DOM mutations each scroll makes (a MutationObserver, which
+// costs frames of its own: a diagnosis, not a timing).
+const domCount = args.includes("--dom") && (args.splice(args.indexOf("--dom"), 1), true);
 const cpuProfile = args.includes("--cpu-profile") && (args.splice(args.indexOf("--cpu-profile"), 1), true);
 // The docker archive (plain layers) is the benchmark; the OCI archive (the same
 // image with gzip layers) is timed too when it is there.
@@ -284,6 +287,18 @@ async function measureScroll(page) {
         for (const e of list.getEntries()) longTasks.push(e.duration);
       });
       obs.observe({ type: "longtask", buffered: false });
+      const dom = { added: 0, removed: 0, attributes: 0, text: 0 };
+      const mutations = sc.dom
+        ? new MutationObserver((records) => {
+            for (const r of records) {
+              dom.added += r.addedNodes.length;
+              dom.removed += r.removedNodes.length;
+              if (r.type === "attributes") dom.attributes++;
+              if (r.type === "characterData") dom.text++;
+            }
+          })
+        : null;
+      mutations?.observe(scroller, { subtree: true, childList: true, attributes: true, characterData: true });
       const total = scroller.scrollHeight - scroller.clientHeight;
       const step = sc.step ?? Math.max(1, Math.ceil(total / sc.frames));
       const deltas = [];
@@ -302,6 +317,13 @@ async function measureScroll(page) {
       // The last rows arrive; a task in flight is reported.
       for (let i = 0; i < 30; i++) await frame();
       obs.disconnect();
+      if (mutations) {
+        for (const r of mutations.takeRecords()) {
+          dom.added += r.addedNodes.length;
+          dom.removed += r.removedNodes.length;
+        }
+        mutations.disconnect();
+      }
       deltas.shift(); // from before the loop
       const rows = t.querySelectorAll('[data-testid="tree-row"]');
       return {
@@ -314,8 +336,13 @@ async function measureScroll(page) {
         longTasks: longTasks.length,
         longestTask: longTasks.length ? Math.max(...longTasks) : 0,
         lastRow: rows[rows.length - 1]?.getAttribute("data-path") ?? null,
+        dom: sc.dom ? dom : null,
       };
-    }, { ...sc, mark: !!tracer });
+    }, { ...sc, mark: !!tracer, dom: domCount });
+    if (out[sc.name].dom) {
+      const d = out[sc.name].dom, f = out[sc.name].frames;
+      say(`scroll: ${sc.name}: DOM per frame: ${(d.added / f).toFixed(2)} nodes added, ${(d.removed / f).toFixed(2)} removed, ${(d.attributes / f).toFixed(1)} attributes set, ${(d.text / f).toFixed(1)} texts set`);
+    }
     {
       const m1 = await metrics();
       await perf.detach();
