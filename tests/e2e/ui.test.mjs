@@ -333,6 +333,22 @@ test("sort by size or name; expand all and collapse all", async (t) => {
   pg.assertClean();
 });
 
+test("at phone width (360 px) the tree still shows depth, and the page does not scroll sideways", async (t) => {
+  const file = path.join(samplesDir, "demo.docker.tar");
+  const pg = await pageWith(t, file, { viewport: { width: 360, height: 740 } });
+  const { page } = pg;
+  await choose(page.locator(tid("view-mode")), "union");
+  await expandAll(page);
+  const chain = ["/app", "/app/static", "/app/static/index.html"];
+  await settle(page, (a) => a.chain.every((p) => document.querySelector(`${a.row}[data-path="${p}"]`)), { chain, row: TREE_ROW }, true, "the rows of /app/static/index.html's chain show");
+  // Where each name starts: a child's is further right than its parent's.
+  const starts = await page.evaluate((a) => a.chain.map((p) => document.querySelector(`${a.row}[data-path="${p}"] .t-label`).getBoundingClientRect().left), { chain, row: TREE_ROW });
+  assert.ok(starts[0] < starts[1] && starts[1] < starts[2], `names indent by depth: ${starts.map((x) => x.toFixed(1)).join(" < ")}`);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow} px wider than the screen`);
+  pg.assertClean();
+});
+
 test("copy a layer's digest and diff_id", async (t) => {
   // kaniko's layers are gzip: digest and diff_id differ.
   const file = corpusFile("wagoodman-dive/.data/test-kaniko-image.tar");
