@@ -1042,19 +1042,11 @@ impl State {
 fn first_error(notes: &[Note]) -> Option<String> {
     let mut errors = notes.iter().filter(|n| n.severity == "error");
     let first = errors.next()?;
-    let mut text = String::new();
-    if let Some(layer) = first.layer {
-        text.push_str(&format!("layer {layer}: "));
-    }
-    if let Some(path) = &first.path {
-        text.push_str(&format!("/{path}: "));
-    }
-    text.push_str(&first.message);
     let more = errors.count();
-    if more > 0 {
-        text.push_str(&format!(" (and {more} more)"));
-    }
-    Some(text)
+    Some(match more {
+        0 => first.text.clone(),
+        _ => format!("{} (and {more} more)", first.text),
+    })
 }
 
 /// `/a/b/c` → `/a`, `/a/b`.
@@ -1209,6 +1201,10 @@ mod tests {
             layer,
             path: None,
             message: message.into(),
+            text: match layer {
+                Some(layer) => format!("layer {layer}: {message}"),
+                None => message.into(),
+            },
         };
         let mut with_errors = summary(&[Some(0), Some(1)]);
         with_errors.diagnostics = vec![

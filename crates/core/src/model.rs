@@ -335,15 +335,43 @@ impl Diagnostic {
     }
 }
 
-impl std::fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: ", self.severity.name())?;
+impl Diagnostic {
+    /// Where and what, as the CLI words it: `layer 3: /etc/passwd: message`
+    /// (the page says it so too).
+    pub fn text(&self) -> String {
+        let mut text = String::new();
         if let Some(layer) = self.layer {
-            write!(f, "layer {layer}: ")?;
+            text.push_str(&format!("layer {layer}: "));
         }
         if let Some(path) = &self.path {
-            write!(f, "/{path}: ")?;
+            text.push_str(&format!("/{path}: "));
         }
-        write!(f, "{}", self.message)
+        text.push_str(&self.message);
+        text
+    }
+}
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.severity.name(), self.text())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_diagnostic_says_where_then_what() {
+        let d = Diagnostic::new(Severity::Error, "the file is cut short")
+            .at_layer(3)
+            .at_path("etc/passwd");
+        assert_eq!(d.text(), "layer 3: /etc/passwd: the file is cut short");
+        assert_eq!(
+            d.to_string(),
+            "error: layer 3: /etc/passwd: the file is cut short"
+        );
+        let bare = Diagnostic::new(Severity::Info, "no history");
+        assert_eq!(bare.to_string(), "info: no history");
     }
 }

@@ -322,6 +322,9 @@ pub struct Note {
     pub layer: Option<usize>,
     pub path: Option<String>,
     pub message: String,
+    /// Layer, path and message in one line, in the CLI's words
+    /// (`layer 3: /etc/passwd: message`).
+    pub text: String,
 }
 
 /// Which filesystem view the tree shows.

@@ -103,6 +103,7 @@ pub fn summary(a: &Analysis, file_name: &str) -> Summary {
                 layer: d.layer,
                 path: d.path.as_ref().map(|p| format!("/{p}")),
                 message: d.message.clone(),
+                text: d.text(),
             })
             .collect(),
     }
