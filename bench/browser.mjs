@@ -25,6 +25,9 @@
 // dropped), and the other threads' busiest events in the same frames.
 // (LS_TRACE_DUMP=PREFIX writes each raw trace to PREFIX-<scroll>.json;
 // LS_TRACE_INVALIDATION=1 adds Chromium's invalidation tracking to it.)
+// --dom counts the DOM mutations each scroll makes, per frame (nodes added
+// and removed, attributes and texts set; a MutationObserver, so its frames
+// are not timings).
 // --cpu-profile samples the page's main thread during each scroll (0.2 ms)
 // and prints the functions by self and by total time (name the wasm
 // functions with a build that keeps them: data-keep-debug, data-wasm-opt="0").
