@@ -357,6 +357,23 @@ pub fn build_panel(props: &BuildProps) -> Html {
                         <li class={classes!("advice", format!("a-{}", a.kind))} data-testid="advice" data-kind={a.kind.clone()}>
                             <p class="advice-title">{ &a.title }</p>
                             <p class="advice-detail">{ &a.detail }</p>
+                            if !a.paths.is_empty() {
+                                <ul class="advice-paths" data-testid="advice-paths" aria-label="Paths involved">
+                                    { for a.paths.iter().map(|path| {
+                                        let onclick = {
+                                            let d = d.clone();
+                                            let path = path.clone();
+                                            Callback::from(move |_| d.dispatch(Action::SelectPath(path.clone())))
+                                        };
+                                        html! {
+                                            <li><button type="button" class="link mono" {onclick} title="Select this path in the tree and show its story">{ path }</button></li>
+                                        }
+                                    }) }
+                                    if a.path_count > a.paths.len() {
+                                        <li class="muted">{ format!("and {} more", a.path_count - a.paths.len()) }</li>
+                                    }
+                                </ul>
+                            }
                             if let Some(fix) = &a.fix {
                                 <details class="fix">
                                     <summary>{ "The fix, and what it saves" }</summary>

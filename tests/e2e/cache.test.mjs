@@ -5,6 +5,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
+import fs from "node:fs";
+import os from "node:os";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import {
   harness,
   openPage,
@@ -18,6 +22,7 @@ import {
 } from "./lib.mjs";
 
 const h = harness();
+const here = path.dirname(fileURLToPath(import.meta.url));
 const DEMO = path.join(samplesDir, "demo.docker.tar");
 const DIVE = "wagoodman-dive/.data/test-docker-image.tar";
 
@@ -126,6 +131,32 @@ test("a file no COPY brought in is refused with the step that wrote it", async (
   assertClean();
 });
 
+/** An advice card lists the CLI's first five paths, and how many more there are. */
+async function assertAdvicePaths(card, a, i) {
+  const shown = await card.locator(`${tid("advice-paths")} button`).allTextContents();
+  assert.deepEqual(shown, a.paths.slice(0, 5), `advice ${i}: its first paths`);
+  const more = a.paths.length - shown.length;
+  const items = await card.locator(`${tid("advice-paths")} li`).allTextContents();
+  assert.equal(items.includes(`and ${more} more`), more > 0, `advice ${i}: "and ${more} more" (${items.join(" | ")})`);
+}
+
+test("advice about many paths lists the first five and how many more", async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "layerscope-e2e-"));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, "deleted-later.tar");
+  const gen = spawnSync("python3", [path.join(here, "deleted-later.py"), file], { encoding: "utf8" });
+  assert.equal(gen.status, 0, gen.stderr);
+  const cli = cliCache(file);
+  assert.deepEqual(cli.advice.map((a) => [a.kind, a.paths.length]), [["deleted-later", 12]]);
+  const { page, assertClean } = await pageWith(t, file);
+  const card = page.locator(tid("advice"));
+  await card.first().waitFor();
+  assert.equal(await card.count(), 1);
+  assert.match(await card.locator(".advice-title").textContent(), /step 1 adds 12 files \(24\.6 kB\) and step 2 deletes them/);
+  await assertAdvicePaths(card, cli.advice[0], 0);
+  assertClean();
+});
+
 test("the advice's saving is the difference of its two simulations", async (t) => {
   const { page, assertClean } = await pageWith(t, DEMO);
   const cli = cliCache(DEMO);
@@ -137,6 +168,7 @@ test("the advice's saving is the difference of its two simulations", async (t) =
     const a = cli.advice[i];
     const card = cards.nth(i);
     assert.equal(await card.getAttribute("data-kind"), a.kind);
+    await assertAdvicePaths(card, a, i);
     if (!a.fix) continue;
     await card.locator("summary").click();
     const before = Number(await card.locator(tid("fix-before-push")).getAttribute("data-bytes"));
@@ -148,6 +180,12 @@ test("the advice's saving is the difference of its two simulations", async (t) =
     const layers = a.fix.before.cost.layers_rebuilt - a.fix.after.cost.layers_rebuilt;
     assert.match(saving, new RegExp(`and ${layers} rebuilt layer`), saving);
   }
+  // A path in the advice opens its story.
+  const first = cli.advice.find((a) => a.paths.length)?.paths[0];
+  assert.ok(first, "the demo's advice names a path");
+  await page.locator(`${tid("advice-paths")} button`, { hasText: first }).first().click();
+  await page.locator(`${tid("path-story")} .story-path`, { hasText: first }).waitFor({ timeout: 15_000 });
+  await page.locator(`${tid("path-story")} ${tid("story-event")}`).first().waitFor({ timeout: 15_000 });
   assertClean();
 });
 

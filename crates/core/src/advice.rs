@@ -461,8 +461,13 @@ fn deleted_later(f: &BuildFacts, b: &Build) -> Vec<Advice> {
             None if paths.len() == 1 => format!("/{}", paths[0]),
             None => format!("{} files", paths.len()),
         };
+        let them = if tool.is_none() && paths.len() > 1 {
+            "them"
+        } else {
+            "it"
+        };
         let title = format!(
-            "step {} adds {what} ({}) and step {} deletes it: the bytes still ship in step {}'s layer",
+            "step {} adds {what} ({}) and step {} deletes {them}: the bytes still ship in step {}'s layer",
             a + 1,
             crate::human::bytes(bytes),
             r + 1,

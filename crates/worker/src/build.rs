@@ -9,7 +9,7 @@ use layerscope_core::dockerfile::{self, Aligned};
 use layerscope_core::instruction::Keyword;
 use layerscope_core::Analysis;
 use layerscope_protocol::{
-    Advice, BuildStep, BuildView, Cost, DockerfileRow, Fix, SimChange, SimulationView,
+    Advice, BuildStep, BuildView, Cost, DockerfileRow, Fix, SimChange, SimulationView, ADVICE_PATHS,
 };
 
 /// What is worked out once per image.
@@ -245,7 +245,13 @@ fn advice_view(a: &advice::Advice) -> Advice {
         title: a.title.clone(),
         detail: a.detail.clone(),
         steps: a.steps.clone(),
-        paths: a.paths.iter().map(|p| format!("/{p}")).collect(),
+        paths: a
+            .paths
+            .iter()
+            .take(ADVICE_PATHS)
+            .map(|p| format!("/{p}"))
+            .collect(),
+        path_count: a.paths.len(),
         bytes: a.bytes,
         fix: a.fix.as_ref().map(|f| Fix {
             lines: f.lines.clone(),
