@@ -5,10 +5,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import fs from "node:fs";
-import os from "node:os";
-import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import {
   harness,
   openPage,
@@ -19,10 +15,10 @@ import {
   samplesDir,
   corpusFile,
   tid,
+  generatedArchive,
 } from "./lib.mjs";
 
 const h = harness();
-const here = path.dirname(fileURLToPath(import.meta.url));
 const DEMO = path.join(samplesDir, "demo.docker.tar");
 const DIVE = "wagoodman-dive/.data/test-docker-image.tar";
 
@@ -141,11 +137,7 @@ async function assertAdvicePaths(card, a, i) {
 }
 
 test("advice about many paths lists the first five and how many more", async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "layerscope-e2e-"));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const file = path.join(dir, "deleted-later.tar");
-  const gen = spawnSync("python3", [path.join(here, "deleted-later.py"), file], { encoding: "utf8" });
-  assert.equal(gen.status, 0, gen.stderr);
+  const file = generatedArchive(t, "deleted-later.py");
   const cli = cliCache(file);
   assert.deepEqual(cli.advice.map((a) => [a.kind, a.paths.length]), [["deleted-later", 12]]);
   const { page, assertClean } = await pageWith(t, file);

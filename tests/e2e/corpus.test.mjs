@@ -5,9 +5,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import fs from "node:fs";
-import os from "node:os";
-import { spawnSync } from "node:child_process";
 import {
   harness,
   openPage,
@@ -20,7 +17,7 @@ import {
   tid,
   serveDist,
   insecureHost,
-  here,
+  generatedArchive,
 } from "./lib.mjs";
 
 const h = harness();
@@ -104,11 +101,7 @@ test("gzip layers of several members each (the gzip trailer counts only the last
   // A layer's tar is hashed by the browser into a buffer sized from the gzip
   // trailer; with several members the tar is longer than that, and the
   // layer is read again and hashed in wasm.
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "layerscope-e2e-"));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const file = path.join(dir, "members.tar");
-  const gen = spawnSync("python3", [path.join(here, "big-archive.py"), file, "8", "3"], { encoding: "utf8" });
-  assert.equal(gen.status, 0, gen.stderr);
+  const file = generatedArchive(t, "big-archive.py", ["8", "3"]);
   const report = cliReport(file);
   assert.equal(report.layers.filter((l) => l.compression === "gzip").length, 3);
   const pg = await openPage(t, h);

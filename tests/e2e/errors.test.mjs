@@ -2,13 +2,12 @@
 // good file afterwards works.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {
-  here,
+  generatedArchive,
   harness,
   openPage,
   gotoApp,
@@ -157,9 +156,7 @@ test("an empty file: an error, not a hang", async (t) => {
 });
 
 test("cancel a large archive mid-way: state cancelled, then a new file works", { timeout: 240_000 }, async (t) => {
-  const file = path.join(tmp, "big.tar");
-  const gen = spawnSync("python3", [path.join(here, "big-archive.py"), file, "200"], { encoding: "utf8" });
-  assert.equal(gen.status, 0, gen.stderr);
+  const file = generatedArchive(t, "big-archive.py", ["200"]);
   assert.ok(fs.statSync(file).size > 150e6);
 
   const pg = await openPage(t, h);

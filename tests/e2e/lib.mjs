@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import http from "node:http";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -28,11 +29,11 @@ export function corpusFile(rel) {
   return file;
 }
 
-// The flags TOOLCHAIN.md lists: root needs --no-sandbox, and without the
-// background-networking ones Chromium keeps dialling Google on a closed network.
 /** 127.0.0.1 under a name the browser does not trust as it trusts localhost. */
 export const insecureHost = "layerscope.test";
 
+// The flags TOOLCHAIN.md lists: root needs --no-sandbox, and without the
+// background-networking ones Chromium keeps dialling Google on a closed network.
 export const launchArgs = [
   "--no-sandbox",
   "--disable-gpu",
@@ -125,6 +126,19 @@ export function harness() {
     await new Promise((resolve) => (h.server ? h.server.close(resolve) : resolve()));
   });
   return h;
+}
+
+/**
+ * An archive written by a generator script here (`big-archive.py`,
+ * `deleted-later.py`) with `args`, in a directory removed after test `t`.
+ */
+export function generatedArchive(t, script, args = []) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "layerscope-e2e-"));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, script.replace(/\.py$/, ".tar"));
+  const gen = spawnSync("python3", [path.join(here, script), file, ...args], { encoding: "utf8" });
+  assert.equal(gen.status, 0, `${script}: ${gen.stderr}`);
+  return file;
 }
 
 /**
