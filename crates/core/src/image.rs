@@ -543,13 +543,7 @@ fn resolve_chosen(
     for (c, man, _) in group.iter_mut() {
         if c.platform.is_none() {
             if let Ok((config, _)) = read_config(m, man, &mut Vec::new()) {
-                if let (Some(os), Some(arch)) = (config.os, config.architecture) {
-                    c.platform = Some(Platform {
-                        os,
-                        architecture: arch,
-                        variant: config.variant,
-                    });
-                }
+                c.platform = config_platform(&config);
             }
         }
     }
@@ -567,6 +561,20 @@ fn resolve_chosen(
     )?;
     let (c, man, manifest_digest) = group.swap_remove(pick);
     let (config, config_digest) = read_config(m, &man, &mut diags)?;
+    // The index chose the image; what it runs on is what its config (which
+    // its digest covers) says, when it says.
+    let platform = match (c.platform, config_platform(&config)) {
+        (Some(index), Some(config)) if !index.matches(&config) => {
+            diags.push(Diagnostic::new(
+                Severity::Warning,
+                format!(
+                    "the index calls this image {index} but its config says {config}; showing {config}"
+                ),
+            ));
+            Some(config)
+        }
+        (index, config) => config.or(index),
+    };
 
     let diff_ids = config_diff_ids(&config, &mut diags)?;
     if diff_ids.len() != man.layers.len() {
@@ -597,7 +605,7 @@ fn resolve_chosen(
             .iter()
             .map(|r| r.clone().unwrap_or_else(|| "(untagged)".into()))
             .collect(),
-        platform: c.platform,
+        platform,
         platforms,
         manifest_digest: Some(manifest_digest),
         config_digest: Some(config_digest),
@@ -672,6 +680,20 @@ fn choose_ref(refs: &[Option<String>], options: &Options) -> Result<Option<Strin
                 ),
             )
         })
+}
+
+/// The platform an image's config names, if it names both os and architecture.
+fn config_platform(config: &ConfigJson) -> Option<Platform> {
+    match (&config.os, &config.architecture) {
+        (Some(os), Some(architecture)) if !os.is_empty() && !architecture.is_empty() => {
+            Some(Platform {
+                os: os.clone(),
+                architecture: architecture.clone(),
+                variant: config.variant.clone().filter(|v| !v.is_empty()),
+            })
+        }
+        _ => None,
+    }
 }
 
 /// Picks the platform: the one asked for, else the only one, else linux/amd64, else the first.
@@ -860,14 +882,7 @@ fn resolve_docker(
             diff_id: diff_ids.get(i).cloned(),
         });
     }
-    let platform = match (&config.os, &config.architecture) {
-        (Some(os), Some(arch)) => Some(Platform {
-            os: os.clone(),
-            architecture: arch.clone(),
-            variant: config.variant.clone(),
-        }),
-        _ => None,
-    };
+    let platform = config_platform(&config);
     Ok(Plan {
         format: Format::DockerSave,
         reference: refs[pick].clone(),

@@ -59,7 +59,11 @@ fn docker_25_save_is_read_through_its_index() {
 /// An index with two platforms and a BuildKit attestation (platform unknown/unknown).
 fn multi_platform() -> Archive {
     let amd = image("x", "amd64");
-    let arm = image("x", "arm64");
+    let mut arm = image("x", "arm64");
+    let mut arm_config = arm.config_value();
+    arm_config["architecture"] = json!("arm64");
+    arm_config["variant"] = json!("v8");
+    arm.raw_config = Some(serde_json::to_vec(&arm_config).unwrap());
     let mut a = amd.oci();
     let amd_manifest = serde_json::to_vec(&amd.oci_manifest()).unwrap();
     for (name, data) in arm.oci().members {
@@ -125,6 +129,45 @@ fn a_platform_is_chosen_by_name() {
     assert!(err.message.contains("linux/arm64/v8, linux/amd64"), "{err}");
     let err = analyze_every_way_with(&bytes, &with(Some("amd64"), None)).unwrap_err();
     assert!(err.message.contains("os/arch"), "{err}");
+}
+
+#[test]
+fn the_config_names_the_platform_when_the_index_disagrees() {
+    // The index labels the image linux/arm64; its config (under the
+    // manifest's digest) says linux/amd64, as a mislabelled push would.
+    let mut a = image("x", "app").oci();
+    let mut index: serde_json::Value = serde_json::from_slice(a.get("index.json")).unwrap();
+    index["manifests"][0]["platform"] = json!({"os": "linux", "architecture": "arm64"});
+    a.set("index.json", serde_json::to_vec(&index).unwrap());
+    let bytes = a.tar();
+    for options in [Options::default(), with(Some("linux/arm64"), None)] {
+        let result = analyze_every_way_with(&bytes, &options).unwrap();
+        assert_eq!(result.platform.as_ref().unwrap().to_string(), "linux/amd64");
+        let warning = result
+            .diagnostics
+            .iter()
+            .find(|d| d.severity == Severity::Warning && d.message.contains("config"))
+            .expect("a warning about the platform");
+        assert_eq!(
+            warning.message,
+            "the index calls this image linux/arm64 but its config says linux/amd64; showing linux/amd64"
+        );
+    }
+    // An index that agrees, or says less (no variant), is not warned about.
+    let result =
+        analyze_every_way_with(&multi_platform().tar(), &with(Some("linux/arm64"), None)).unwrap();
+    assert_eq!(
+        result.platform.as_ref().unwrap().to_string(),
+        "linux/arm64/v8"
+    );
+    assert!(
+        !result
+            .diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Warning),
+        "{:?}",
+        result.diagnostics
+    );
 }
 
 // image-spec: layer order is the manifest's "layers" array, "base layer at index 0".
