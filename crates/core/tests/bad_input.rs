@@ -2,9 +2,11 @@
 //! wrong. Each case asserts the `ErrorKind` (or the diagnostic) a caller
 //! would branch on, and that the error says where (member, layer, path), as
 //! a person reading the one line would need. Every archive is read through
-//! `analyze` (seekable), `analyze_stream` (forward-only) and both again
-//! through random short reads (`support::analyze_every_way`), and all four
-//! must agree. Inputs are small, so every test is bounded by construction.
+//! `analyze` (seekable), `analyze_stream` (forward-only), both again
+//! through random short reads, and the way the page's scanners read it (each
+//! layer's byte range alone, hashed by the caller, stacked in order:
+//! `support::the_pages_way`); all five must agree
+//! (`support::analyze_every_way`). Inputs are small, so every test is bounded by construction.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod support;

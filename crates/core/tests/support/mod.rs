@@ -624,12 +624,14 @@ pub fn error_key(e: &Error) -> String {
     )
 }
 
-/// The ways to read one archive: seekable, forward-only, and both through short reads.
-pub const WAYS: [&str; 4] = [
+/// The ways to read one archive: seekable, forward-only, both through short
+/// reads, and as the page does with its scanners ([`the_pages_way`]).
+pub const WAYS: [&str; 5] = [
     "analyze",
     "analyze_stream",
     "analyze+short reads",
     "analyze_stream+short reads",
+    "the page's scanners",
 ];
 
 /// Reads `bytes` one way (see [`WAYS`]) with default options.
@@ -652,8 +654,74 @@ pub fn run_way_with(way: usize, bytes: &[u8], options: &Options) -> Result<Analy
             options,
             &mut p,
         ),
+        4 => the_pages_way(bytes, options),
         _ => unreachable!(),
     })
+}
+
+/// How the web page reads an image (crates/worker/src/scanners.rs): the
+/// outer tar indexed and the image planned (`prepare`); each layer read from
+/// its byte range on its own, without hashing (`scan_unhashed`: the browser
+/// hashes the bytes, here sha2 does), a gzip layer handing its tar over to be
+/// hashed too; the scan sent between workers as bytes (`scan_wire`); a range
+/// past the file's end read through `member_at` (the scanner's window path);
+/// the scans stacked in manifest order, the first failed one (with its member
+/// and layer) failing the open. Where the page reads the whole file in one
+/// worker instead (a compressed archive, an index or plan that fails), this
+/// is `analyze`, as there.
+pub fn the_pages_way(bytes: &[u8], options: &Options) -> Result<Analysis, Error> {
+    use layerscope_core::compression::{sniff, Compression, Sniffed};
+    use layerscope_core::{layer_scan, member_at, prepare, scan_wire, Source, TarSource};
+    let whole_file = || analyze(Cursor::new(bytes), options, &mut NoProgress);
+    if matches!(
+        sniff(&bytes[..bytes.len().min(512)]),
+        Sniffed::Compressed(_)
+    ) {
+        return whole_file();
+    }
+    let Ok(mut source) = TarSource::index(Cursor::new(bytes)) else {
+        return whole_file();
+    };
+    let Ok(prepared) = prepare(&mut source, options) else {
+        return whole_file();
+    };
+    let members = prepared.layer_members();
+    let Some(ranges) = members
+        .iter()
+        .map(|m| source.range(m))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return whole_file();
+    };
+    let mut stack = prepared.into_stack();
+    for (i, (member, (offset, size))) in members.iter().zip(ranges).enumerate() {
+        let (offset, size) = (offset as usize, size as usize);
+        let scan = if offset + size <= bytes.len() {
+            let blob = &bytes[offset..offset + size];
+            let gzip = matches!(sniff(blob), Sniffed::Compressed(Compression::Gzip));
+            let mut tar = Vec::new();
+            let unhashed = if gzip {
+                layer_scan::scan_unhashed(blob, Some(&mut |b: &[u8]| tar.extend_from_slice(b)))
+            } else {
+                layer_scan::scan_unhashed(blob, None)
+            };
+            unhashed.and_then(|u| {
+                let tar_digest = u.needs_tar_digest().then(|| sha256(&tar));
+                u.with_digests(sha256(blob), tar_digest)
+            })
+        } else {
+            member_at(Cursor::new(bytes), offset as u64, size as u64)
+                .map_err(|e| Error::from_io(&e, "seeking in the archive"))
+                .and_then(layer_scan::scan)
+        };
+        let scan = scan
+            .map(|s| scan_wire::from_bytes(&scan_wire::to_bytes(&s)).expect("scan_wire round trip"))
+            .map_err(|e| e.member(member).layer(i))?;
+        stack.push(scan);
+    }
+    let mut analysis = stack.finish();
+    analysis.input_size = Some(bytes.len() as u64);
+    Ok(analysis)
 }
 
 /// Reads `bytes` every way, asserts that all ways agree (the same analysis,
