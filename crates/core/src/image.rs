@@ -273,12 +273,17 @@ fn is_manifest(media_type: Option<&str>) -> bool {
     )
 }
 
+/// A descriptor's platform; one without an os or an architecture is none
+/// (the image's config then says).
 fn platform_of(d: &Descriptor) -> Option<Platform> {
-    d.platform.as_ref().map(|p| Platform {
-        os: p.os.clone(),
-        architecture: p.architecture.clone(),
-        variant: p.variant.clone().filter(|v| !v.is_empty()),
-    })
+    d.platform
+        .as_ref()
+        .filter(|p| !p.os.is_empty() && !p.architecture.is_empty())
+        .map(|p| Platform {
+            os: p.os.clone(),
+            architecture: p.architecture.clone(),
+            variant: p.variant.clone().filter(|v| !v.is_empty()),
+        })
 }
 
 fn walk(
@@ -561,20 +566,16 @@ fn resolve_chosen(
     )?;
     let (c, man, manifest_digest) = group.swap_remove(pick);
     let (config, config_digest) = read_config(m, &man, &mut diags)?;
-    // The index chose the image; what it runs on is what its config (which
-    // its digest covers) says, when it says.
-    let platform = match (c.platform, config_platform(&config)) {
-        (Some(index), Some(config)) if !index.matches(&config) => {
+    // The index's label is what the image is chosen by (and `platforms`
+    // lists); its config, under the manifest's digest, says what it runs on.
+    if let (Some(index), Some(config)) = (&c.platform, config_platform(&config)) {
+        if !index.matches(&config) {
             diags.push(Diagnostic::new(
                 Severity::Warning,
-                format!(
-                    "the index calls this image {index} but its config says {config}; showing {config}"
-                ),
+                format!("the index calls this image {index} but its config says {config}"),
             ));
-            Some(config)
         }
-        (index, config) => config.or(index),
-    };
+    }
 
     let diff_ids = config_diff_ids(&config, &mut diags)?;
     if diff_ids.len() != man.layers.len() {
@@ -605,7 +606,7 @@ fn resolve_chosen(
             .iter()
             .map(|r| r.clone().unwrap_or_else(|| "(untagged)".into()))
             .collect(),
-        platform,
+        platform: c.platform,
         platforms,
         manifest_digest: Some(manifest_digest),
         config_digest: Some(config_digest),
