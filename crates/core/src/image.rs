@@ -569,7 +569,10 @@ fn resolve_chosen(
     // The index's label is what the image is chosen by (and `platforms`
     // lists); its config, under the manifest's digest, says what it runs on.
     if let (Some(index), Some(config)) = (&c.platform, config_platform(&config)) {
-        if !index.matches(&config) {
+        // A label that says less (no variant) says nothing wrong.
+        let variants_differ =
+            matches!((&index.variant, &config.variant), (Some(a), Some(b)) if a != b);
+        if index.os != config.os || index.architecture != config.architecture || variants_differ {
             diags.push(Diagnostic::new(
                 Severity::Warning,
                 format!("the index calls this image {index} but its config says {config}"),

@@ -154,7 +154,25 @@ fn an_index_label_the_config_contradicts_is_warned_about() {
             "the index calls this image linux/arm64 but its config says linux/amd64"
         );
     }
-    // An index that agrees, or says less (no variant), is not warned about.
+    // A variant the config does not repeat, or the index leaves out, is no contradiction.
+    let mut index: serde_json::Value = serde_json::from_slice(a.get("index.json")).unwrap();
+    for label in [
+        json!({"os": "linux", "architecture": "amd64", "variant": "v3"}),
+        json!({"os": "linux", "architecture": "amd64"}),
+    ] {
+        index["manifests"][0]["platform"] = label.clone();
+        a.set("index.json", serde_json::to_vec(&index).unwrap());
+        let result = analyze_every_way(&a.tar()).unwrap();
+        assert!(
+            !result
+                .diagnostics
+                .iter()
+                .any(|d| d.severity == Severity::Warning),
+            "{label}: {:?}",
+            result.diagnostics
+        );
+    }
+    // An index that agrees, with a variant the config repeats, is not warned about either.
     let result =
         analyze_every_way_with(&multi_platform().tar(), &with(Some("linux/arm64"), None)).unwrap();
     assert_eq!(
