@@ -140,6 +140,52 @@ async function freshPage() {
   return { context, page };
 }
 
+// The page's memory while it reads: resident memory (/proc/PID/statm) of the
+// Chromium processes this script started, sampled every 50 ms: the renderers
+// (the page; its workers are threads of it) and all of them (the browser
+// process, which reads the file for the page, included). The processes are
+// found once, before the drop (cheap to sample: this competes for the same
+// two cores).
+function chromiumProcesses() {
+  const parent = new Map();
+  const renderers = new Set();
+  for (const pid of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      parent.set(pid, /^PPid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
+      if (fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("--type=renderer")) renderers.add(pid);
+    } catch {} // gone meanwhile
+  }
+  const me = String(process.pid);
+  const ours = (pid) => {
+    for (let p = parent.get(pid), n = 0; p && n < 16; p = parent.get(p), n++) if (p === me) return true;
+    return false;
+  };
+  const pids = [...parent.keys()].filter(ours);
+  return { all: pids, renderers: pids.filter((p) => renderers.has(p)) };
+}
+
+function sampleMemory() {
+  const procs = chromiumProcesses();
+  const resident = (pids) => {
+    let bytes = 0;
+    for (const pid of pids) {
+      try {
+        bytes += Number(fs.readFileSync(`/proc/${pid}/statm`, "utf8").split(" ")[1]) * 4096;
+      } catch {} // gone
+    }
+    return bytes;
+  };
+  const now = () => ({ renderer: resident(procs.renderers), all: resident(procs.all) });
+  const before = now();
+  const peak = { ...before };
+  const timer = setInterval(() => {
+    const m = now();
+    peak.renderer = Math.max(peak.renderer, m.renderer);
+    peak.all = Math.max(peak.all, m.all);
+  }, 50);
+  return () => (clearInterval(timer), { before, peak });
+}
+
 function timeCli(argv) {
   const t0 = performance.now();
   const r = spawnSync(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
@@ -161,7 +207,7 @@ if (scrollOnly) {
 }
 for (const img of scrollOnly ? [] : images) {
   const cliReport = JSON.parse(spawnSync(bin, ["inspect", "--json", img], { encoding: "utf8", maxBuffer: 1 << 30 }).stdout);
-  const res = { image: img, report: cliReport, cliMs: [], cli1Ms: [], pageMs: [], shownMs: [], longTasks: [], floorMs: [], floorHashMs: [] };
+  const res = { image: img, report: cliReport, cliMs: [], cli1Ms: [], pageMs: [], shownMs: [], longTasks: [], floorMs: [], floorHashMs: [], memory: [] };
   results.push(res);
   // Interleaved, so that a burst of load on the machine hits all three alike.
   for (let i = 0; i < RUNS; i++) {
@@ -172,10 +218,12 @@ for (const img of scrollOnly ? [] : images) {
     const { context, page } = await freshPage();
     const mark = await stateMark(page);
     const pageT0 = await page.evaluate(() => performance.now());
+    const memory = sampleMemory();
     const t0 = performance.now();
     await page.locator(tid("file-input")).setInputFiles(img);
     const state = await waitTerminal(page, mark, { timeout: 600_000 });
     const elapsed = performance.now() - t0;
+    res.memory.push(memory());
     // Main-thread tasks over 50 ms between the drop and "done" (the last
     // render of the results included).
     const pageT1 = await page.evaluate(() => performance.now());
@@ -595,12 +643,17 @@ async function profileWorker(img) {
   }
   return { total, top: [...self].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([name, n]) => ({ name, share: n / total })) };
 }
+// Peak resident memory while the page read the image, median of the runs.
+function memoryLine(r) {
+  const mb = (f) => `${Math.round(median(r.memory.map(f)) / 2 ** 20).toLocaleString("en")} MiB`;
+  return `renderer (the page and its workers) ${mb((m) => m.peak.renderer)} at the peak (${mb((m) => m.before.renderer)} before the drop), all of Chromium ${mb((m) => m.peak.all)} (${mb((m) => m.before.all)} before)`;
+}
 if (openOnly) {
   await browser.close();
   server.close();
   for (const r of results) {
     const m = (xs) => (xs.length ? `${(median(xs) / 1000).toFixed(2)} s` : "-");
-    console.log(`${path.basename(r.image)}: CLI ${m(r.cliMs)}, one core ${m(r.cli1Ms)}, page ${m(r.pageMs)} → ${(median(r.pageMs) / median(r.cliMs)).toFixed(2)}x; floor: read ${m(r.floorMs)}, read + sha256 ${m(r.floorHashMs)}`);
+    console.log(`${path.basename(r.image)}: CLI ${m(r.cliMs)}, one core ${m(r.cli1Ms)}, page ${m(r.pageMs)} → ${(median(r.pageMs) / median(r.cliMs)).toFixed(2)}x; floor: read ${m(r.floorMs)}, read + sha256 ${m(r.floorHashMs)}; ${memoryLine(r)}`);
   }
   process.exit(0);
 }
@@ -762,6 +815,11 @@ ${results.map(timing).join("\n\n")}
 Main-thread tasks over 50 ms between the drop and \`done\` (PerformanceObserver
 \`longtask\`; target: none while parsing):
 ${results.map((r) => `- ${describe(r)}: ${r.longTasks.map((ts) => ts.length ? `${ts.length} (longest ${Math.max(...ts).toFixed(0)} ms)` : "none").join(", ")} in ${r.longTasks.length} runs`).join("\n")}
+
+Memory while the page reads (resident memory from \`/proc\`, sampled every
+50 ms from the drop to \`done\`, median of the runs' peaks; the layers read
+whole are held within a budget, see below):
+${results.map((r) => `- ${describe(r)}: ${memoryLine(r)}`).join("\n")}
 
 ${scrollMd()}
 Against the targets:

@@ -24,7 +24,7 @@
 use crate::session::{self, Image, Throttle};
 use crate::web::{post, post_text, scope, BlobAccess, BytesAccess, IMAGE};
 use crate::window::WindowReader;
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
 use layerscope_core::digest::Digest;
 use layerscope_core::layer_scan::{self, LayerScan};
 use layerscope_core::{
@@ -34,9 +34,11 @@ use layerscope_core::{
 use std::cell::RefCell;
 use std::io::{Read, Seek};
 use std::rc::Rc;
+use std::thread::LocalKey;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Blob, FileReaderSync, MessageEvent, SubtleCrypto, Worker};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, FileReaderSync, MessageEvent, ReadableStreamByobReader, SubtleCrypto, Worker};
 
 /// Scanners at most: past four, the browser's file reading and memory, not
 /// the cores, are what limit.
@@ -67,10 +69,12 @@ struct Opening {
     next: usize,
     /// Bytes read of each layer, as the scanners last said.
     read: Vec<u64>,
-    /// The bytes each layer out holds in its scanner (0: read in windows),
-    /// and their sum, against `budget` ([`whole_budget`]).
-    holding: Vec<u64>,
-    held: u64,
+    /// Memory the scanners hold for reading layers whole, against `budget`
+    /// ([`whole_budget`]): each scanner's two buffers, kept from layer to
+    /// layer (`buffers[k]`: the layer's bytes, a gzip layer's tar), and the
+    /// browser's copy of what it hashes while a layer is out (`copies[i]`).
+    buffers: Vec<(u64, u64)>,
+    copies: Vec<u64>,
     budget: u64,
     throttle: Throttle,
     scanners: Vec<Worker>,
@@ -205,8 +209,8 @@ pub fn start(file: &Blob, name: &str, options: &Options) -> bool {
         order,
         next: 0,
         read: vec![0; count],
-        holding: vec![0; count],
-        held: 0,
+        buffers: vec![(0, 0); scanners.len()],
+        copies: vec![0; count],
         budget: whole_budget(),
         throttle: Throttle::new(50.0),
         scanners,
@@ -219,12 +223,12 @@ pub fn start(file: &Blob, name: &str, options: &Options) -> bool {
     true
 }
 
-/// How many bytes the scanners may hold at once: layers read in one piece,
-/// and gzip layers' tars, to be hashed by the browser (whose digest takes
-/// its own copy, so the memory is up to twice this, briefly): 1/8 of the
-/// device's memory as the browser tells it (`navigator.deviceMemory`, which
-/// says at most 8 GB), between 256 MiB and 1 GiB; 512 MiB where the browser
-/// does not say.
+/// How many bytes the scanners may hold at once to read layers in one piece
+/// and have the browser hash them: their buffers (a layer's bytes, a gzip
+/// layer's tar) and the browser's own copy of what it hashes. A quarter of
+/// the device's memory as the browser tells it (`navigator.deviceMemory`,
+/// which says at most 8 GB), between 256 MiB and 2 GiB; 512 MiB where the
+/// browser does not say.
 fn whole_budget() -> u64 {
     const MIB: f64 = (1 << 20) as f64;
     let device_gb = Reflect::get(&scope().navigator(), &JsValue::from_str("deviceMemory"))
@@ -232,7 +236,7 @@ fn whole_budget() -> u64 {
         .and_then(|v| v.as_f64())
         .filter(|gb| gb.is_finite() && *gb > 0.0);
     match device_gb {
-        Some(gb) => (gb * 1024.0 * MIB / 8.0).clamp(256.0 * MIB, 1024.0 * MIB) as u64,
+        Some(gb) => (gb * 1024.0 * MIB / 4.0).clamp(256.0 * MIB, 2048.0 * MIB) as u64,
         None => (512.0 * MIB) as u64,
     }
 }
@@ -279,21 +283,30 @@ impl Opening {
         self.next += 1;
         let (offset, size) = self.ranges[i];
         // Largest first, so a layer over what is left of the budget waits for
-        // none: it is read in windows now. A gzip layer whose tar fits too is
-        // inflated into a buffer to be hashed by the browser as well.
-        let left = self.budget.saturating_sub(self.held);
-        let whole = size <= left;
+        // none: it is read in windows now. A scanner keeps its buffers for
+        // the next layer, which is no larger, so only its first layer read
+        // whole grows them; the browser's copy is held only while the layer
+        // is out. A gzip layer whose tar fits too is inflated into the
+        // second buffer, to be hashed by the browser as well.
+        let held: u64 =
+            self.buffers.iter().map(|(b, t)| b + t).sum::<u64>() + self.copies.iter().sum::<u64>();
+        let left = self.budget.saturating_sub(held);
+        let (blob_buffer, tar_buffer) = self.buffers[k];
+        let grow = |have: u64, want: u64| want.saturating_sub(have);
+        let whole = grow(blob_buffer, size) + size <= left;
         let tar_hint = if whole {
-            gzip_size(&self.file, offset, size).filter(|&n| size + u64::from(n) <= left)
+            gzip_size(&self.file, offset, size).filter(|&n| {
+                let n = u64::from(n);
+                grow(blob_buffer, size) + grow(tar_buffer, n) + size.max(n) <= left
+            })
         } else {
             None
         };
-        self.holding[i] = if whole {
-            size + tar_hint.map_or(0, u64::from)
-        } else {
-            0
-        };
-        self.held += self.holding[i];
+        if whole {
+            let tar = tar_hint.map_or(0, u64::from);
+            self.buffers[k] = (blob_buffer.max(size), tar_buffer.max(tar));
+            self.copies[i] = size.max(tar);
+        }
         let job = object(&[
             ("scan", JsValue::from_f64(i as f64)),
             ("member", JsValue::from_str(&self.members[i])),
@@ -377,7 +390,7 @@ fn on_message(k: usize, data: JsValue) {
             }
         };
         opening.read[i] = opening.ranges[i].1;
-        opening.held -= std::mem::take(&mut opening.holding[i]);
+        opening.copies[i] = 0;
         opening.results[i] = Some(outcome);
         opening.hand_out(k);
         Some(opening.stack_ready())
@@ -547,13 +560,13 @@ fn subtle() -> Option<SubtleCrypto> {
 /// the read or the digest, a tar longer than its trailer said) falls back to
 /// [`scan_windows`], which then says what is wrong if something is.
 async fn scan_whole(job: Job, blob: Blob, subtle: SubtleCrypto, tar_hint: u32) {
-    let Some((buffer, digest)) = read_and_hash(&job, &blob, &subtle) else {
+    let Some((bytes, digest)) = read_and_hash(&job, &blob, &subtle).await else {
         let outcome = scan_windows(&job, blob);
         return reply(&job, outcome);
     };
     let mut tar = (tar_hint > 0).then(|| TarCopy::new(tar_hint)).flatten();
     let unhashed = {
-        let reader = job.counted(WindowReader::new(BytesAccess(Uint8Array::new(&buffer))));
+        let reader = job.counted(WindowReader::new(BytesAccess(bytes.clone())));
         match tar.as_mut() {
             Some(tar) => {
                 layer_scan::scan_unhashed(reader, Some(&mut |bytes: &[u8]| tar.push(bytes)))
@@ -561,7 +574,7 @@ async fn scan_whole(job: Job, blob: Blob, subtle: SubtleCrypto, tar_hint: u32) {
             None => layer_scan::scan_unhashed(reader, None),
         }
     };
-    drop(buffer);
+    drop(bytes);
     let unhashed = match unhashed {
         Err(e) => return reply(&job, Err(e)),
         Ok(unhashed) => unhashed,
@@ -591,11 +604,11 @@ async fn scan_whole(job: Job, blob: Blob, subtle: SubtleCrypto, tar_hint: u32) {
 
 /// The layer's bytes in one piece and the browser's sha256 of them started,
 /// or `None` when the range is past the file's end or the browser refuses.
-fn read_and_hash(
+async fn read_and_hash(
     job: &Job,
     blob: &Blob,
     subtle: &SubtleCrypto,
-) -> Option<(js_sys::ArrayBuffer, js_sys::Promise)> {
+) -> Option<(Uint8Array, js_sys::Promise)> {
     let end = job.offset.checked_add(job.size)?;
     if end > blob.size() as u64 {
         return None;
@@ -603,12 +616,86 @@ fn read_and_hash(
     let slice = blob
         .slice_with_f64_and_f64(job.offset as f64, end as f64)
         .ok()?;
-    let buffer = FileReaderSync::new()
-        .ok()?
-        .read_as_array_buffer(&slice)
-        .ok()?;
-    let digest = sha256(subtle, &Uint8Array::new(&buffer))?;
-    Some((buffer, digest))
+    let bytes = match ReadableStreamByobReader::new(&slice.stream()) {
+        Ok(reader) => read_into_kept(&reader, job.size).await?,
+        // Where a Blob's stream is no byte stream: a buffer of its own.
+        Err(_) => {
+            let buffer = FileReaderSync::new()
+                .ok()?
+                .read_as_array_buffer(&slice)
+                .ok()?;
+            Uint8Array::new(&buffer)
+        }
+    };
+    let digest = sha256(subtle, &bytes)?;
+    Some((bytes, digest))
+}
+
+thread_local! {
+    /// This scanner's buffers for a layer read whole and a gzip layer's tar,
+    /// kept from layer to layer of the open (the stacker counts them against
+    /// its budget; the layers come largest first, so the first fits every
+    /// later one). A buffer let go lives until the worker next collects its
+    /// garbage: a new one a layer made a 3.1 GB image hold 3 GB at once.
+    static LAYER_BUFFER: RefCell<Option<ArrayBuffer>> = const { RefCell::new(None) };
+    static TAR_BUFFER: RefCell<Option<ArrayBuffer>> = const { RefCell::new(None) };
+}
+
+/// Bytes asked of the browser at a time, into the kept buffer.
+const READ_PIECE: u64 = 8 << 20;
+
+/// A kept buffer of at least `size` bytes: the one in `cell`, or a new one
+/// when that is smaller (or there is none). `None` when the browser refuses
+/// that much memory.
+fn kept_buffer(
+    cell: &'static LocalKey<RefCell<Option<ArrayBuffer>>>,
+    size: u64,
+) -> Option<ArrayBuffer> {
+    if let Some(buffer) = cell.with(|b| b.borrow().clone()) {
+        if buffer.byte_length() as u64 >= size {
+            return Some(buffer);
+        }
+    }
+    // `new ArrayBuffer(size)` through Reflect, so that a refused allocation
+    // is an error here, not a trap.
+    let class = Reflect::get(&js_sys::global(), &JsValue::from_str("ArrayBuffer")).ok()?;
+    let buffer: ArrayBuffer = Reflect::construct(
+        class.dyn_ref::<js_sys::Function>()?,
+        &Array::of1(&JsValue::from_f64(size as f64)),
+    )
+    .ok()?
+    .dyn_into()
+    .ok()?;
+    cell.with(|b| *b.borrow_mut() = Some(buffer.clone()));
+    Some(buffer)
+}
+
+/// Reads a byte stream of `size` bytes into the kept layer buffer (each
+/// read hands the buffer to the browser and back: it is the same memory
+/// under a new handle, kept for the next layer). `None` if the stream ends
+/// early or fails.
+async fn read_into_kept(reader: &ReadableStreamByobReader, size: u64) -> Option<Uint8Array> {
+    let mut buffer = kept_buffer(&LAYER_BUFFER, size)?;
+    let mut filled = 0;
+    while filled < size {
+        let piece = (size - filled).min(READ_PIECE);
+        let view =
+            Uint8Array::new_with_byte_offset_and_length(&buffer, filled as u32, piece as u32);
+        let result = JsFuture::from(reader.read_with_array_buffer_view(&view))
+            .await
+            .ok()?;
+        let value: Uint8Array = Reflect::get(&result, &JsValue::from_str("value"))
+            .ok()?
+            .dyn_into()
+            .ok()?;
+        buffer = value.buffer();
+        LAYER_BUFFER.with(|b| *b.borrow_mut() = Some(buffer.clone()));
+        if value.length() == 0 {
+            break;
+        }
+        filled += u64::from(value.length());
+    }
+    (filled == size).then(|| Uint8Array::new_with_byte_offset_and_length(&buffer, 0, size as u32))
 }
 
 /// Starts the browser's sha256 of `bytes` (Chromium hashes within the call).
@@ -620,7 +707,7 @@ fn sha256(subtle: &SubtleCrypto, bytes: &Uint8Array) -> Option<js_sys::Promise> 
 
 /// The digest a `crypto.subtle.digest` promise gives, if it gives one.
 async fn digest_of(promise: js_sys::Promise) -> Option<Digest> {
-    let hash = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
+    let hash = JsFuture::from(promise).await.ok()?;
     let hash = <[u8; 32]>::try_from(Uint8Array::new(&hash).to_vec()).ok()?;
     Some(Digest::sha256_from_bytes(hash))
 }
@@ -640,19 +727,12 @@ struct TarCopy {
 impl TarCopy {
     const STAGE: usize = 1 << 20;
 
-    /// `None` when the browser cannot give a buffer that large (the tar is
-    /// then hashed in wasm).
+    /// Into the kept tar buffer; `None` when the browser cannot give a
+    /// buffer that large (the tar is then hashed in wasm).
     fn new(size: u32) -> Option<TarCopy> {
-        // `new Uint8Array(size)` through Reflect, so that a refused
-        // allocation is an error here, not a trap.
-        let class = Reflect::get(&js_sys::global(), &JsValue::from_str("Uint8Array")).ok()?;
-        let target = Reflect::construct(
-            class.dyn_ref::<js_sys::Function>()?,
-            &Array::of1(&JsValue::from(size)),
-        )
-        .ok()?;
+        let buffer = kept_buffer(&TAR_BUFFER, u64::from(size))?;
         Some(TarCopy {
-            target: target.dyn_into().ok()?,
+            target: Uint8Array::new_with_byte_offset_and_length(&buffer, 0, size),
             len: 0,
             stage: Vec::with_capacity(Self::STAGE),
             overflow: false,
