@@ -247,9 +247,10 @@ const cliReport = results[0]?.report;
 /**
  * The least any page can do with this file in this browser: read every
  * layer's bytes into workers (one per core, largest layers first, each read
- * in one piece with FileReaderSync, as the page does) and, with `hash`,
- * sha256 them with the browser's own crypto.subtle. No parsing, no wasm.
- * A plain page on the same origin (a secure context, as the app is).
+ * in one piece into a buffer the worker keeps, with a byte stream's reader,
+ * as the page does) and, with `hash`, sha256 them with the browser's own
+ * crypto.subtle. No parsing, no wasm. A plain page on the same origin (a
+ * secure context, as the app is).
  */
 async function readFloor(img, hash) {
   const ranges = tarMembers(img).filter((m) => m.size >= 1 << 20).map((m) => [m.offset, m.size]).sort((a, b) => b[1] - a[1]);
@@ -260,13 +261,20 @@ async function readFloor(img, hash) {
   await page.locator("#f").setInputFiles(img);
   const ms = await page.evaluate(async ([ranges, hash]) => {
     const file = document.getElementById("f").files[0];
-    const src = `let file, hash;
+    const src = `let file, hash, kept = null;
       onmessage = async (e) => {
         if (e.data.file) { file = e.data.file; hash = e.data.hash; return; }
         const [offset, size] = e.data;
-        const buffer = new FileReaderSync().readAsArrayBuffer(file.slice(offset, offset + size));
-        if (hash) await crypto.subtle.digest("SHA-256", buffer);
-        postMessage(buffer.byteLength);
+        if (!kept || kept.byteLength < size) kept = new ArrayBuffer(size);
+        const reader = file.slice(offset, offset + size).stream().getReader({ mode: "byob" });
+        for (let filled = 0; filled < size; ) {
+          const { value } = await reader.read(new Uint8Array(kept, filled, Math.min(size - filled, 8 << 20)));
+          kept = value.buffer;
+          if (!value.byteLength) break;
+          filled += value.byteLength;
+        }
+        if (hash) await crypto.subtle.digest("SHA-256", new Uint8Array(kept, 0, size));
+        postMessage(size);
       };`;
     const url = URL.createObjectURL(new Blob([src], { type: "text/javascript" }));
     const t0 = performance.now();
