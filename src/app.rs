@@ -426,45 +426,47 @@ pub fn app() -> Html {
                 </div>
             </header>
 
-            <Intake status={state.status.clone()} samples={state.samples.clone()} has_image={summary.is_some()}
-                on_file={open_file} on_sample={open_sample} on_cancel={cancel} />
+            <main class="content">
+                <Intake status={state.status.clone()} samples={state.samples.clone()} has_image={summary.is_some()}
+                    on_file={open_file} on_sample={open_sample} on_cancel={cancel} />
 
-            if let Some(notice) = &state.notice {
-                <p class="notice" role="alert" data-testid="notice">{ notice }</p>
-            }
-            if let Some(summary) = summary {
-                <main class="workspace">
-                    <div class="col-left">
-                        <LayerStack summary={summary.clone()} selection={state.selection} dispatch={dispatch.clone()} />
-                        if stage >= 2 {
-                            <LayerDetails summary={summary.clone()} selection={state.selection} />
-                            <WastePanel summary={summary.clone()} dispatch={dispatch.clone()} />
-                            <ImageInfo summary={summary.clone()} on_reopen={reopen} />
+                if let Some(notice) = &state.notice {
+                    <p class="notice" role="alert" data-testid="notice">{ notice }</p>
+                }
+                if let Some(summary) = summary {
+                    <div class="workspace">
+                        <div class="col-left">
+                            <LayerStack summary={summary.clone()} selection={state.selection} dispatch={dispatch.clone()} />
+                            if stage >= 2 {
+                                <LayerDetails summary={summary.clone()} selection={state.selection} />
+                                <WastePanel summary={summary.clone()} dispatch={dispatch.clone()} />
+                                <ImageInfo summary={summary.clone()} on_reopen={reopen} />
+                            }
+                        </div>
+                        <div class="col-right">
+                            if stage >= 1 {
+                            <FileTree tree={state.tree.clone()} mode={state.effective_mode()} view={state.view()}
+                                filter={state.filter.clone()} sort={state.sort} hide_unchanged={state.hide_unchanged}
+                                expand_all={state.expand_all} selected_path={state.selected_path.clone()}
+                                is_range={state.selection.is_range()} dispatch={dispatch.clone()} filter_ref={filter_ref.clone()} />
+                            <PathStory story={state.story.clone()} layers={summary.steps.iter().filter(|s| s.layer.is_some()).count()} dispatch={dispatch.clone()} />
+                            }
+                            if stage >= 3 {
+                                <ContainerPanel container={state.container.clone()} selected_path={state.selected_path.clone()}
+                                    mode={state.effective_mode()} client={client.clone()} dispatch={dispatch.clone()} />
+                            }
+                        </div>
+                        if stage >= 4 {
+                            <History summary={summary.clone()} selection={state.selection} dispatch={dispatch.clone()} />
+                        }
+                        if stage >= SETTLED {
+                            <BuildPanel build={state.build.clone()} simulation={state.simulation.clone()}
+                                simulating={state.simulate.is_some()} dockerfile={state.dockerfile.clone()}
+                                selected_path={state.selected_path.clone()} dispatch={dispatch.clone()} />
                         }
                     </div>
-                    <div class="col-right">
-                        if stage >= 1 {
-                        <FileTree tree={state.tree.clone()} mode={state.effective_mode()} view={state.view()}
-                            filter={state.filter.clone()} sort={state.sort} hide_unchanged={state.hide_unchanged}
-                            expand_all={state.expand_all} selected_path={state.selected_path.clone()}
-                            is_range={state.selection.is_range()} dispatch={dispatch.clone()} filter_ref={filter_ref.clone()} />
-                        <PathStory story={state.story.clone()} layers={summary.steps.iter().filter(|s| s.layer.is_some()).count()} dispatch={dispatch.clone()} />
-                        }
-                        if stage >= 3 {
-                            <ContainerPanel container={state.container.clone()} selected_path={state.selected_path.clone()}
-                                mode={state.effective_mode()} client={client.clone()} dispatch={dispatch.clone()} />
-                        }
-                    </div>
-                    if stage >= 4 {
-                        <History summary={summary.clone()} selection={state.selection} dispatch={dispatch.clone()} />
-                    }
-                    if stage >= SETTLED {
-                        <BuildPanel build={state.build.clone()} simulation={state.simulation.clone()}
-                            simulating={state.simulate.is_some()} dockerfile={state.dockerfile.clone()}
-                            selected_path={state.selected_path.clone()} dispatch={dispatch.clone()} />
-                    }
-                </main>
-            }
+                }
+            </main>
             if let Some(step) = state.tour {
                 <Tour step={step} summary={state.summary.clone()} sample={state.sample.clone()}
                     client={client.clone()} dispatch={dispatch.clone()} on_open_demo={open_demo} />

@@ -191,7 +191,8 @@ pub fn tour(props: &TourProps) -> Html {
         Callback::from(move |_| cb.emit(()))
     };
     html! {
-        <aside class="tour" role="dialog" aria-labelledby="tour-title" data-testid="tour" data-step={(i + 1).to_string()}>
+        // A dialog that leaves the page usable (not modal): a div, as ARIA allows the role there.
+        <div class="tour" role="dialog" aria-modal="false" aria-labelledby="tour-title" data-testid="tour" data-step={(i + 1).to_string()}>
             <p class="tour-count">{ format!("Guided tour · {} of {}", i + 1, STEPS.len()) }</p>
             <h2 id="tour-title">{ step.title }</h2>
             if on_demo {
@@ -207,6 +208,6 @@ pub fn tour(props: &TourProps) -> Html {
                 }
                 <button type="button" class="btn ghost" data-testid="tour-end" onclick={end}>{ if i + 1 == STEPS.len() { "Finish" } else { "End the tour" } }</button>
             </div>
-        </aside>
+        </div>
     }
 }

@@ -218,8 +218,8 @@ export const tid = (id) => `[data-testid="${id}"]`;
  * error, and refuses (and records) any request that is not for 127.0.0.1.
  * On failure it saves screenshots (the whole page and each main view).
  */
-export async function openPage(t, h, { viewport = { width: 1280, height: 800 } } = {}) {
-  const context = await h.browser.newContext({ viewport, acceptDownloads: true });
+export async function openPage(t, h, { viewport = { width: 1280, height: 800 }, colorScheme = "light" } = {}) {
+  const context = await h.browser.newContext({ viewport, colorScheme, acceptDownloads: true });
   const requests = [];
   const foreign = [];
   const consoleErrors = [];
