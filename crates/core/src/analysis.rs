@@ -381,6 +381,17 @@ impl Prepared {
         self.plan.layers.iter().map(|l| l.member.clone()).collect()
     }
 
+    /// Where each layer's bytes lie in the source (offset, size), in
+    /// manifest order, when the source can say for every one (a member
+    /// that is a link cannot).
+    pub fn layer_ranges(&self, source: &dyn Source) -> Option<Vec<(u64, u64)>> {
+        self.plan
+            .layers
+            .iter()
+            .map(|l| source.range(&l.member))
+            .collect()
+    }
+
     /// Reads layer `index` from a reader over its member.
     pub fn scan(&self, index: usize, reader: impl Read) -> Result<LayerScan, Error> {
         let member = self

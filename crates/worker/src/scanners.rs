@@ -28,8 +28,8 @@ use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
 use layerscope_core::digest::Digest;
 use layerscope_core::layer_scan::{self, LayerScan};
 use layerscope_core::{
-    compression, member_at, prepare, scan_wire, sniff_archive, Options, ProgressInfo, Source,
-    Stack, TarSource,
+    compression, member_at, prepare, scan_wire, sniff_archive, Options, ProgressInfo, Stack,
+    TarSource,
 };
 use std::cell::RefCell;
 use std::io::{Read, Seek};
@@ -147,11 +147,7 @@ pub fn start(file: &Blob, name: &str, options: &Options) -> bool {
         return false;
     };
     let members = prepared.layer_members();
-    let Some(ranges) = members
-        .iter()
-        .map(|m| source.range(m))
-        .collect::<Option<Vec<_>>>()
-    else {
+    let Some(ranges) = prepared.layer_ranges(&source) else {
         return false;
     };
     if ranges.len() < 2 {

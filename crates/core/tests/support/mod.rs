@@ -671,7 +671,7 @@ pub fn run_way_with(way: usize, bytes: &[u8], options: &Options) -> Result<Analy
 /// is `analyze`, as there.
 pub fn the_pages_way(bytes: &[u8], options: &Options) -> Result<Analysis, Error> {
     use layerscope_core::compression::{sniff, Compression, Sniffed};
-    use layerscope_core::{layer_scan, member_at, prepare, scan_wire, Source, TarSource};
+    use layerscope_core::{layer_scan, member_at, prepare, scan_wire, TarSource};
     let whole_file = || analyze(Cursor::new(bytes), options, &mut NoProgress);
     if matches!(
         sniff(&bytes[..bytes.len().min(512)]),
@@ -686,11 +686,7 @@ pub fn the_pages_way(bytes: &[u8], options: &Options) -> Result<Analysis, Error>
         return whole_file();
     };
     let members = prepared.layer_members();
-    let Some(ranges) = members
-        .iter()
-        .map(|m| source.range(m))
-        .collect::<Option<Vec<_>>>()
-    else {
+    let Some(ranges) = prepared.layer_ranges(&source) else {
         return whole_file();
     };
     let mut stack = prepared.into_stack();
