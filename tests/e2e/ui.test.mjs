@@ -429,6 +429,45 @@ test("the demo sample's stories: a file modified later, the opaque directory's h
   pg.assertClean();
 });
 
+test("a link keeps the sample, the layers and the path: opened in a new page it shows the same", async (t) => {
+  const file = path.join(samplesDir, "demo.docker.tar");
+  const report = cliReport(file);
+  const first = await openPage(t, h);
+  await gotoApp(first.page, h);
+  let mark = await stateMark(first.page);
+  await first.page.locator(tid("sample-demo")).click();
+  assert.equal(await waitTerminal(first.page, mark), "done");
+  await openStory(first.page, "/app/config.yml");
+  await selectLayer(first.page, 2);
+  await selectLayer(first.page, 4, ["Shift"]);
+  // The address bar follows (in a task of its own, so wait for it).
+  await first.page.waitForFunction(() => /layer=2-4/.test(location.hash) && /path=/.test(location.hash));
+  const hash = await first.page.evaluate(() => location.hash);
+  assert.match(hash, /sample=demo/);
+  assert.match(hash, /path=\/app\/config\.yml/);
+  first.assertClean();
+
+  // Someone opens the link.
+  const second = await openPage(t, h);
+  const { page } = second;
+  mark = await stateMark(page);
+  await page.goto(h.baseUrl + hash, { waitUntil: "load" });
+  assert.equal(await waitTerminal(page, mark), "done", "the sample opens by itself");
+  assert.match(await page.locator(tid("analysis-status")).textContent(), /demo\.docker\.tar/, "the demo, by itself");
+  assert.deepEqual(await selectedLayers(page), [2, 3, 4], "layers 2 to 4 selected");
+  const events = `${tid("path-story")} ${tid("story-event")}`;
+  await settle(page, storyEvents, events, storyOf(report, "/app/config.yml"), "the story of /app/config.yml");
+  await settle(page, () => document.querySelector('[data-testid="path-story"] .story-path')?.textContent, null, "/app/config.yml", "the story's path");
+  // The tree shows what layers 2 to 4 changed together (under /etc/conf.d,
+  // so that every row fits in view).
+  await page.locator(tid("tree-filter")).fill("conf.d");
+  await expandAll(page);
+  const confd = new Map([...rangeChanges(report, 2, 4)].filter(([p]) => p.includes("conf.d")));
+  assert.ok(confd.size >= 2);
+  await settle(page, rowsWithMarks, TREE_ROW, expectedMarks(confd), "changes of layers 2..4 under /etc/conf.d");
+  second.assertClean();
+});
+
 test("a multi-platform index: choose linux/arm64", async (t) => {
   const file = path.join(samplesDir, "multi-platform.oci.tar");
   const pg = await openPage(t, h);
