@@ -24,6 +24,7 @@ import {
   tid,
   insecureHost,
   tarMembers,
+  root,
 } from "./lib.mjs";
 
 const h = harness();
@@ -142,6 +143,53 @@ test("a layer whose bytes do not match its digest: shown with the error the CLI 
     assert.ok(!(await status.textContent()).includes("error"), "the next file's status has no error");
     pg.assertClean();
   }
+});
+
+test("a byte flipped in each member of the samples: the page answers as the CLI does", { timeout: 180_000 }, async (t) => {
+  // The demo as docker save (plain layers) and as an OCI archive (zstd
+  // layers): one byte flipped in the middle of each member's data, and one in
+  // each layer's tar header. Where the CLI still gives an analysis (with a
+  // digest error, or none), the page exports the same document; where it
+  // refuses the file, the page shows the error it gives.
+  const pg = await openPage(t, h);
+  await gotoApp(pg.page, h);
+  const outcomes = { analysed: 0, refused: 0 };
+  for (const sample of ["demo.docker.tar", "demo-zstd.oci.tar"]) {
+    const intact = fs.readFileSync(path.join(root, "www/samples", sample));
+    const flips = [];
+    for (const m of tarMembers(intact).filter((m) => m.size > 0)) {
+      flips.push([`${m.name}, its middle`, m.offset + Math.floor(m.size / 2)]);
+      if (m.size > 10_000) flips.push([`${m.name}, its header's mode`, m.offset - 512 + 100]);
+    }
+    for (const [where, at] of flips) {
+      const bytes = Buffer.from(intact);
+      bytes[at] ^= 0x04;
+      const file = path.join(tmp, `flipped-${sample}`);
+      fs.writeFileSync(file, bytes);
+      const cli = runCli(["inspect", "--json"], file);
+      const what = `${sample}, ${where} (byte ${at})`;
+      let report = null;
+      try {
+        report = JSON.parse(cli.stdout);
+      } catch {}
+      const state = await openFile(pg.page, file);
+      if (report) {
+        assert.equal(state, "done", `${what}: the CLI gives an analysis (exit ${cli.status}), the page ${state}`);
+        assertSameReport((await exportJson(pg.page)).doc, report, what);
+        outcomes.analysed++;
+      } else {
+        assert.equal(state, "error", `${what}: the CLI refuses it (${cli.stderr.trim()}), the page ${state}`);
+        const cliMessage = cli.stderr.trim().replace(/^layerscope: error: /, "");
+        const msg = await errorText(pg.page);
+        assert.ok(msg.includes(cliMessage.slice(cliMessage.indexOf(": ") + 2)), `${what}: the page says '${msg}', the CLI '${cliMessage}'`);
+        outcomes.refused++;
+      }
+    }
+  }
+  // Both kinds of answer were compared.
+  assert.ok(outcomes.analysed >= 5 && outcomes.refused >= 5, JSON.stringify(outcomes));
+  await thenGoodFileWorks(pg.page);
+  pg.assertClean({ allowConsole: [/corrupt|invalid|zstd|checksum|digest|mismatch/i] });
 });
 
 test("an empty file: an error, not a hang", async (t) => {
