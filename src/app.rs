@@ -57,6 +57,11 @@ pub fn app() -> Html {
         let dispatch = dispatch.clone();
         use_memo((), move |_| Client::new(dispatch))
     };
+    // The analysis worker boots while the page is looked at.
+    {
+        let client = client.clone();
+        use_effect_with((), move |_| client.warm_up());
+    }
     let dragging = use_state(|| false);
     let dark = use_state(|| browser::stored_theme().unwrap_or_else(browser::system_prefers_dark));
     let filter_ref = use_node_ref();

@@ -7,9 +7,13 @@
 //! tagged with its generation so the reducer drops anything a replaced worker
 //! still had in flight. A cancel terminates the worker and leaves a fresh one
 //! waiting, which the next open takes (killing it while it still loads would
-//! only make the browser log a failed script load).
+//! only make the browser log a failed script load). The page starts one
+//! such worker as it loads ([`Client::warm_up`]), so the first open finds
+//! it booted (its script and wasm loaded: about 0.2 s here) instead of
+//! waiting for it.
 
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use layerscope_protocol::{Request, Response};
 use wasm_bindgen::prelude::*;
@@ -37,8 +41,12 @@ struct Running {
     worker: Worker,
     gen: u64,
     /// Whether an open claimed it; an unclaimed one (the fresh worker a
-    /// cancel leaves) serves the next open instead of being killed mid-start.
+    /// cancel leaves, or the page's first) serves the next open instead of
+    /// being killed mid-start.
     claimed: Cell<bool>,
+    /// Whether it failed to load or stopped: an unclaimed one that died is
+    /// replaced when claimed (its death was reported to no open).
+    dead: Rc<Cell<bool>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(Event)>,
 }
@@ -91,7 +99,7 @@ impl Client {
     /// takes it (a cancel leaves it waiting).
     fn fresh_worker(&self, claim: bool) -> u64 {
         if let Some(running) = self.running.borrow().as_ref() {
-            if !running.claimed.get() {
+            if !running.claimed.get() && !running.dead.get() {
                 running.claimed.set(claim);
                 return running.gen;
             }
@@ -107,6 +115,13 @@ impl Client {
             Err(message) => self.dispatch.dispatch(Action::WorkerDied { gen, message }),
         }
         gen
+    }
+
+    /// Starts a worker for the first open to take, if there is none.
+    pub fn warm_up(&self) {
+        if self.running.borrow().is_none() {
+            self.fresh_worker(false);
+        }
     }
 
     /// Analyses a dropped or picked file (or a downloaded sample).
@@ -288,15 +303,20 @@ fn spawn(gen: u64, dispatch: UseReducerDispatcher<State>) -> Result<Running, Str
             }
         })
     };
-    let on_error = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
-        event.prevent_default();
-        let message = match event.dyn_ref::<ErrorEvent>() {
-            Some(e) if !e.message().is_empty() => {
-                format!("the analysis worker stopped: {}", e.message())
-            }
-            _ => format!("the analysis worker could not be loaded ({WORKER_SCRIPT})"),
-        };
-        dispatch.dispatch(Action::WorkerDied { gen, message });
+    let dead = Rc::new(Cell::new(false));
+    let on_error = Closure::<dyn FnMut(Event)>::new({
+        let dead = dead.clone();
+        move |event: Event| {
+            event.prevent_default();
+            dead.set(true);
+            let message = match event.dyn_ref::<ErrorEvent>() {
+                Some(e) if !e.message().is_empty() => {
+                    format!("the analysis worker stopped: {}", e.message())
+                }
+                _ => format!("the analysis worker could not be loaded ({WORKER_SCRIPT})"),
+            };
+            dispatch.dispatch(Action::WorkerDied { gen, message });
+        }
     });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -305,6 +325,7 @@ fn spawn(gen: u64, dispatch: UseReducerDispatcher<State>) -> Result<Running, Str
         worker,
         gen,
         claimed: Cell::new(false),
+        dead,
         _on_message: on_message,
         _on_error: on_error,
     })
