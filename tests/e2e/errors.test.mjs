@@ -24,7 +24,7 @@ import {
   tid,
   insecureHost,
   tarMembers,
-  root,
+  samplesDir,
 } from "./lib.mjs";
 
 const h = harness();
@@ -40,6 +40,12 @@ async function errorText(page) {
   const el = page.locator(tid("error-message"));
   await el.first().waitFor({ state: "visible", timeout: 10_000 });
   return (await el.first().textContent()).trim();
+}
+
+/** The CLI's error without its prefix and file name: what the page must say too. */
+function cliProblem(cli) {
+  const message = cli.stderr.trim().replace(/^layerscope: error: /, "");
+  return { message, problem: message.slice(message.indexOf(": ") + 2) };
 }
 
 async function thenGoodFileWorks(page) {
@@ -99,13 +105,13 @@ test("two corrupt layers read by different workers: the first in manifest order 
   fs.writeFileSync(file, bytes);
   const cli = runCli(["inspect"], file);
   assert.equal(cli.status, 2, cli.stderr);
-  const cliMessage = cli.stderr.trim().replace(/^layerscope: error: /, "");
+  const { message: cliMessage, problem } = cliProblem(cli);
   assert.ok(cliMessage.includes(layers[2].name.slice(0, 12)), `the CLI names the first bad member: ${cliMessage}`);
   const pg = await openPage(t, h);
   await gotoApp(pg.page, h);
   assert.equal(await openFile(pg.page, file), "error");
   const msg = await errorText(pg.page);
-  assert.ok(msg.includes(cliMessage.slice(cliMessage.indexOf(": ") + 2)), `the page says what the CLI says: '${msg}' vs '${cliMessage}'`);
+  assert.ok(msg.includes(problem), `the page says what the CLI says: '${msg}' vs '${cliMessage}'`);
   await thenGoodFileWorks(pg.page);
   pg.assertClean({ allowConsole: [/corrupt|invalid|gzip|deflate|checksum/i] });
 });
@@ -155,7 +161,7 @@ test("a byte flipped in each member of the samples: the page answers as the CLI 
   await gotoApp(pg.page, h);
   const outcomes = { analysed: 0, refused: 0 };
   for (const sample of ["demo.docker.tar", "demo-zstd.oci.tar"]) {
-    const intact = fs.readFileSync(path.join(root, "www/samples", sample));
+    const intact = fs.readFileSync(path.join(samplesDir, sample));
     const flips = [];
     for (const m of tarMembers(intact).filter((m) => m.size > 0)) {
       flips.push([`${m.name}, its middle`, m.offset + Math.floor(m.size / 2)]);
@@ -179,9 +185,9 @@ test("a byte flipped in each member of the samples: the page answers as the CLI 
         outcomes.analysed++;
       } else {
         assert.equal(state, "error", `${what}: the CLI refuses it (${cli.stderr.trim()}), the page ${state}`);
-        const cliMessage = cli.stderr.trim().replace(/^layerscope: error: /, "");
+        const { message: cliMessage, problem } = cliProblem(cli);
         const msg = await errorText(pg.page);
-        assert.ok(msg.includes(cliMessage.slice(cliMessage.indexOf(": ") + 2)), `${what}: the page says '${msg}', the CLI '${cliMessage}'`);
+        assert.ok(msg.includes(problem), `${what}: the page says '${msg}', the CLI '${cliMessage}'`);
         outcomes.refused++;
       }
     }

@@ -85,6 +85,13 @@ impl Platform {
         }
     }
 
+    /// Whether two labels of one image disagree: neither satisfies the
+    /// other ([`Platform::matches`]), so a label that only says less (no
+    /// variant) is no contradiction.
+    fn contradicts(&self, other: &Platform) -> bool {
+        !self.matches(other) && !other.matches(self)
+    }
+
     fn is_unknown(&self) -> bool {
         self.os == "unknown" || self.architecture == "unknown"
     }
@@ -569,10 +576,7 @@ fn resolve_chosen(
     // The index's label is what the image is chosen by (and `platforms`
     // lists); its config, under the manifest's digest, says what it runs on.
     if let (Some(index), Some(config)) = (&c.platform, config_platform(&config)) {
-        // A label that says less (no variant) says nothing wrong.
-        let variants_differ =
-            matches!((&index.variant, &config.variant), (Some(a), Some(b)) if a != b);
-        if index.os != config.os || index.architecture != config.architecture || variants_differ {
+        if index.contradicts(&config) {
             diags.push(Diagnostic::new(
                 Severity::Warning,
                 format!("the index calls this image {index} but its config says {config}"),
