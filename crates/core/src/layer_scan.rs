@@ -12,6 +12,7 @@ use crate::model::{Diagnostic, EntryRef, Extra, FileKind, Node, Severity};
 use crate::path::{self, Cleaned};
 use crate::whiteout::{self, Marker};
 use crate::{Error, ErrorKind};
+use std::cell::Cell;
 use std::io::{Cursor, Read};
 
 /// What a tar entry asks of the union.
@@ -433,15 +434,21 @@ fn scan_blob<R: Read>(
         } else {
             HashingReader::counting(tapped)
         };
-        if empty {
+        let end = if empty {
             diagnostics.push(Diagnostic::new(
                 Severity::Info,
                 "the layer blob is empty (0 bytes); read as an empty layer",
             ));
+            None
         } else {
-            read_entries(&mut tar_stream, compression, &mut entries, &mut diagnostics)?;
-        }
-        tar_stream.finish().map_err(|e| {
+            Some(read_entries(
+                &mut tar_stream,
+                compression,
+                &mut entries,
+                &mut diagnostics,
+            )?)
+        };
+        let (diff_id, tar_size) = tar_stream.finish().map_err(|e| {
             Error::from_io(
                 &e,
                 &format!(
@@ -449,7 +456,11 @@ fn scan_blob<R: Read>(
                     compression.name()
                 ),
             )
-        })?
+        })?;
+        if let Some(note) = end.and_then(|end| end.diagnostic(tar_size)) {
+            diagnostics.push(note);
+        }
+        (diff_id, tar_size)
     };
     entries.shrink_to_fit();
     let (digest, blob_size) = blob
@@ -475,32 +486,163 @@ fn scan_blob<R: Read>(
     Ok((Unhashed { scan, tar }, digest))
 }
 
+/// How a layer's tar ended, as far as the entries' reader saw it: the last
+/// entry's data, its padding to a 512-byte block and the two zero blocks
+/// that close a tar may each be missing. Go's `archive/tar` (docker,
+/// containerd, skopeo, umoci, dive) reads all of these whole, so we do too,
+/// and say what was missing ([`TarEnd::diagnostic`]); data cut short stays
+/// an error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct TarEnd {
+    /// Where the last entry's data ends, and its path (None: no entry).
+    data_end: u64,
+    last_path: Option<String>,
+    /// Bytes of tar read when the entries' reader stopped.
+    stopped_at: u64,
+    /// The stream ended inside the last entry's padding (or right after its
+    /// data), where the tar crate wanted the rest of the block.
+    unpadded: bool,
+}
+
+const BLOCK: u64 = 512;
+
+fn padded(offset: u64) -> u64 {
+    offset.div_ceil(BLOCK).saturating_mul(BLOCK)
+}
+
+impl TarEnd {
+    /// What was missing, if anything. `tar_size`: the whole tar stream's
+    /// length, with what follows the first zero block.
+    fn diagnostic(&self, tar_size: u64) -> Option<Diagnostic> {
+        let last = match &self.last_path {
+            Some(p) => format!("its last entry (/{p})"),
+            None => "its last entry".to_string(),
+        };
+        let block_end = padded(self.data_end);
+        let (severity, message) = if self.unpadded {
+            let (at, missing) = if self.stopped_at == self.data_end {
+                ("right after", "the padding to a 512-byte block")
+            } else {
+                ("inside the padding after", "the rest of that padding")
+            };
+            (
+                Severity::Warning,
+                format!(
+                    "the layer's tar ends {at} the data of {last}, without {missing} \
+                     and the two zero blocks that end a tar (umoci 0.4.7's `insert` \
+                     writes such layers); read whole, as Docker, containerd and Go's \
+                     archive/tar read it (GNU tar refuses it)"
+                ),
+            )
+        } else if self.stopped_at == 0 {
+            (
+                Severity::Info,
+                "the layer's tar is empty (0 bytes), without even the two zero blocks \
+                 that end a tar; read as an empty layer"
+                    .to_string(),
+            )
+        } else if self.stopped_at == block_end {
+            (
+                Severity::Info,
+                format!(
+                    "the layer's tar ends after {last} without the two zero blocks that \
+                     end a tar; read whole, as Docker and containerd read it"
+                ),
+            )
+        } else if self.stopped_at == block_end + BLOCK && tar_size == self.stopped_at {
+            (
+                Severity::Info,
+                "the layer's tar ends with one zero block instead of the two that end a \
+                 tar; read whole, as Docker and containerd read it"
+                    .to_string(),
+            )
+        } else {
+            return None;
+        };
+        Some(Diagnostic::new(severity, message))
+    }
+}
+
+/// Counts the bytes the tar reader takes, and notes a clean end of stream,
+/// so that [`read_entries`] can tell a tar that stops inside its last
+/// padding from one whose data is cut short or whose decoder failed.
+struct Tracked<'c, R> {
+    inner: R,
+    pos: &'c Cell<u64>,
+    ended: &'c Cell<bool>,
+}
+
+impl<R: Read> Read for Tracked<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            self.ended.set(true);
+        }
+        self.pos.set(self.pos.get() + n as u64);
+        Ok(n)
+    }
+}
+
 fn read_entries<R: Read>(
     stream: &mut R,
     compression: Compression,
     entries: &mut Entries,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Result<(), Error> {
+) -> Result<TarEnd, Error> {
     let what = match compression {
         Compression::None => "reading the layer's tar",
         Compression::Gzip => "reading the layer's tar (gzip)",
         Compression::Zstd => "reading the layer's tar (zstd)",
     };
-    let mut archive = tar::Archive::new(stream);
+    let (pos, ended) = (Cell::new(0u64), Cell::new(false));
+    let mut archive = tar::Archive::new(Tracked {
+        inner: stream,
+        pos: &pos,
+        ended: &ended,
+    });
     let iter = archive.entries().map_err(|e| Error::from_io(&e, what))?;
     let mut buf = vec![0u8; 64 * 1024];
     let mut last_path: Option<String> = None;
+    let mut end = TarEnd {
+        data_end: 0,
+        last_path: None,
+        stopped_at: 0,
+        unpadded: false,
+    };
     for item in iter {
-        let mut entry = item.map_err(|e| {
-            let err = Error::from_io(&e, what);
-            match &last_path {
-                Some(p) => Error {
-                    message: format!("{} (after the entry for /{p})", err.message),
-                    ..err
-                },
-                None => err,
+        let mut entry = match item {
+            Ok(entry) => entry,
+            // The stream ended cleanly after the last entry's data, inside
+            // the padding the tar crate skips before the next header.
+            Err(_)
+                if ended.get() && pos.get() >= end.data_end && pos.get() < padded(end.data_end) =>
+            {
+                end.unpadded = true;
+                end.stopped_at = pos.get();
+                end.last_path = last_path;
+                return Ok(end);
             }
-        })?;
+            Err(e) => {
+                // The tar crate words a clean end of stream as an odd error
+                // ("unexpected EOF during skip", "failed to read entire block").
+                let err = if ended.get() {
+                    Error::new(
+                        ErrorKind::Truncated,
+                        format!("{what}: the data ends early (truncated)"),
+                    )
+                } else {
+                    Error::from_io(&e, what)
+                };
+                return Err(match &last_path {
+                    Some(p) => Error {
+                        message: format!("{} (after the entry for /{p})", err.message),
+                        ..err
+                    },
+                    None => err,
+                });
+            }
+        };
+        end.data_end = entry.raw_file_position().saturating_add(entry.size());
         let raw_name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         if std::str::from_utf8(&entry.path_bytes()).is_err() {
             diagnostics.push(Diagnostic::new(
@@ -689,5 +831,7 @@ fn read_entries<R: Read>(
         }
         entries.push(&clean, EntryOp::Put(node), stored);
     }
-    Ok(())
+    end.stopped_at = pos.get();
+    end.last_path = last_path;
+    Ok(end)
 }

@@ -362,6 +362,7 @@ fn moby_pre_1_10_layout_with_an_empty_layer_blob() {
           dive efficiency=1.000000 wasted=0 user=0.000000
           exact stored=4 visible=4 wasted=0 paths=2
           info: pre-1.10 `docker save` layout: layers have no diff_ids to verify against
+          info: layer 0: the layer's tar ends after its last entry without the two zero blocks that end a tar; read whole, as Docker and containerd read it
           info: layer 1: the layer blob is empty (0 bytes); read as an empty layer
     "#]],
     );
