@@ -9,7 +9,11 @@
 //! `--changes` is checked against what each step did, and `inspect --json`
 //! must agree across the containers.
 //!
-//! Needs root, umoci, skopeo and python3 (`scripts/setup` installs them): a
+//! `tests/fixtures/make-umoci-insert-image.sh` adds layers with `umoci insert`,
+//! which end right after the last entry's data (no padding, no end blocks):
+//! read whole, they must give what `umoci unpack` gives and dive's figures.
+//!
+//! Needs root, umoci, skopeo, python3 and dive (`scripts/setup` installs them): a
 //! missing tool fails the tests, it does not skip them.
 
 use serde_json::Value;
@@ -33,28 +37,41 @@ struct Fixture {
 
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
-    FIXTURE.get_or_init(build_fixture)
+    FIXTURE.get_or_init(|| build_fixture("make-umoci-image.sh", STEPS))
 }
 
-fn build_fixture() -> Fixture {
-    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    // Others may run these tests in the same target dir: one dir per process,
-    // and leftovers of processes that are gone are removed.
-    if let Ok(read) = std::fs::read_dir(tmp) {
-        for entry in read.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if let Some(pid) = name.strip_prefix("real_tools-") {
-                if !Path::new("/proc").join(pid).exists() {
-                    let _ = std::fs::remove_dir_all(entry.path());
+/// A temporary folder for this test process, under the target dir.
+fn process_dir() -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        // Others may run these tests in the same target dir: one dir per
+        // process, and leftovers of processes that are gone are removed.
+        if let Ok(read) = std::fs::read_dir(tmp) {
+            for entry in read.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if let Some(pid) = name.strip_prefix("real_tools-") {
+                    if !Path::new("/proc").join(pid).exists() {
+                        let _ = std::fs::remove_dir_all(entry.path());
+                    }
                 }
             }
         }
-    }
-    let base = tmp.join(format!("real_tools-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&base);
+        let base = tmp.join(format!("real_tools-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        std::fs::create_dir_all(&base).unwrap();
+        base
+    })
+    .clone()
+}
+
+/// Runs `tests/fixtures/SCRIPT` into a fresh folder, then `umoci unpack`s
+/// each of its `step1` .. `step{steps}` tags for the reference listings.
+fn build_fixture(script: &str, steps: usize) -> Fixture {
+    let base = process_dir().join(script.trim_end_matches(".sh"));
     std::fs::create_dir_all(&base).unwrap();
     let dir = base.join("image");
-    let script = repo_root().join("tests/fixtures/make-umoci-image.sh");
+    let script = repo_root().join("tests/fixtures").join(script);
     let out = Command::new("bash")
         .arg(&script)
         .arg(&dir)
@@ -68,7 +85,7 @@ fn build_fixture() -> Fixture {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    let expected = (1..=STEPS)
+    let expected = (1..=steps)
         .map(|k| {
             let bundle = base.join(format!("unpack-step{k}"));
             // umoci creates the parents no tar entry names with 0777 & ~umask.
@@ -523,4 +540,205 @@ fn which(tool: &str) -> Option<PathBuf> {
             .map(|d| d.join(tool))
             .find(|p| p.is_file())
     })
+}
+
+// ---------------------------------------------------------------------------
+// Layers written by `umoci insert`, which end early
+// ---------------------------------------------------------------------------
+
+const INSERT_STEPS: usize = 5;
+
+/// `tests/fixtures/make-umoci-insert-image.sh`: a repacked base, then four
+/// `umoci insert` layers, which umoci 0.4.7 ends without their last padding
+/// and without the two zero blocks that end a tar.
+fn insert_fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| build_fixture("make-umoci-insert-image.sh", INSERT_STEPS))
+}
+
+fn insert_containers(f: &Fixture) -> Vec<Container> {
+    let p = |name: &str| f.dir.join(name).display().to_string();
+    vec![
+        Container {
+            name: "oci-archive (gzip layers)",
+            args: vec![p("oci-archive.tar")],
+            stdin: None,
+        },
+        Container {
+            name: "docker-archive (plain layers)",
+            args: vec![p("docker-archive.tar")],
+            stdin: None,
+        },
+        Container {
+            name: "docker-archive on stdin",
+            args: vec!["-".into()],
+            stdin: Some(f.dir.join("docker-archive.tar")),
+        },
+    ]
+}
+
+#[test]
+fn insert_layers_are_read_whole_as_umoci_unpacks_them() {
+    let f = insert_fixture();
+    let mut failures = Vec::new();
+    for k in 1..=INSERT_STEPS {
+        let expected = &f.expected[k - 1];
+        let own_tag = Container {
+            name: "oci layout --ref stepK",
+            args: vec![
+                f.dir.join("oci").display().to_string(),
+                "--ref".into(),
+                format!("step{k}"),
+            ],
+            stdin: None,
+        };
+        let layer = (k - 1).to_string();
+        for c in std::iter::once(own_tag).chain(insert_containers(f)) {
+            let got = ls(&c, &["--layer", &layer]);
+            let d = diff(expected, &got);
+            if !d.is_empty() {
+                failures.push(format!(
+                    "step{k} (--layer {layer}), {}: - umoci unpack, + layerscope ls\n{d}",
+                    c.name
+                ));
+            }
+        }
+    }
+    // The last entries of the insert layers are there, with their bytes.
+    let last = &f.expected[INSERT_STEPS - 1];
+    for line in [
+        "/opt/inserted/sub/b.txt\tf\t2\t0644\t0\t0\t",
+        "/etc/motd\tf\t13\t0644\t0\t0\t",
+        "/srv/blk\tf\t1024\t0644\t0\t0\t",
+    ] {
+        assert!(
+            last.iter().any(|l| l == line),
+            "umoci unpack has no {line:?}"
+        );
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// Each layer that ends early says so, on that layer, and nothing fails.
+#[test]
+fn insert_layers_say_how_their_tar_ends() {
+    let f = insert_fixture();
+    let expected = [
+        (
+            1,
+            "warning",
+            "the layer's tar ends right after the data of its last entry (/opt/inserted/sub/b.txt), without the padding to a 512-byte block and the two zero blocks",
+        ),
+        (
+            2,
+            "warning",
+            "the layer's tar ends right after the data of its last entry (/etc/motd), without the padding",
+        ),
+        (
+            3,
+            "info",
+            "the layer's tar ends after its last entry (/var/.wh.gone) without the two zero blocks",
+        ),
+        (
+            4,
+            "info",
+            "the layer's tar ends after its last entry (/srv/blk) without the two zero blocks",
+        ),
+    ];
+    for c in insert_containers(f) {
+        let report = inspect(&c);
+        let layers = report["layers"].as_array().unwrap();
+        assert_eq!(layers.len(), INSERT_STEPS, "{}", c.name);
+        // What umoci wrote: the insert layers' tars stop short of a block.
+        let sizes: Vec<u64> = layers
+            .iter()
+            .map(|l| l["tar_size"].as_u64().unwrap())
+            .collect();
+        assert!(
+            sizes[0] % 512 == 0 && sizes[1] % 512 != 0 && sizes[2] % 512 != 0,
+            "{}: tar sizes {sizes:?}: the fixture no longer has unpadded layers",
+            c.name
+        );
+        for (i, l) in layers.iter().enumerate() {
+            assert_eq!(l["diff_id_verified"], true, "{}: layer {i}", c.name);
+        }
+        let notes: Vec<(u64, &str, &str)> = report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["layer"].as_u64().unwrap_or(u64::MAX),
+                    d["severity"].as_str().unwrap(),
+                    d["message"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(notes.len(), expected.len(), "{}: {notes:#?}", c.name);
+        for ((layer, severity, message), (want_layer, want_severity, says)) in
+            notes.iter().zip(expected)
+        {
+            assert_eq!(
+                (*layer, *severity),
+                (want_layer, want_severity),
+                "{}: {message}",
+                c.name
+            );
+            assert!(message.starts_with(says), "{}: {message:?}", c.name);
+        }
+    }
+}
+
+/// dive 0.13.1 reads the docker archive (its layers in manifest order), and
+/// `inspect --json`'s dive figures are its figures, from every container.
+#[test]
+fn insert_image_dive_figures_equal_dives() {
+    let f = insert_fixture();
+    let out_json = f.dir.join("dive.json");
+    let out = Command::new("dive")
+        .args(["--source", "docker-archive"])
+        .arg(f.dir.join("docker-archive.tar"))
+        .arg("-j")
+        .arg(&out_json)
+        .output()
+        .expect("cannot run dive (scripts/setup installs dive 0.13.1)");
+    assert!(
+        out.status.success(),
+        "dive failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dive: Value =
+        serde_json::from_str(&std::fs::read_to_string(&out_json).unwrap()).expect("dive's JSON");
+    let sizes: Vec<u64> = dive["layer"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["sizeBytes"].as_u64().unwrap())
+        .collect();
+    let wasted = dive["image"]["inefficientBytes"].as_u64().unwrap();
+    let user: u64 = sizes[1..].iter().sum();
+    let expected = serde_json::json!({
+        "efficiency": dive["image"]["efficiencyScore"].as_f64().unwrap(),
+        "wasted_bytes": wasted,
+        "user_wasted_percent": wasted as f64 / user as f64,
+        "layer_sizes": sizes,
+        "inefficiencies": dive["image"]["fileReference"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| serde_json::json!({
+                "path": r["file"],
+                "count": r["count"],
+                "cumulative_size": r["sizeBytes"],
+            }))
+            .collect::<Vec<_>>(),
+    });
+    // Something to compare: the insert over /etc/motd wastes its lower copy.
+    assert!(wasted > 0, "dive saw no waste: {dive}");
+    assert_eq!(sizes.len(), INSERT_STEPS);
+    for c in insert_containers(f) {
+        let report = inspect(&c);
+        assert_eq!(report["dive"], expected, "{}: - ours, + dive's", c.name);
+    }
 }
