@@ -3,6 +3,7 @@
 # real tools. Not part of the tests; see docs/benchmarks.md.
 #
 #   bench/run.sh            # RUNS=3 by default; RUNS=5 bench/run.sh for more
+#   bench/run.sh --image-only   # only step 2: build the image if it is not cached
 #
 # 1. Builds the release binary (cargo build --release -p layerscope).
 # 2. Once (cached in bench/out/image, rebuilt when bench/gen_image.py changes):
@@ -97,6 +98,9 @@ with open(f"{img}/gzip-layers.txt", "w") as f:
 EOF
     touch "$STAMP"
     say "image built in $((SECONDS - t0))s"
+fi
+if [[ ${1:-} == --image-only ]]; then
+    exit 0
 fi
 DOCKER=$IMG/docker-archive.tar
 OCI=$IMG/oci-archive.tar

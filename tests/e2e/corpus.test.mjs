@@ -18,6 +18,7 @@ import {
   serveDist,
   insecureHost,
   generatedArchive,
+  fixtureImage,
 } from "./lib.mjs";
 
 const h = harness();
@@ -93,6 +94,27 @@ test("served over plain http from a name other than localhost (no crypto.subtle)
     const report = cliReport(file);
     await openDone(pg.page, file);
     await assertMatchesCli(pg.page, file, report);
+  }
+  pg.assertClean();
+});
+
+test("layers written by umoci insert (no padding, no end blocks): read whole as the CLI reads them, the notes say so", async (t) => {
+  const dir = fixtureImage(t, "make-umoci-insert-image.sh");
+  const pg = await openPage(t, h);
+  await gotoApp(pg.page, h);
+  for (const name of ["oci-archive.tar", "docker-archive.tar"]) {
+    const file = path.join(dir, name);
+    const report = cliReport(file);
+    assert.equal(report.layers.length, 5, name);
+    await openDone(pg.page, file);
+    await assertMatchesCli(pg.page, file, report);
+    // The notes are below the first screen: they render a few tasks after done.
+    const warnings = pg.page.locator("details.diagnostics[open] li.note.warning");
+    await warnings.first().waitFor({ state: "attached", timeout: 10_000 });
+    const texts = await warnings.allTextContents();
+    assert.equal(texts.length, 2, `${name}: ${texts.join(" | ")}`);
+    assert.match(texts[0], /layer 1.*the layer's tar ends right after the data of its last entry \(\/opt\/inserted\/sub\/b\.txt\)/, name);
+    assert.match(texts[1], /layer 2.*\(\/etc\/motd\), without the padding/, name);
   }
   pg.assertClean();
 });

@@ -142,6 +142,19 @@ export function generatedArchive(t, script, args = []) {
 }
 
 /**
+ * The folder a fixture script of tests/fixtures (real tools: umoci, skopeo)
+ * writes, removed after test `t`.
+ */
+export function fixtureImage(t, script) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "layerscope-e2e-"));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const out = path.join(dir, "image");
+  const gen = spawnSync("bash", [path.join(root, "tests/fixtures", script), out], { encoding: "utf8" });
+  assert.equal(gen.status, 0, `${script}: ${gen.stderr}`);
+  return out;
+}
+
+/**
  * The members of a tar archive, a Buffer or a file (read a header at a
  * time, for large files): name, type flag, where the data starts, size.
  */
