@@ -7,7 +7,7 @@
 
 use std::rc::Rc;
 
-use layerscope_protocol::{BuildView, Cost, SimChange, SimulationView};
+use layerscope_protocol::{BuildView, Cost, Outcome, SimChange, SimulationView};
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
@@ -68,12 +68,13 @@ fn time_text(c: &Cost) -> String {
     }
 }
 
-fn outcome_label(o: &str) -> (&'static str, &'static str) {
+/// The mark beside an outcome's words (the words are `Outcome::label`).
+fn outcome_symbol(o: Outcome) -> &'static str {
     match o {
-        "hit" => ("✓", "cache hit"),
-        "rebuilt" => ("⟳", "rebuilt"),
-        "new_base" => ("⇣", "new base"),
-        _ => ("·", "from the base"),
+        Outcome::Hit => "✓",
+        Outcome::Rebuilt => "⟳",
+        Outcome::NewBase => "⇣",
+        Outcome::Base => "·",
     }
 }
 
@@ -324,16 +325,16 @@ pub fn build_panel(props: &BuildProps) -> Html {
 
             <ol class="build-steps" data-testid="build-steps">
                 { for build.steps.iter().enumerate().map(|(i, s)| {
-                    let outcome = sim.as_ref().and_then(|sim| sim.outcomes.get(i)).cloned();
+                    let outcome = sim.as_ref().and_then(|sim| sim.outcomes.get(i)).copied();
                     let first = sim.as_ref().and_then(|sim| sim.first_miss) == Some(i);
-                    let (sym, label) = outcome.as_deref().map(outcome_label).unwrap_or(("", ""));
+                    let (sym, label) = outcome.map(|o| (outcome_symbol(o), o.label())).unwrap_or(("", ""));
                     html! {
                         <>
                             if i == build.base_end && i > 0 {
                                 <li class="base-divider" aria-hidden="true">{ "base image ends above" }</li>
                             }
-                            <li class={classes!("build-step", (i < build.base_end).then_some("in-base"), outcome.clone().map(|o| format!("o-{o}")), first.then_some("first-miss"))}
-                                data-testid="build-step" data-step={(i + 1).to_string()} data-outcome={outcome.clone().unwrap_or_default()}>
+                            <li class={classes!("build-step", (i < build.base_end).then_some("in-base"), outcome.map(|o| format!("o-{}", o.name())), first.then_some("first-miss"))}
+                                data-testid="build-step" data-step={(i + 1).to_string()} data-outcome={outcome.map_or("", |o| o.name())}>
                                 <span class="bs-num">{ i + 1 }</span>
                                 <span class="bs-line mono" title={s.line.clone()}>{ &s.line }</span>
                                 <span class="bs-size" title={if s.layer.is_some() { "the layer's uncompressed size" } else { "metadata only: this step made no layer" }}>{ if s.layer.is_some() { format::bytes(s.size) } else { "no layer".to_string() } }</span>

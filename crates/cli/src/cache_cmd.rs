@@ -4,11 +4,11 @@
 //! 1-based, as `docker build` prints them (`Step 3/15`).
 
 use anyhow::{anyhow, bail, Context, Result};
-use layerscope_core::advice::{self, Advice};
-use layerscope_core::cache::{self, BaseSignal, Build, Change, Cost, Outcome, Simulation};
-use layerscope_core::dockerfile::{self, Aligned, Dockerfile};
+use layerscope_core::build::advice::{self, Advice};
+use layerscope_core::build::cache::{self, Build, Change, Cost, Outcome, Simulation};
+use layerscope_core::build::dockerfile::{self, Aligned, Dockerfile};
+use layerscope_core::report::cache::CacheDocument;
 use layerscope_core::{human, Analysis};
-use serde_json::{json, Value};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -111,26 +111,15 @@ pub fn run(out: &mut dyn Write, a: &Analysis, file: &str, args: &CacheArgs) -> R
         .as_ref()
         .map(|df| dockerfile::align(df, &build.steps, build.base_end));
     if args.json {
-        let doc = json!({
-            "schema": "layerscope-cache/1",
-            "image": file,
-            "reference": a.reference,
-            "base": {
-                "end": build.base_end,
-                "signal": signal_name(build.base.signal),
-                "explanation": build.base.explanation,
-            },
-            "steps": steps_json(&build, sim.as_ref()),
-            "change": change.as_ref().map(|(c, _)| change_json(c)),
-            "simulation": sim.as_ref().map(sim_json),
-            "advice": advice.iter().map(advice_json).collect::<Vec<_>>(),
-            "dockerfile": match (&dockerfile, &rows) {
-                (Some(df), Some(rows)) => dockerfile_json(df, rows),
-                _ => Value::Null,
-            },
-        });
-        serde_json::to_writer_pretty(&mut *out, &doc)?;
-        writeln!(out)?;
+        let doc = CacheDocument {
+            image: file,
+            analysis: a,
+            build: &build,
+            change: change.as_ref().map(|(c, _)| c).zip(sim.as_ref()),
+            advice: &advice,
+            dockerfile: dockerfile.as_ref().zip(rows.as_deref()),
+        };
+        out.write_all(doc.to_json().as_bytes())?;
         return Ok(());
     }
     text(
@@ -148,142 +137,6 @@ pub fn run(out: &mut dyn Write, a: &Analysis, file: &str, args: &CacheArgs) -> R
         text_advice(out, &advice)?;
     }
     Ok(())
-}
-
-fn signal_name(s: BaseSignal) -> &'static str {
-    match s {
-        BaseSignal::CmdBeforeLaterSteps => "cmd-before-later-steps",
-        BaseSignal::WriterChanged => "writer-changed",
-        BaseSignal::TimeGap => "time-gap",
-        BaseSignal::None => "none",
-        BaseSignal::Given => "given",
-    }
-}
-
-fn outcome_name(o: Outcome) -> &'static str {
-    match o {
-        Outcome::Base => "base",
-        Outcome::NewBase => "new-base",
-        Outcome::Hit => "hit",
-        Outcome::Rebuilt => "rebuilt",
-    }
-}
-
-fn steps_json(b: &Build, sim: Option<&Simulation>) -> Vec<Value> {
-    b.steps
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let ins = &s.instruction;
-            json!({
-                "number": i + 1,
-                "keyword": ins.keyword.name(),
-                "line": s.line(),
-                "created_by": ins.raw,
-                "created": s.created,
-                "made_layer": s.layer.is_some(),
-                "layer": s.layer.as_ref().and_then(|l| l.index),
-                "tar_size": s.layer.as_ref().map(|l| l.tar_size),
-                "blob_size": s.layer.as_ref().map(|l| l.blob_size),
-                "in_base": i < b.base_end,
-                "build_args": ins.build_args.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(),
-                "copy": ins.copy.as_ref().map(|c| json!({
-                    "sources": c.sources,
-                    "dest": c.dest,
-                    "checksum": c.checksum,
-                    "from": c.from,
-                })),
-                "seconds": match s.time {
-                    cache::StepTime::Measured(t) => Some(t),
-                    _ => None,
-                },
-                "outcome": sim.map(|sim| outcome_name(sim.outcomes[i])),
-            })
-        })
-        .collect()
-}
-
-fn change_json(c: &Change) -> Value {
-    match c {
-        Change::EditStep { step, text } => {
-            json!({"kind": "edit-step", "step": step + 1, "text": text})
-        }
-        Change::File { path } => {
-            json!({"kind": "file", "path": format!("/{}", path.trim_start_matches('/'))})
-        }
-        Change::Base => json!({"kind": "base"}),
-        Change::BuildArg { name } => json!({"kind": "build-arg", "name": name}),
-        Change::NoCache => json!({"kind": "no-cache"}),
-    }
-}
-
-fn cost_json(c: &Cost) -> Value {
-    json!({
-        "steps_rebuilt": c.steps_rebuilt,
-        "layers_rebuilt": c.layers_rebuilt,
-        "rebuilt_bytes": c.rebuilt_bytes,
-        "push_bytes": c.push_bytes,
-        "pull_bytes": c.pull_bytes,
-        "seconds": c.time.as_ref().map(|t| t.seconds),
-        "unmeasured_steps": c.time.as_ref().map(|t| t.unmeasured.iter().map(|i| i + 1).collect::<Vec<_>>()),
-        "estimated_sizes": c.estimated_sizes,
-    })
-}
-
-fn sim_json(s: &Simulation) -> Value {
-    json!({
-        "first_miss": s.first_miss.map(|i| i + 1),
-        "rule": s.rule.map(|r| r.name()),
-        "reason": s.reason,
-        "cost": cost_json(&s.cost),
-    })
-}
-
-fn advice_json(a: &Advice) -> Value {
-    json!({
-        "kind": a.kind.name(),
-        "title": a.title,
-        "detail": a.detail,
-        "steps": a.steps.iter().map(|i| i + 1).collect::<Vec<_>>(),
-        "paths": a.paths.iter().map(|p| format!("/{p}")).collect::<Vec<_>>(),
-        "bytes": a.bytes,
-        "fix": a.fix.as_ref().map(|f| json!({
-            "lines": f.lines,
-            "change": change_json(&f.change),
-            "before": sim_json(&f.before),
-            "after": sim_json(&f.after),
-            "estimated": f.estimated,
-            "note": f.note,
-        })),
-    })
-}
-
-fn dockerfile_json(df: &Dockerfile, rows: &[Aligned]) -> Value {
-    let rows: Vec<Value> = rows
-        .iter()
-        .map(|r| match *r {
-            Aligned::Both {
-                instruction,
-                step,
-                exact,
-            } => json!({
-                "line": df.instructions[instruction].line,
-                "text": df.instructions[instruction].text(),
-                "step": step + 1,
-                "exact": exact,
-            }),
-            Aligned::OnlyDockerfile(i) => json!({
-                "line": df.instructions[i].line,
-                "text": df.instructions[i].text(),
-                "step": null,
-                "exact": false,
-            }),
-            Aligned::OnlyImage(s) => {
-                json!({"line": null, "text": null, "step": s + 1, "exact": false})
-            }
-        })
-        .collect();
-    json!({ "stages": df.stages.len(), "rows": rows })
 }
 
 fn cell(text: &str, width: usize) -> String {
@@ -371,7 +224,7 @@ fn text(
                 "  {:<9}",
                 match sim.outcomes[i] {
                     Outcome::Rebuilt => "REBUILT",
-                    o => o.name(),
+                    o => o.label(),
                 }
             ),
             None => String::new(),

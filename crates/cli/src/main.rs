@@ -12,7 +12,8 @@ mod text;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
-use layerscope_core::{listing, Analysis, Error, ErrorKind, Options, Source, TarSource};
+use layerscope_core::report::listing;
+use layerscope_core::{Analysis, Error, ErrorKind, Options, Source, TarSource};
 use std::io::{IsTerminal, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -105,7 +106,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Inspect { args, json } => {
             if json {
-                serde_json::to_writer_pretty(&mut out, &layerscope_core::report::build(&analysis))?;
+                serde_json::to_writer_pretty(
+                    &mut out,
+                    &layerscope_core::report::inspect::build(&analysis),
+                )?;
                 writeln!(out)?;
             } else {
                 text::inspect(&mut out, &analysis, &args.image.display().to_string())?;

@@ -4,7 +4,7 @@
 //! thread stacks the scans in manifest order as soon as each is ready, so at
 //! most a few layers' entries are in memory at once.
 
-use layerscope_core::layer_scan::{self, LayerScan};
+use layerscope_core::layers::scan::{self as layer_scan, LayerScan};
 use layerscope_core::{Analysis, Error, ErrorKind, Options, Progress, ProgressInfo, Source};
 use std::io::Read;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};

@@ -3,29 +3,23 @@
 //! changes, sizes and waste. The entry points take a seekable reader, a
 //! forward-only stream, or any [`Source`]; all end in the same [`build`].
 
-use crate::compression::{self, Compression, Sniffed};
-use crate::digest::Digest;
-use crate::dive::{self, DiveFigures};
-use crate::image::{self, Format, HistoryEntry, Members, Plan, Platform};
-use crate::layer_scan::{self, LayerScan, OpKind};
-use crate::model::{Change, ChangeKind, Diagnostic, Node, NodeId, Severity};
-use crate::overlay::{self, Files, Union};
-use crate::paths::PathId;
+use crate::archive::compression::{self, Compression, Sniffed};
+use crate::archive::digest::Digest;
+use crate::archive::image::{self, Format, HistoryEntry, Members, Options, Plan, Platform};
+use crate::archive::source::{self, Source, TarSource};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::figures::dive::{self, DiveFigures};
+use crate::figures::waste::{self, ExactWaste};
+use crate::fs::entries::OpKind;
+use crate::fs::node::{Change, ChangeKind, Node, NodeId};
+use crate::fs::overlay::{self, Files, Union};
+use crate::fs::paths::PathId;
+use crate::layers::scan::{self as layer_scan, LayerScan};
+use crate::layers::stream::StreamIndex;
 use crate::progress::{Meter, MeteredReader, Progress};
-use crate::source::{self, Source, StreamIndex, TarSource};
-use crate::waste::{self, ExactWaste};
 use crate::{Error, ErrorKind};
 use std::cell::RefCell;
 use std::io::{Cursor, Read, Seek, SeekFrom};
-
-/// What to analyse when an archive holds more than one image.
-#[derive(Debug, Clone, Default)]
-pub struct Options {
-    /// A tag or reference name (`alpine:3.19`, `latest`), or a 0-based index.
-    pub image: Option<String>,
-    /// `os/arch[/variant]`; by default linux/amd64 or the only platform.
-    pub platform: Option<String>,
-}
 
 /// One filesystem layer of the image.
 #[derive(Debug, Clone)]
@@ -639,8 +633,8 @@ fn dive_layer(files: &mut Files, scan: &LayerScan) -> dive::IdLayer {
         .filter_map(|e| {
             let (name, is_dir) = match e.kind() {
                 OpKind::Put | OpKind::HardLink => (std::borrow::Cow::Borrowed(e.path), e.is_dir()),
-                OpKind::Whiteout => (crate::whiteout::whiteout_name(e.path).into(), false),
-                OpKind::Opaque => (crate::whiteout::opaque_name(e.path).into(), false),
+                OpKind::Whiteout => (crate::fs::whiteout::whiteout_name(e.path).into(), false),
+                OpKind::Opaque => (crate::fs::whiteout::opaque_name(e.path).into(), false),
             };
             dive::IdEntry::new(&mut files.paths, &name, is_dir, e.stored)
         })

@@ -7,41 +7,42 @@
 //! (dive's figures and our exact ones). It does no IO of its own, knows no
 //! clock, and never holds a layer's contents in memory.
 //!
-//! Start at [`analyze`]; `report` turns an [`Analysis`] into the versioned
-//! JSON document the CLI and the web page export.
+//! The data flows through five stages, one folder each, each opening with
+//! what it owns and what it must not touch:
+//!
+//! ```text
+//! archive ─► layers ─► fs ─► figures ─► build
+//!  (which image,  (one blob →   (the union,   (waste,   (cache simulation,
+//!   its layers)    entries)      changes)      dive)     advice, container)
+//! ```
+//!
+//! [`analysis`] drives the first four ([`analyze`] is the place to start)
+//! and returns an [`Analysis`]; [`report`] turns answers into the documents
+//! people and programs read. Beside them: [`Error`] (structural failures),
+//! [`diagnostic`] (oddities returned beside the result), [`progress`] and
+//! [`human`] (the one byte formatter). Which module may import which is
+//! written in ARCHITECTURE.md and checked by `tests/layout.rs`.
 
-pub mod advice;
-mod analysis;
-pub mod cache;
-pub mod compression;
-pub mod cow;
-pub mod digest;
-pub mod dive;
-pub mod dockerfile;
+pub mod analysis;
+pub mod archive;
+pub mod build;
+pub mod diagnostic;
 mod error;
+pub mod figures;
+pub mod fs;
 pub mod human;
-pub mod image;
-pub mod instruction;
-pub mod layer_scan;
-pub mod listing;
-mod manifest;
-pub mod model;
-pub mod overlay;
-pub mod path;
-pub mod paths;
+pub mod layers;
 mod progress;
 pub mod report;
-pub mod scan_wire;
-pub mod source;
-pub mod waste;
-pub mod whiteout;
 
 pub use analysis::{
-    analyze, analyze_source, analyze_stream, prepare, sniff_archive, Analysis, Layer, Options,
-    Prepared, Stack, Step,
+    analyze, analyze_source, analyze_stream, prepare, sniff_archive, Analysis, Layer, Prepared,
+    Stack, Step,
 };
+pub use archive::image::Options;
+pub use archive::source::{member_at, Source, TarSource};
+pub use diagnostic::{Diagnostic, Severity};
 pub use error::{Error, ErrorKind};
-pub use model::{Change, ChangeKind, Diagnostic, FileKind, Node, NodeId, Severity};
-pub use paths::PathId;
+pub use fs::node::{Change, ChangeKind, FileKind, Node, NodeId};
+pub use fs::paths::PathId;
 pub use progress::{NoProgress, Progress, ProgressInfo};
-pub use source::{member_at, Source, TarSource};

@@ -162,7 +162,7 @@ fn end_of_last_member(tar_bytes: &[u8]) -> usize {
 fn check_truncations(label: &str, full: &[u8], offsets: &[usize], ways: &[usize]) {
     let reference = summary(&ok(run_way(0, full)));
     // For a compressed archive every cut loses data.
-    let clean_end = if layerscope_core::compression::is_tar_header(full) {
+    let clean_end = if layerscope_core::archive::compression::is_tar_header(full) {
         end_of_last_member(full)
     } else {
         usize::MAX

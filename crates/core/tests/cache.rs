@@ -6,13 +6,13 @@
 
 mod support;
 
-use layerscope_core::advice::{advise, AdviceKind};
-use layerscope_core::cache::{
+use layerscope_core::archive::image::HistoryEntry;
+use layerscope_core::build::advice::{advise, AdviceKind};
+use layerscope_core::build::cache::{
     facts, simulate, Build, BuildFacts, Change, LayerFacts, Outcome, Rule, StepFacts, StepTime,
 };
-use layerscope_core::dockerfile;
-use layerscope_core::image::HistoryEntry;
-use layerscope_core::waste::WastedPath;
+use layerscope_core::build::dockerfile;
+use layerscope_core::figures::waste::WastedPath;
 use layerscope_core::{analyze, NoProgress, Options};
 use std::io::Cursor;
 

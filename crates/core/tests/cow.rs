@@ -10,7 +10,7 @@
 
 mod support;
 
-use layerscope_core::cow::{Action, Container, CowErrorKind, Found, Level, Mark, OpKind};
+use layerscope_core::build::cow::{Action, Container, CowErrorKind, Found, Level, Mark, OpKind};
 use layerscope_core::{analyze, Analysis, FileKind, NoProgress, Options};
 use std::io::Cursor;
 use support::*;

@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use layerscope_core::dive::{figures, DiveEntry, DiveFigures, DiveLayer};
+use layerscope_core::figures::dive::{figures, DiveEntry, DiveFigures, DiveLayer};
 use serde_json::Value;
 
 fn data_dir() -> PathBuf {

@@ -233,7 +233,7 @@ fn an_image_by_index_in_a_multi_image_layout() {
 /// read the rest: given those digests, that scan is the scan.
 #[test]
 fn a_scan_without_the_hashes_is_the_scan_once_given_the_digests() {
-    use layerscope_core::layer_scan::{scan, scan_unhashed};
+    use layerscope_core::layers::scan::{scan, scan_unhashed};
     let tar = layer_tar(&[
         Entry::dir("etc"),
         Entry::file("etc/passwd", "root:x:0:0"),

@@ -27,7 +27,7 @@
 
 mod support;
 
-use layerscope_core::overlay::Union;
+use layerscope_core::fs::overlay::Union;
 use layerscope_core::{Analysis, ChangeKind, FileKind, Node, Severity};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};

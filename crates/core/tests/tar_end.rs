@@ -15,7 +15,8 @@
 
 mod support;
 
-use layerscope_core::{listing, Analysis, ErrorKind, Severity};
+use layerscope_core::report::listing;
+use layerscope_core::{Analysis, ErrorKind, Severity};
 use support::*;
 
 /// The layer below: what the cut layer overwrites and adds to.

@@ -195,12 +195,58 @@ pub struct SimulationView {
     pub error: Option<String>,
     /// The change in words ("edit step 7", "change /app/main.go").
     pub change: String,
-    /// Per step: `base`, `new_base`, `hit`, `rebuilt`.
-    pub outcomes: Vec<String>,
+    /// Per step, in `BuildView::steps` order.
+    pub outcomes: Vec<Outcome>,
     pub first_miss: Option<usize>,
     /// Which of Docker's rules the first miss follows, in plain words.
     pub reason: String,
     pub cost: Cost,
+}
+
+/// What a simulated change does to one build step. The one place that
+/// names the outcomes: [`Outcome::name`] is the spelling of the JSON
+/// documents and the messages (serde writes the same), [`Outcome::label`]
+/// the words for people; the engine's cache simulation uses this type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// A step of the base image, pulled as it is.
+    Base,
+    /// A step of the base image, replaced by the new base.
+    NewBase,
+    /// Docker finds the step in its cache.
+    Hit,
+    /// The step runs again.
+    Rebuilt,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 4] = [
+        Outcome::Base,
+        Outcome::NewBase,
+        Outcome::Hit,
+        Outcome::Rebuilt,
+    ];
+
+    /// `base`, `new-base`, `hit`, `rebuilt`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Base => "base",
+            Outcome::NewBase => "new-base",
+            Outcome::Hit => "hit",
+            Outcome::Rebuilt => "rebuilt",
+        }
+    }
+
+    /// `base`, `new base`, `cache hit`, `rebuilt`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Base => "base",
+            Outcome::NewBase => "new base",
+            Outcome::Hit => "cache hit",
+            Outcome::Rebuilt => "rebuilt",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -449,4 +495,18 @@ pub struct Event {
     pub uid: Option<u64>,
     pub gid: Option<u64>,
     pub link: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_outcome_is_spelled_one_way() {
+        for o in Outcome::ALL {
+            let wire = serde_json::to_string(&o).unwrap();
+            assert_eq!(wire, format!("\"{}\"", o.name()));
+            assert_eq!(serde_json::from_str::<Outcome>(&wire).unwrap(), o);
+        }
+    }
 }

@@ -3,10 +3,10 @@
 //! build is read back once per image (and per base boundary the person
 //! chooses) and kept; each simulation is then a walk over its steps.
 
-use layerscope_core::advice::{self, AdviceKind};
-use layerscope_core::cache::{self, Build, BuildFacts, Change, Outcome, StepTime};
-use layerscope_core::dockerfile::{self, Aligned};
-use layerscope_core::instruction::Keyword;
+use layerscope_core::build::advice;
+use layerscope_core::build::cache::{self, Build, BuildFacts, Change, StepTime};
+use layerscope_core::build::dockerfile::{self, Aligned};
+use layerscope_core::build::instruction::Keyword;
 use layerscope_core::Analysis;
 use layerscope_protocol::{
     Advice, BuildStep, BuildView, Cost, DockerfileRow, Fix, SimChange, SimulationView, ADVICE_PATHS,
@@ -146,11 +146,7 @@ impl Builds {
                 id,
                 error: None,
                 change: change.to_string(),
-                outcomes: sim
-                    .outcomes
-                    .iter()
-                    .map(|o| outcome_name(*o).to_string())
-                    .collect(),
+                outcomes: sim.outcomes.clone(),
                 first_miss: sim.first_miss,
                 reason: sim.reason,
                 cost: cost_view(&sim.cost),
@@ -180,15 +176,6 @@ fn engine_change(build: &Build, change: &SimChange) -> Result<Change, String> {
             Change::EditStep { step, text }
         }
     })
-}
-
-fn outcome_name(o: Outcome) -> &'static str {
-    match o {
-        Outcome::Base => "base",
-        Outcome::NewBase => "new_base",
-        Outcome::Hit => "hit",
-        Outcome::Rebuilt => "rebuilt",
-    }
 }
 
 fn describe_sim(change: &SimChange) -> String {
@@ -236,12 +223,7 @@ fn cost_view(c: &cache::Cost) -> Cost {
 
 fn advice_view(a: &advice::Advice) -> Advice {
     Advice {
-        kind: match a.kind {
-            AdviceKind::ContextBeforeInstall => "context-before-install",
-            AdviceKind::DeletedLater => "deleted-later",
-            AdviceKind::Secret => "secret",
-        }
-        .to_string(),
+        kind: a.kind.name().to_string(),
         title: a.title.clone(),
         detail: a.detail.clone(),
         steps: a.steps.clone(),

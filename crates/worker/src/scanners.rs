@@ -25,12 +25,11 @@ use crate::session::{self, Image, Throttle};
 use crate::web::{post, post_text, scope, BlobAccess, BytesAccess, IMAGE};
 use crate::window::WindowReader;
 use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
-use layerscope_core::digest::Digest;
-use layerscope_core::layer_scan::{self, LayerScan};
-use layerscope_core::{
-    compression, member_at, prepare, scan_wire, sniff_archive, Options, ProgressInfo, Stack,
-    TarSource,
-};
+use layerscope_core::archive::compression;
+use layerscope_core::archive::digest::Digest;
+use layerscope_core::layers::scan::{self as layer_scan, LayerScan};
+use layerscope_core::layers::wire as scan_wire;
+use layerscope_core::{member_at, prepare, sniff_archive, Options, ProgressInfo, Stack, TarSource};
 use std::cell::RefCell;
 use std::io::{Read, Seek};
 use std::rc::Rc;

@@ -13,10 +13,11 @@
 //! ([`ViewTree::flatten`]), how a mode is written ([`mode_string`]), and
 //! what each layer did to a path ([`story`]).
 
-use layerscope_core::cow::{self, Container};
-use layerscope_core::model::{ChangeKind, EntryRef, Fields, FileKind, Node};
-use layerscope_core::overlay::find_change;
-use layerscope_core::{listing, Analysis, PathId};
+use layerscope_core::build::cow::{self, Container};
+use layerscope_core::fs::node::{ChangeKind, EntryRef, Fields, FileKind, Node};
+use layerscope_core::fs::overlay::find_change;
+use layerscope_core::report::listing;
+use layerscope_core::{Analysis, PathId};
 use layerscope_protocol::{
     ContainerEntry, ContainerOp, ContainerView, Event, Mark, Row, Sort, Story, TreeQuery, TreeRows,
     View,
@@ -58,8 +59,8 @@ pub fn mode_string(kind: FileKind, mode: u32) -> String {
 /// A path as the page sends it (`/etc/`, `etc`, ` /etc `) → the engine's
 /// clean form (`etc`; `""` for the root).
 pub fn clean_path(path: &str) -> String {
-    match layerscope_core::path::clean(path.trim()) {
-        layerscope_core::path::Cleaned::Path(p) => p,
+    match layerscope_core::fs::path::clean(path.trim()) {
+        layerscope_core::fs::path::Cleaned::Path(p) => p,
         _ => String::new(),
     }
 }
@@ -437,7 +438,7 @@ impl ViewTree {
                 _ => false,
             };
             nodes.push(TreeNode {
-                name_at: (p.len() - layerscope_core::path::base(p).len() + 1) as u32,
+                name_at: (p.len() - layerscope_core::fs::path::base(p).len() + 1) as u32,
                 path: path.into_boxed_str(),
                 parent: top,
                 depth: if top == 0 {
@@ -663,7 +664,7 @@ fn tree_order(a: &str, b: &str) -> std::cmp::Ordering {
 }
 
 fn parent_of(path: &str) -> &str {
-    layerscope_core::path::parent(path)
+    layerscope_core::fs::path::parent(path)
 }
 
 /// A directory no item described: as a runtime creates one (0755, root).

@@ -112,7 +112,7 @@ fn a_context_file_rebuilds_from_its_copy_and_a_moved_base_changes_the_answer() {
     assert_eq!(sim.error, None);
     assert_eq!(sim.first_miss, Some(4));
     assert_eq!(
-        sim.outcomes,
+        sim.outcomes.iter().map(|o| o.name()).collect::<Vec<_>>(),
         [
             "base", "hit", "hit", "hit", "rebuilt", "rebuilt", "rebuilt", "rebuilt", "rebuilt",
             "rebuilt"

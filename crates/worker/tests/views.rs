@@ -8,7 +8,7 @@
 mod support;
 
 use expect_test::{expect, Expect};
-use layerscope_core::cow::Container;
+use layerscope_core::build::cow::Container;
 use layerscope_core::{analyze, Analysis, NoProgress, Options};
 use layerscope_protocol::{Mark, Request, Response, Sort, Story, TreeQuery, TreeRows, View};
 use layerscope_worker::session;

@@ -5,7 +5,7 @@
 //! file is empty.
 #![cfg(target_arch = "wasm32")]
 
-use layerscope_core::cow::Container;
+use layerscope_core::build::cow::Container;
 use layerscope_core::{NoProgress, ProgressInfo};
 use layerscope_protocol::{Response, Sort, TreeQuery, View};
 use layerscope_worker::session;

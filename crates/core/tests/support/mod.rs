@@ -9,7 +9,7 @@
 //! absurd sizes): the engine must cope with whatever an archive holds.
 #![allow(dead_code)]
 
-use layerscope_core::digest::Digest;
+use layerscope_core::archive::digest::Digest;
 use layerscope_core::{analyze, analyze_stream, Analysis, Error, NoProgress, Options};
 use serde_json::{json, Value};
 use std::io::{self, Cursor, Read, Seek, SeekFrom, Write};
@@ -670,8 +670,9 @@ pub fn run_way_with(way: usize, bytes: &[u8], options: &Options) -> Result<Analy
 /// worker instead (a compressed archive, an index or plan that fails), this
 /// is `analyze`, as there.
 pub fn the_pages_way(bytes: &[u8], options: &Options) -> Result<Analysis, Error> {
-    use layerscope_core::compression::{sniff, Compression, Sniffed};
-    use layerscope_core::{layer_scan, member_at, prepare, scan_wire, TarSource};
+    use layerscope_core::archive::compression::{sniff, Compression, Sniffed};
+    use layerscope_core::layers::{scan as layer_scan, wire as scan_wire};
+    use layerscope_core::{member_at, prepare, TarSource};
     let whole_file = || analyze(Cursor::new(bytes), options, &mut NoProgress);
     if matches!(
         sniff(&bytes[..bytes.len().min(512)]),

@@ -4,10 +4,12 @@
 //! its first bytes; only ever read by the same build that wrote it, so a
 //! malformed buffer is a bug, reported as one and never a panic.
 
-use crate::compression::Compression;
-use crate::digest::Digest;
-use crate::layer_scan::{Entries, LayerScan};
-use crate::model::{Diagnostic, FileKind, Severity};
+use super::scan::LayerScan;
+use crate::archive::compression::Compression;
+use crate::archive::digest::Digest;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::fs::entries::{Entries, OpKind, Packed};
+use crate::fs::node::{Extra, FileKind};
 use crate::{Error, ErrorKind};
 
 const MAGIC: &[u8; 8] = b"LSSCAN01";
@@ -25,7 +27,7 @@ pub fn to_bytes(scan: &LayerScan) -> Vec<u8> {
         Compression::Gzip => 1,
         Compression::Zstd => 2,
     });
-    scan.entries.encode(&mut w);
+    encode_entries(&scan.entries, &mut w);
     w.u32(scan.diagnostics.len() as u32);
     for d in &scan.diagnostics {
         w.u8(match d.severity {
@@ -63,7 +65,7 @@ fn decode(r: &mut Reader<'_>) -> Option<LayerScan> {
         2 => Compression::Zstd,
         _ => return None,
     };
-    let entries = Entries::decode(r)?;
+    let entries = decode_entries(r)?;
     let count = r.u32()? as usize;
     let mut diagnostics = Vec::with_capacity(count.min(r.remaining()));
     for _ in 0..count {
@@ -87,6 +89,94 @@ fn decode(r: &mut Reader<'_>) -> Option<LayerScan> {
         entries,
         diagnostics,
     })
+}
+
+/// Appends a layer's entries to `out`.
+fn encode_entries(entries: &Entries, out: &mut Writer) {
+    let (names, list) = entries.parts();
+    out.bytes(names.as_bytes());
+    out.u32(list.len() as u32);
+    for e in list {
+        out.u32(e.start);
+        out.u32(e.len);
+        out.u8(e.op as u8);
+        out.u8(kind_code(e.kind));
+        out.u16(e.mode);
+        out.u32(e.uid);
+        out.u32(e.gid);
+        out.u64(e.stored);
+        out.u64(e.content);
+        match &e.extra {
+            None => out.u8(0),
+            Some(x) => {
+                out.u8(1);
+                out.opt_str(x.link.as_deref());
+                out.opt_str(x.hardlink.as_deref());
+                match x.device {
+                    None => out.u8(0),
+                    Some((major, minor)) => {
+                        out.u8(1);
+                        out.u32(major);
+                        out.u32(minor);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Reads what [`encode_entries`] wrote.
+fn decode_entries(input: &mut Reader<'_>) -> Option<Entries> {
+    let names = String::from_utf8(input.bytes()?.to_vec()).ok()?;
+    let count = input.u32()? as usize;
+    let mut list = Vec::with_capacity(count.min(input.remaining() / 40));
+    for _ in 0..count {
+        let start = input.u32()?;
+        let len = input.u32()?;
+        names.get(start as usize..start as usize + len as usize)?;
+        let op = match input.u8()? {
+            0 => OpKind::Put,
+            1 => OpKind::HardLink,
+            2 => OpKind::Whiteout,
+            3 => OpKind::Opaque,
+            _ => return None,
+        };
+        let kind = kind_of(input.u8()?)?;
+        let mode = input.u16()?;
+        let (uid, gid) = (input.u32()?, input.u32()?);
+        let (stored, content) = (input.u64()?, input.u64()?);
+        let extra = match input.u8()? {
+            0 => None,
+            1 => {
+                let link = input.opt_str()?.map(Into::into);
+                let hardlink = input.opt_str()?.map(Into::into);
+                let device = match input.u8()? {
+                    0 => None,
+                    1 => Some((input.u32()?, input.u32()?)),
+                    _ => return None,
+                };
+                Some(Box::new(Extra {
+                    link,
+                    hardlink,
+                    device,
+                }))
+            }
+            _ => return None,
+        };
+        list.push(Packed {
+            start,
+            len,
+            op,
+            kind,
+            mode,
+            uid,
+            gid,
+            stored,
+            content,
+            extra,
+        });
+    }
+    Entries::from_parts(names, list)
 }
 
 pub(crate) fn kind_code(kind: FileKind) -> u8 {
@@ -205,7 +295,7 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layer_scan::scan;
+    use crate::layers::scan::scan;
 
     /// A layer with every kind of entry: files, a dir, a symlink, a hard
     /// link, a device, a fifo, a whiteout, an opaque marker.

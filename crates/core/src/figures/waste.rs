@@ -7,10 +7,10 @@
 //! and earlier duplicates of an entry within one layer. See docs/waste.md for
 //! how this differs from dive's figures.
 
-use crate::layer_scan::Entries;
-use crate::model::{Change, EntryRef, FileKind, Node};
-use crate::overlay::{Files, Union};
-use crate::paths::PathId;
+use crate::fs::entries::Entries;
+use crate::fs::node::{Change, EntryRef, FileKind, Node};
+use crate::fs::overlay::{Files, Union};
+use crate::fs::paths::PathId;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -118,7 +118,7 @@ impl Tracker {
         self.per_layer.resize(layer + 1, 0);
         self.live.resize_with(layer + 1, Vec::new);
         self.live[layer] = vec![0; entries.len()];
-        let node = |id: Option<crate::model::NodeId>| id.map(|n| files.node(n));
+        let node = |id: Option<crate::fs::node::NodeId>| id.map(|n| files.node(n));
         // New references first: a hard link made in this layer keeps a copy
         // alive even when the copy's first name goes in the same layer.
         for change in changes {

@@ -17,7 +17,7 @@
 //! Anything else (`bazel build ...`) is kept whole as an unknown step.
 //! Parsing never fails: the text it cannot read is still shown.
 
-use crate::image::HistoryEntry;
+use crate::archive::image::HistoryEntry;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Keyword {

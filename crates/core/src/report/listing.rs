@@ -3,8 +3,8 @@
 //! `path<TAB>type<TAB>size<TAB>mode<TAB>uid<TAB>gid<TAB>linktarget`, sorted by
 //! the bytes of the path; and for changes `A|M|D<TAB>path<TAB>fields`.
 
-use crate::model::{Change, ChangeKind, FileKind, Node};
-use crate::overlay::Union;
+use crate::fs::node::{Change, ChangeKind, FileKind, Node};
+use crate::fs::overlay::Union;
 use crate::Analysis;
 
 /// Escapes a name for one tab-separated line: `\` `\t` `\n`.

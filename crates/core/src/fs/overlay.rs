@@ -7,9 +7,10 @@
 //! written over a directory replaces the whole subtree; a directory written
 //! over a directory keeps its children; hard links share the target's bytes.
 
-use crate::layer_scan::{Entries, EntryOp, OpKind};
-use crate::model::{Change, ChangeKind, Diagnostic, Node, NodeId, Severity};
-use crate::paths::{PathId, Paths};
+use super::entries::{Entries, EntryOp, OpKind};
+use super::node::{Change, ChangeKind, Node, NodeId};
+use super::paths::{PathId, Paths};
+use crate::diagnostic::{Diagnostic, Severity};
 use std::collections::HashMap;
 
 /// Every path and every node an analysis met. Nodes are only ever added: a
@@ -211,7 +212,7 @@ impl LayerWriter<'_> {
     fn ensure_parents(&mut self, path: PathId) {
         for dir in self.ancestors(path) {
             match self.node(dir).map(|n| n.kind) {
-                Some(crate::model::FileKind::Dir) => {}
+                Some(super::node::FileKind::Dir) => {}
                 existing => {
                     if let Some(kind) = existing {
                         let kind = kind.name();
@@ -288,7 +289,7 @@ pub fn apply(
                     continue;
                 };
                 match w.node(p).map(|n| n.kind) {
-                    Some(kind) if kind != crate::model::FileKind::Dir => {
+                    Some(kind) if kind != super::node::FileKind::Dir => {
                         w.warn(
                             p,
                             format!(
@@ -439,7 +440,7 @@ pub fn find_change<'c>(paths: &Paths, changes: &'c [Change], path: PathId) -> Op
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{EntryRef, Fields, FileKind};
+    use crate::fs::node::{EntryRef, Fields, FileKind};
 
     /// A test's entry: path, what it does, bytes stored.
     type E = (String, EntryOp, u64);

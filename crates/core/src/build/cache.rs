@@ -15,9 +15,9 @@
 //! history's `created` times (an estimate). Everything here works on plain
 //! structs; the one place that reads the engine's per-path model is [`facts`].
 
-use crate::image::HistoryEntry;
-use crate::instruction::{self, normalize, Instruction, Keyword, Writer};
-use crate::waste::WastedPath;
+use crate::archive::image::HistoryEntry;
+use crate::build::instruction::{self, normalize, Instruction, Keyword, Writer};
+use crate::figures::waste::WastedPath;
 use crate::{Analysis, ChangeKind};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -183,6 +183,19 @@ pub enum BaseSignal {
     None,
     /// Set by the caller.
     Given,
+}
+
+impl BaseSignal {
+    /// As the cache document writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            BaseSignal::CmdBeforeLaterSteps => "cmd-before-later-steps",
+            BaseSignal::WriterChanged => "writer-changed",
+            BaseSignal::TimeGap => "time-gap",
+            BaseSignal::None => "none",
+            BaseSignal::Given => "given",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -513,26 +526,9 @@ impl fmt::Display for ChangeError {
 
 impl std::error::Error for ChangeError {}
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// A step of the base image, pulled as it is.
-    Base,
-    /// A step of the base image, replaced by the new base.
-    NewBase,
-    Hit,
-    Rebuilt,
-}
-
-impl Outcome {
-    pub fn name(self) -> &'static str {
-        match self {
-            Outcome::Base => "base",
-            Outcome::NewBase => "new base",
-            Outcome::Hit => "cache hit",
-            Outcome::Rebuilt => "rebuilt",
-        }
-    }
-}
+/// What a change does to each step; named in `layerscope_protocol`, the
+/// one place both the engine and the page read the names from.
+pub use layerscope_protocol::Outcome;
 
 /// Which of Docker's rules made the first miss.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

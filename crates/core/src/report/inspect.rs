@@ -6,8 +6,9 @@
 //! describes it. Bump [`VERSION`] when a key changes meaning or goes away
 //! (adding keys does not).
 
-use crate::model::{Change, ChangeKind, FileKind, Node};
-use crate::{listing, Analysis};
+use super::listing;
+use crate::fs::node::{Change, ChangeKind, FileKind, Node};
+use crate::Analysis;
 use serde::ser::SerializeSeq;
 use serde::{Serialize, Serializer};
 
@@ -64,10 +65,10 @@ struct ImageInfo<'a> {
     format: &'static str,
     reference: Option<&'a str>,
     images: &'a [String],
-    platform: Option<Shown<&'a crate::image::Platform>>,
-    platforms: Vec<Shown<&'a crate::image::Platform>>,
-    manifest_digest: Option<Shown<&'a crate::digest::Digest>>,
-    config_digest: Option<Shown<&'a crate::digest::Digest>>,
+    platform: Option<Shown<&'a crate::archive::image::Platform>>,
+    platforms: Vec<Shown<&'a crate::archive::image::Platform>>,
+    manifest_digest: Option<Shown<&'a crate::archive::digest::Digest>>,
+    config_digest: Option<Shown<&'a crate::archive::digest::Digest>>,
     created: Option<&'a str>,
     input_size: Option<u64>,
     layer_count: usize,
@@ -85,8 +86,8 @@ struct Row<'a> {
     created_by: Option<&'a str>,
     author: Option<&'a str>,
     comment: Option<&'a str>,
-    digest: Option<Shown<&'a crate::digest::Digest>>,
-    diff_id: Option<Shown<&'a crate::digest::Digest>>,
+    digest: Option<Shown<&'a crate::archive::digest::Digest>>,
+    diff_id: Option<Shown<&'a crate::archive::digest::Digest>>,
     size: u64,
     #[serde(flatten)]
     layer_info: Option<LayerInfo<'a>>,

@@ -35,7 +35,7 @@
 //! The precise algorithm, with a worked example, is in `docs/waste.md`; the
 //! code below names the dive function each step mirrors.
 
-use crate::paths::{PathId, Paths};
+use crate::fs::paths::{PathId, Paths};
 use std::collections::HashMap;
 
 /// One tar entry of a layer as dive sees it: one per header that Go's

@@ -16,10 +16,10 @@
 //! Sizes of split or merged steps are estimates (the proposed build was not
 //! run); [`Fix::estimated`] says so.
 
-use crate::cache::{
+use crate::build::cache::{
     simulate, Build, BuildFacts, BuildStep, Change, LayerCost, Simulation, StepTime,
 };
-use crate::instruction::{self, Keyword};
+use crate::build::instruction::{self, Keyword};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AdviceKind {

@@ -5,7 +5,7 @@
 //! to lower layers: what the same layer adds stays. Other `.wh..wh.` names are
 //! aufs bookkeeping (hard link dirs) and mean nothing to the union.
 
-use crate::path;
+use super::path;
 
 pub const PREFIX: &str = ".wh.";
 pub const OPAQUE: &str = ".wh..wh..opq";

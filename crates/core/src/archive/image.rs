@@ -5,15 +5,24 @@
 //! OCI layouts (`index.json`, also inside Docker 25+ `docker save`), Docker's
 //! `manifest.json`, and the pre-1.10 `repositories` + `<id>/json` chain.
 
-use crate::digest::Digest;
-use crate::manifest::{
+use crate::archive::digest::Digest;
+use crate::archive::manifest::{
     self, ConfigJson, Descriptor, DockerSaveEntry, HistoryJson, IndexJson, ManifestJson,
     RepositoriesJson, V1LayerJson,
 };
-use crate::model::{Diagnostic, Severity};
-use crate::{Error, ErrorKind, Options};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::{Error, ErrorKind};
 use std::collections::HashSet;
 use std::fmt;
+
+/// What to analyse when an archive holds more than one image.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// A tag or reference name (`alpine:3.19`, `latest`), or a 0-based index.
+    pub image: Option<String>,
+    /// `os/arch[/variant]`; by default linux/amd64 or the only platform.
+    pub platform: Option<String>,
+}
 
 /// Read access to the members, whatever holds them.
 pub(crate) trait Members {
@@ -835,8 +844,8 @@ fn resolve_docker(
         ));
     }
     let entry = &entries[pick];
-    let config_name = match crate::path::clean(&entry.config) {
-        crate::path::Cleaned::Path(p) => p,
+    let config_name = match crate::fs::path::clean(&entry.config) {
+        crate::fs::path::Cleaned::Path(p) => p,
         _ => {
             return Err(Error::new(
                 ErrorKind::BadJson,
@@ -847,7 +856,7 @@ fn resolve_docker(
     let bytes = m.read_json(&config_name)?;
     let config_digest = Digest::of(&bytes);
     let promised = digest_from_name(&config_name).or_else(|| {
-        let stem = crate::path::base(&config_name).strip_suffix(".json")?;
+        let stem = crate::fs::path::base(&config_name).strip_suffix(".json")?;
         Digest::parse(&format!("sha256:{stem}"))
     });
     if let Some(promised) = promised {
@@ -873,8 +882,8 @@ fn resolve_docker(
     }
     let mut layers = Vec::new();
     for (i, layer) in entry.layers.iter().enumerate() {
-        let member = match crate::path::clean(layer) {
-            crate::path::Cleaned::Path(p) => p,
+        let member = match crate::fs::path::clean(layer) {
+            crate::fs::path::Cleaned::Path(p) => p,
             _ => {
                 return Err(Error::new(
                     ErrorKind::BadJson,

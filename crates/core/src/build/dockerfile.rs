@@ -5,8 +5,8 @@
 //! best match first (same keyword; same text, or for COPY/ADD the same
 //! destination); what does not match is marked on either side.
 
-use crate::cache::BuildStep;
-use crate::instruction::{normalize, Keyword};
+use crate::build::cache::BuildStep;
+use crate::build::instruction::{normalize, Keyword};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DockerfileInstruction {
@@ -258,7 +258,7 @@ pub fn align(df: &Dockerfile, steps: &[BuildStep], base_end: usize) -> Vec<Align
 /// The steps an edited Dockerfile changes: for each aligned instruction
 /// whose text in `edited` (same position in the final stage) differs from
 /// `original`, the step and its new text. Feed them to
-/// [`crate::cache::Change::EditStep`]; the earliest is the one that matters.
+/// [`crate::build::cache::Change::EditStep`]; the earliest is the one that matters.
 pub fn edited_steps(
     original: &Dockerfile,
     edited: &Dockerfile,

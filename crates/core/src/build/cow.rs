@@ -28,11 +28,11 @@
 //! nodes carry `layer == analysis.layers.len()` (one above the top layer).
 
 use crate::analysis::Analysis;
+use crate::fs::node::{FileKind, Node};
+use crate::fs::overlay::find_change;
+use crate::fs::path;
+use crate::fs::paths::PathId;
 use crate::human::bytes;
-use crate::model::{FileKind, Node};
-use crate::overlay::find_change;
-use crate::path;
-use crate::paths::PathId;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
