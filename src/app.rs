@@ -135,8 +135,8 @@ pub fn app() -> Html {
         let key = (
             state.gen,
             state.summary.is_some(),
-            state.base_end,
-            state.dockerfile.clone(),
+            state.build.base_end,
+            state.build.dockerfile.clone(),
         );
         use_effect_with(key, move |(_, open, base_end, dockerfile)| {
             if *open {
@@ -151,7 +151,11 @@ pub fn app() -> Html {
     // A simulation, once per change asked for.
     {
         let client = client.clone();
-        let key = (state.gen, state.simulate.clone(), state.base_end);
+        let key = (
+            state.gen,
+            state.build.simulate.clone(),
+            state.build.base_end,
+        );
         use_effect_with(key, move |(_, simulate, base_end)| {
             if let Some((id, change)) = simulate {
                 client.send(&Request::Simulate {
@@ -201,7 +205,7 @@ pub fn app() -> Html {
             state.gen,
             state.summary.is_some(),
             state.story.as_ref().map(|s| s.path.clone()),
-            state.container.as_ref().map(|c| c.revision),
+            state.container.view.as_ref().map(|c| c.revision),
         );
         use_effect_with(key, move |(_, open, path, _)| {
             let timer = match (*open, path) {
@@ -332,6 +336,15 @@ pub fn app() -> Html {
             client.send(&Request::Export);
         })
     };
+    let export_cache = {
+        let client = client.clone();
+        let dispatch = dispatch.clone();
+        let request = state.build.export_request();
+        Callback::from(move |()| {
+            dispatch.dispatch(Action::ExportCacheStarted);
+            client.send(&request);
+        })
+    };
     let toggle_theme = {
         let dark = dark.clone();
         Callback::from(move |_| {
@@ -455,13 +468,12 @@ pub fn app() -> Html {
                         <div class="col-right">
                             if stage >= 1 {
                             <FileTree tree={state.tree.clone()} mode={state.effective_mode()} view={state.view()}
-                                filter={state.filter.clone()} sort={state.sort} hide_unchanged={state.hide_unchanged}
-                                expand_all={state.expand_all} selected_path={state.selected_path.clone()}
+                                selected_path={state.selected_path().map(str::to_string)}
                                 is_range={state.selection.is_range()} dispatch={dispatch.clone()} filter_ref={filter_ref.clone()} />
                             <PathStory story={state.story.clone()} layers={summary.steps.iter().filter(|s| s.layer.is_some()).count()} dispatch={dispatch.clone()} />
                             }
                             if stage >= 3 {
-                                <ContainerPanel container={state.container.clone()} selected_path={state.selected_path.clone()}
+                                <ContainerPanel container={state.container.view.clone()} selected_path={state.selected_path().map(str::to_string)}
                                     mode={state.effective_mode()} client={client.clone()} dispatch={dispatch.clone()} />
                             }
                         </div>
@@ -469,14 +481,13 @@ pub fn app() -> Html {
                             <History summary={summary.clone()} selection={state.selection} dispatch={dispatch.clone()} />
                         }
                         if stage >= SETTLED {
-                            <BuildPanel build={state.build.clone()} simulation={state.simulation.clone()}
-                                simulating={state.simulate.is_some()} dockerfile={state.dockerfile.clone()}
-                                selected_path={state.selected_path.clone()} dispatch={dispatch.clone()} />
+                            <BuildPanel pane={state.build.clone()} selected_path={state.selected_path().map(str::to_string)}
+                                dispatch={dispatch.clone()} on_export={export_cache} />
                         }
                     </div>
                 }
             </main>
-            if let Some(step) = state.tour {
+            if let Some(step) = state.tour.step {
                 <Tour step={step} summary={state.summary.clone()} sample={state.sample.clone()}
                     client={client.clone()} dispatch={dispatch.clone()} on_open_demo={open_demo} />
             }

@@ -286,10 +286,13 @@ fn spawn(gen: u64, dispatch: UseReducerDispatcher<State>) -> Result<Running, Str
                 });
             match parsed {
                 Ok(response) => {
-                    if let Response::Export { json } = &response {
-                        if let Err(e) =
-                            browser::download(json, &export_file_name(), "application/json")
-                        {
+                    let download = match &response {
+                        Response::Export { json } => Some((json, export_file_name(""))),
+                        Response::ExportCache { json } => Some((json, export_file_name("-cache"))),
+                        _ => None,
+                    };
+                    if let Some((json, name)) = download {
+                        if let Err(e) = browser::download(json, &name, "application/json") {
                             web_sys::console::error_1(&format!("export: {e}").into());
                         }
                     }
@@ -332,23 +335,23 @@ fn spawn(gen: u64, dispatch: UseReducerDispatcher<State>) -> Result<Running, Str
 }
 
 thread_local! {
-    /// The export's file name, for the message handler (which has no `Client`).
-    static EXPORT_NAME: RefCell<String> = const { RefCell::new(String::new()) };
+    /// The open image's name without its archive suffixes, for the exports'
+    /// file names (the message handler has no `Client`).
+    static EXPORT_STEM: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
-fn export_file_name() -> String {
-    EXPORT_NAME.with(|n| n.borrow().clone())
+/// `app.layerscope.json` for the report, `app.layerscope-cache.json` for
+/// the cache simulation (`kind` "-cache").
+fn export_file_name(kind: &str) -> String {
+    EXPORT_STEM.with(|n| format!("{}.layerscope{kind}.json", n.borrow()))
 }
 
-/// `app.tar.gz` → `app.layerscope.json`.
+/// `app.tar.gz` → `app`.
 fn set_export_name(image: &str) {
     let stem = image
         .trim_end_matches(".gz")
         .trim_end_matches(".zst")
         .trim_end_matches(".tar");
-    let name = format!(
-        "{}.layerscope.json",
-        if stem.is_empty() { "image" } else { stem }
-    );
-    EXPORT_NAME.with(|n| *n.borrow_mut() = name);
+    let stem = if stem.is_empty() { "image" } else { stem };
+    EXPORT_STEM.with(|n| *n.borrow_mut() = stem.to_string());
 }

@@ -5,27 +5,24 @@
 //! explained, what the change costs, and advice whose saving is simulated.
 //! The worker does the work; this pane only asks and shows.
 
-use std::rc::Rc;
-
-use layerscope_protocol::{BuildView, Cost, Outcome, SimChange, SimulationView};
+use layerscope_protocol::{Cost, Outcome, SimChange};
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use crate::app::Dispatch;
 use crate::format;
-use crate::state::Action;
+use crate::state::{Action, BuildPane};
 use crate::views::term::Term;
 
 #[derive(Properties, PartialEq)]
 pub struct BuildProps {
-    pub build: Option<Rc<BuildView>>,
-    pub simulation: Option<Rc<SimulationView>>,
-    /// The simulation asked for (its answer may still be on its way).
-    pub simulating: bool,
-    pub dockerfile: Option<String>,
+    /// The pane's state: the build, the boundary, the Dockerfile, the simulation.
+    pub pane: BuildPane,
     /// The path selected in the tree, offered as the file to change.
     pub selected_path: Option<String>,
     pub dispatch: Dispatch,
+    /// Download what the pane shows as JSON.
+    pub on_export: Callback<()>,
 }
 
 /// Which kind of change the form is set to.
@@ -85,10 +82,10 @@ pub fn build_panel(props: &BuildProps) -> Html {
     let step = use_state(|| None::<usize>);
     let text = use_state(String::new);
     let arg = use_state(String::new);
-    let pasted = use_state(|| props.dockerfile.clone().unwrap_or_default());
+    let pasted = use_state(|| props.pane.dockerfile.clone().unwrap_or_default());
     let edited = use_state(String::new);
 
-    let Some(build) = props.build.clone() else {
+    let Some(build) = props.pane.view.clone() else {
         return html! {
             <section class="pane build-pane" aria-labelledby="build-h" data-testid="build-panel" data-tour="build">
                 <div class="pane-head"><h2 id="build-h">{ "Build cache" }</h2></div>
@@ -219,7 +216,7 @@ pub fn build_panel(props: &BuildProps) -> Html {
     };
     let simulate_edit = {
         let d = d.clone();
-        let original = props.dockerfile.clone().unwrap_or_default();
+        let original = props.pane.dockerfile.clone().unwrap_or_default();
         let edited = edited.clone();
         Callback::from(move |_| {
             d.dispatch(Action::Simulate(SimChange::Dockerfile {
@@ -230,6 +227,7 @@ pub fn build_panel(props: &BuildProps) -> Html {
     };
 
     let sim = props
+        .pane
         .simulation
         .clone()
         .filter(|s| s.error.is_none() && s.outcomes.len() == build.steps.len());
@@ -240,6 +238,11 @@ pub fn build_panel(props: &BuildProps) -> Html {
             <div class="pane-head">
                 <h2 id="build-h"><Term key_name="build-cache" label="Build cache" /></h2>
                 <span class="count">{ format!("{} steps, {made} made a layer", build.steps.len()) }</span>
+                <button type="button" class="btn tiny" data-testid="export-cache" disabled={props.pane.exporting}
+                    onclick={{ let e = props.on_export.clone(); Callback::from(move |_| e.emit(())) }}
+                    title="Download the build, the simulation shown and the advice as JSON (the same document as layerscope cache --json)">
+                    { if props.pane.exporting { "Downloading…" } else { "Download JSON" } }
+                </button>
             </div>
             <p class="hint">
                 { "The build, read back from the image's history. Pick a change: every step is marked " }
@@ -307,12 +310,12 @@ pub fn build_panel(props: &BuildProps) -> Html {
                     _ => html! {},
                 } }
                 <button type="submit" class="btn primary" data-testid="simulate">{ "Simulate the rebuild" }</button>
-                if props.simulation.is_some() || props.simulating {
+                if props.pane.simulation.is_some() || props.pane.simulate.is_some() {
                     <button type="button" class="btn ghost" onclick={{ let d = d.clone(); Callback::from(move |_| d.dispatch(Action::ClearSimulation)) }}>{ "Clear" }</button>
                 }
             </form>
 
-            if let Some(error) = props.simulation.as_ref().and_then(|s| s.error.clone()) {
+            if let Some(error) = props.pane.simulation.as_ref().and_then(|s| s.error.clone()) {
                 <p class="error-text" role="alert" data-testid="sim-error">{ error }</p>
             }
             if let Some(sim) = &sim {
@@ -401,7 +404,7 @@ pub fn build_panel(props: &BuildProps) -> Html {
                 <textarea class="mono" rows="8" data-testid="dockerfile-input" aria-label="Your Dockerfile"
                     value={(*pasted).clone()} oninput={on_paste} />
                 <button type="button" class="btn" data-testid="dockerfile-align" onclick={align}>{ "Line it up" }</button>
-                if props.dockerfile.is_some() {
+                if props.pane.dockerfile.is_some() {
                     <table class="aligned" data-testid="dockerfile-rows">
                         <thead><tr><th>{ "Dockerfile" }</th><th>{ "Image step" }</th></tr></thead>
                         <tbody>

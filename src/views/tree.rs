@@ -34,10 +34,6 @@ pub struct TreeProps {
     pub tree: Tree,
     pub mode: Mode,
     pub view: Option<View>,
-    pub filter: String,
-    pub sort: Sort,
-    pub hide_unchanged: bool,
-    pub expand_all: bool,
     pub selected_path: Option<String>,
     pub is_range: bool,
     pub dispatch: Dispatch,
@@ -253,9 +249,9 @@ pub fn file_tree(props: &TreeProps) -> Html {
     let empty_text = if props.view.is_none() {
         Some("No files changed here: this build step made no layer.")
     } else if total == 0 && tree.fresh() {
-        Some(if !props.filter.trim().is_empty() {
+        Some(if !props.tree.filter.trim().is_empty() {
             "No path matches the filter."
-        } else if props.mode == Mode::Changes || props.hide_unchanged {
+        } else if props.mode == Mode::Changes || props.tree.hide_unchanged {
             "No changed paths here."
         } else {
             "This filesystem is empty."
@@ -276,7 +272,7 @@ pub fn file_tree(props: &TreeProps) -> Html {
             <div class="tree-toolbar">
                 <input type="search" class="filter" data-testid="tree-filter" ref={props.filter_ref.clone()}
                     placeholder="Filter: text or glob (*.so, /etc/**) — press /" aria-label="Filter paths by text or glob"
-                    value={props.filter.clone()} {oninput} onkeydown={filter_keydown} />
+                    value={props.tree.filter.clone()} {oninput} onkeydown={filter_keydown} />
                 <div class="tools">
                     <label class="field">
                         <span>{ "Show" }</span>
@@ -289,16 +285,16 @@ pub fn file_tree(props: &TreeProps) -> Html {
                     <label class="field">
                         <span>{ "Sort" }</span>
                         <select data-testid="sort-select" onchange={on_sort} aria-label="Sort by">
-                            <option value="name" selected={props.sort == Sort::Name}>{ "name" }</option>
-                            <option value="size" selected={props.sort == Sort::Size}>{ "size" }</option>
+                            <option value="name" selected={props.tree.sort == Sort::Name}>{ "name" }</option>
+                            <option value="size" selected={props.tree.sort == Sort::Size}>{ "size" }</option>
                         </select>
                     </label>
                     <label class="check" title="In the filesystem view, show only what the layer changed (and the directories above)">
-                        <input type="checkbox" data-testid="hide-unchanged" checked={props.hide_unchanged}
+                        <input type="checkbox" data-testid="hide-unchanged" checked={props.tree.hide_unchanged}
                             disabled={props.mode == Mode::Changes} onchange={on_hide} />
                         { "hide unchanged" }
                     </label>
-                    <button type="button" class="btn tiny" data-testid="expand-all" onclick={expand_all} aria-pressed={props.expand_all.to_string()}>{ "Expand all" }</button>
+                    <button type="button" class="btn tiny" data-testid="expand-all" onclick={expand_all} aria-pressed={props.tree.expand_all.to_string()}>{ "Expand all" }</button>
                     <button type="button" class="btn tiny" data-testid="collapse-all" onclick={collapse_all}>{ "Collapse all" }</button>
                 </div>
             </div>

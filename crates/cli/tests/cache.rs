@@ -153,3 +153,101 @@ fn a_dockerfile_lines_up_with_the_steps() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The page's "Download JSON" in the build pane (the worker's answer to
+/// `ExportCache`) is byte for byte what `layerscope cache --json` prints with
+/// the same boundary, Dockerfile and change.
+#[test]
+fn the_pages_download_is_the_cli_document() {
+    use layerscope_core::{analyze, NoProgress, Options};
+    use layerscope_protocol::{Request, Response, SimChange};
+    use layerscope_worker::session::{self, Image};
+    use layerscope_worker::views::Views;
+
+    let path = corpus(DIVE);
+    let dir = std::env::temp_dir().join(format!("layerscope-cache-doc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let dockerfile = "FROM busybox:latest\nADD README.md /somefile.txt\nRUN mkdir -p /root/example/really/nested\nRUN cp /somefile.txt /root/example/somefile1.txt\n";
+    let df_path = dir.join("Dockerfile");
+    std::fs::write(&df_path, dockerfile).unwrap();
+    let df_arg = df_path.display().to_string();
+    let image = Image {
+        name: "test-docker-image.tar".into(),
+        analysis: analyze(
+            std::io::BufReader::new(std::fs::File::open(&path).unwrap()),
+            &Options::default(),
+            &mut NoProgress,
+        )
+        .unwrap(),
+    };
+    let cases: Vec<(Vec<&str>, Option<usize>, bool, Option<SimChange>)> = vec![
+        (vec![], None, false, None),
+        (vec!["--no-cache"], None, false, Some(SimChange::NoCache)),
+        (vec!["--change-base"], None, false, Some(SimChange::Base)),
+        (
+            vec!["--change-file", "/root/.data/tag.sh"],
+            None,
+            false,
+            Some(SimChange::File {
+                path: "/root/.data/tag.sh".into(),
+            }),
+        ),
+        (
+            vec![
+                "--edit-step",
+                "7",
+                "--text",
+                "RUN echo edited",
+                "--base-end",
+                "4",
+            ],
+            Some(4),
+            true,
+            Some(SimChange::EditStep {
+                step: 6,
+                text: "RUN echo edited".into(),
+            }),
+        ),
+    ];
+    let mut views = Views::new();
+    for (flags, base_end, with_dockerfile, change) in cases {
+        // Run from the image's folder, naming it by its base name, as the page knows it.
+        let mut args = vec!["cache", "--json", "test-docker-image.tar"];
+        args.extend(&flags);
+        if with_dockerfile {
+            args.extend(["--dockerfile", &df_arg]);
+        }
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_layerscope"))
+            .args(&args)
+            .current_dir(std::path::Path::new(&path).parent().unwrap())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        let request = Request::ExportCache {
+            base_end,
+            dockerfile: with_dockerfile.then(|| dockerfile.to_string()),
+            change,
+        };
+        match session::answer(Some(&image), &mut views, &request) {
+            Response::ExportCache { json } => assert!(
+                json == stdout(&o),
+                "{args:?}: the page's document differs from the CLI's"
+            ),
+            other => panic!("{args:?}: {other:?}"),
+        }
+    }
+    // A change the image cannot take: a clear failure, as the CLI's.
+    let request = Request::ExportCache {
+        base_end: None,
+        dockerfile: None,
+        change: Some(SimChange::EditStep {
+            step: 99,
+            text: "RUN x".into(),
+        }),
+    };
+    assert!(matches!(
+        session::answer(Some(&image), &mut views, &request),
+        Response::Failed { .. }
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+}

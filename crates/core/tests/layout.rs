@@ -52,7 +52,12 @@ fn module_of(name: &str) -> Option<&'static str> {
 
 /// The module a source file is part of.
 fn file_module(rel: &Path) -> String {
-    let first = rel.components().next().unwrap().as_os_str().to_string_lossy();
+    let first = rel
+        .components()
+        .next()
+        .unwrap()
+        .as_os_str()
+        .to_string_lossy();
     match first.trim_end_matches(".rs") {
         "error" | "diagnostic" | "progress" | "human" => "base".into(),
         "lib" => "lib".into(),

@@ -49,6 +49,13 @@ pub enum Request {
     },
     /// An edit of the copy-on-write container layer on top of the image.
     Container(ContainerOp),
+    /// The cache simulation as one JSON document (the same as `layerscope
+    /// cache --json` with the same boundary, Dockerfile and change).
+    ExportCache {
+        base_end: Option<usize>,
+        dockerfile: Option<String>,
+        change: Option<SimChange>,
+    },
 }
 
 /// A change to simulate (`layerscope cache`'s options).
@@ -98,6 +105,9 @@ pub enum Response {
     Tree(TreeRows),
     Story(Story),
     Export {
+        json: String,
+    },
+    ExportCache {
         json: String,
     },
     Build(Box<BuildView>),

@@ -7,6 +7,7 @@ use layerscope_core::build::advice;
 use layerscope_core::build::cache::{self, Build, BuildFacts, Change, StepTime};
 use layerscope_core::build::dockerfile::{self, Aligned};
 use layerscope_core::build::instruction::Keyword;
+use layerscope_core::report::cache::CacheDocument;
 use layerscope_core::Analysis;
 use layerscope_protocol::{
     Advice, BuildStep, BuildView, Cost, DockerfileRow, Fix, SimChange, SimulationView, ADVICE_PATHS,
@@ -153,6 +154,44 @@ impl Builds {
             },
             Err(e) => failed(e.0),
         }
+    }
+}
+
+impl Builds {
+    /// The answer to `ExportCache`: the document `layerscope cache --json`
+    /// prints for the same image, boundary, Dockerfile and change.
+    pub fn document(
+        &mut self,
+        a: &Analysis,
+        name: &str,
+        base_end: Option<usize>,
+        pasted: Option<&str>,
+        change: Option<&SimChange>,
+    ) -> Result<String, String> {
+        self.prepare(base_end)?;
+        let build = self.build(base_end);
+        let simulated = match change {
+            Some(change) => {
+                let change = engine_change(build, change)?;
+                let sim = cache::simulate(build, &change).map_err(|e| e.0)?;
+                Some((change, sim))
+            }
+            None => None,
+        };
+        let dockerfile = pasted.map(dockerfile::parse);
+        let rows = dockerfile
+            .as_ref()
+            .map(|df| dockerfile::align(df, &build.steps, build.base_end));
+        let advice = advice::advise(&self.facts, build);
+        Ok(CacheDocument {
+            image: name,
+            analysis: a,
+            build,
+            change: simulated.as_ref().map(|(c, s)| (c, s)),
+            advice: &advice,
+            dockerfile: dockerfile.as_ref().zip(rows.as_deref()),
+        }
+        .to_json())
     }
 }
 

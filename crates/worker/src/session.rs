@@ -113,6 +113,20 @@ pub fn answer(image: Option<&Image>, views: &mut Views, request: &Request) -> Re
                 .simulate(*id, change, *base_end),
         )),
         Request::Container(op) => Response::Container(Box::new(views.container_op(a, op))),
+        Request::ExportCache {
+            base_end,
+            dockerfile,
+            change,
+        } => match views.builds.get_or_insert_with(|| Builds::new(a)).document(
+            a,
+            &image.name,
+            *base_end,
+            dockerfile.as_deref(),
+            change.as_ref(),
+        ) {
+            Ok(json) => Response::ExportCache { json },
+            Err(e) => failed(kind::BAD_REQUEST, format!("{}: {e}", image.name)),
+        },
     }
 }
 

@@ -10,27 +10,25 @@
 //! answer from an older worker (a replaced or cancelled analysis) or to an
 //! older query (a stale tree window) is dropped here.
 
-use std::collections::BTreeSet;
-use std::ops::Range;
+mod build;
+mod container;
+mod story;
+mod tour;
+mod tree;
+
 use std::rc::Rc;
 
-use layerscope_protocol::{
-    BuildView, ContainerView, Note, Progress, Response, Row, SimChange, SimulationView, Sort,
-    Story, Summary, TreeQuery, View,
-};
+use layerscope_protocol::{Note, Progress, Response, SimChange, Sort, Summary, View};
 use serde::Deserialize;
 
 use crate::route::Route;
 use crate::selection::{layer_at, layers_in, step_of_layer, Selection};
-use crate::window;
 
-/// Rows asked for per request while looking for one path (`locate`).
-const LOCATE_LIMIT: usize = 1000;
-/// Windows scanned for a path before giving up (filters may hide it).
-const LOCATE_TRIES: u8 = 50;
-/// Debounce before a tree request is sent: scrolling, typing a filter, anything else.
-pub const SCROLL_DEBOUNCE_MS: u32 = 40;
-pub const FILTER_DEBOUNCE_MS: u32 = 150;
+pub use build::BuildPane;
+pub use container::ContainerPane;
+pub use story::StoryState;
+pub use tour::Tour;
+pub use tree::{Mode, Tree, TreeKey};
 
 /// One entry of `samples/index.json` (written by `scripts/make-samples`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -65,18 +63,6 @@ pub enum Samples {
     /// No `samples/index.json` (or an unreadable one): the page simply offers none.
     Missing,
     Ready(Vec<Sample>),
-}
-
-/// How the tree reads the selected layer(s).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Mode {
-    /// The union filesystem after the layer, its changes marked.
-    #[default]
-    Union,
-    /// Only what the layer (or range) changed.
-    Changes,
-    /// What a running container sees: the image with the container layer on top.
-    Container,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -121,69 +107,6 @@ impl Status {
     }
 }
 
-/// A path looked for row by row, to scroll it into view once found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Locate {
-    pub path: String,
-    pub next_offset: usize,
-    pub tries: u8,
-}
-
-/// The virtualized tree: the window of rows held and the one wanted.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Tree {
-    pub next_id: u64,
-    /// Answers to queries before this id belong to an older view, filter or
-    /// expansion, and are dropped.
-    pub epoch: u64,
-    /// Id of the answer held in `rows`.
-    pub held_id: Option<u64>,
-    /// Visible rows in all, as last answered.
-    pub total: Option<usize>,
-    /// Row index of `rows[0]`.
-    pub offset: usize,
-    pub rows: Rc<Vec<Row>>,
-    /// The query to send (once its debounce passes), until answered.
-    pub pending: Option<TreeQuery>,
-    pub debounce_ms: u32,
-    pub scroll_top: f64,
-    pub viewport: f64,
-    /// The keyboard's row.
-    pub cursor: usize,
-    /// `(seq, px)`: scroll the tree to `px`; `seq` changes each time.
-    pub scroll_to: Option<(u64, f64)>,
-    pub locate: Option<Locate>,
-    /// The cursor moved to a row not held yet (End, PageDown): select it once it comes.
-    pub select_on_arrival: bool,
-}
-
-impl Tree {
-    fn held(&self) -> Range<usize> {
-        self.offset..self.offset + self.rows.len()
-    }
-
-    /// The held row at absolute index `index`.
-    pub fn row(&self, index: usize) -> Option<&Row> {
-        index
-            .checked_sub(self.offset)
-            .and_then(|i| self.rows.get(i))
-    }
-
-    /// Whether the rows held answer the current query (not an older one).
-    pub fn fresh(&self) -> bool {
-        self.held_id.is_some_and(|id| id >= self.epoch)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoryState {
-    pub path: String,
-    /// `None` until the worker answers.
-    pub story: Option<Story>,
-    /// The worker could not tell it.
-    pub error: Option<String>,
-}
-
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct State {
     /// The worker generation whose answers count (bumped by every open and cancel).
@@ -195,55 +118,23 @@ pub struct State {
     /// The platform asked for when opening.
     pub platform: Option<String>,
     pub summary: Option<Rc<Summary>>,
+    /// The steps (layers) selected in the layer stack.
     pub selection: Selection,
-    pub mode: Mode,
-    pub filter: String,
-    pub sort: Sort,
-    pub hide_unchanged: bool,
-    pub expanded: BTreeSet<String>,
-    pub expand_all: bool,
-    /// With `expand_all`: the directories closed all the same.
-    pub collapsed: BTreeSet<String>,
-    pub tree: Tree,
-    pub selected_path: Option<String>,
-    pub story: Option<StoryState>,
-    pub exporting: bool,
     /// Where the URL said to go, applied once the image is open.
     pub pending_route: Option<Route>,
     /// A request about the open image failed; the image stays open.
     pub notice: Option<String>,
-    /// The build read back from the history (asked for once the image is open).
-    pub build: Option<Rc<BuildView>>,
-    /// Where the person says the base image ends (None: the guess).
-    pub base_end: Option<usize>,
-    /// A pasted Dockerfile, aligned with the steps.
-    pub dockerfile: Option<String>,
-    /// The change to simulate, tagged with the id its answer will carry.
-    pub simulate: Option<(u64, SimChange)>,
-    pub simulation: Option<Rc<SimulationView>>,
-    /// The copy-on-write container layer, once the person touched it.
-    pub container: Option<Rc<ContainerView>>,
-    /// The guided tour's step, while it runs.
-    pub tour: Option<usize>,
+    /// The whole report was asked for and has not come yet.
+    pub exporting: bool,
     /// Larger type for projectors.
     pub present: bool,
-}
-
-/// Keys the tree understands (the app maps arrows, j/k, h/l, Enter, space…).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TreeKey {
-    Up,
-    Down,
-    PageUp,
-    PageDown,
-    Home,
-    End,
-    /// Collapse, or go to the parent.
-    Left,
-    /// Expand, or go to the first child.
-    Right,
-    /// Enter or space: open or close a directory and select the path.
-    Activate,
+    // One part per pane, each with its own module.
+    pub tree: Tree,
+    /// The selected path and its story.
+    pub story: Option<StoryState>,
+    pub build: BuildPane,
+    pub container: ContainerPane,
+    pub tour: Tour,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -314,6 +205,8 @@ pub enum Action {
     /// Select a path from elsewhere (waste list, URL): expand to it and find it.
     SelectPath(String),
     ExportStarted,
+    /// The simulation's JSON was asked for.
+    ExportCacheStarted,
     /// Move the base boundary (None: back to the guess).
     SetBaseEnd(Option<usize>),
     /// Paste (or clear) a Dockerfile to align with the steps.
@@ -341,47 +234,25 @@ impl State {
     pub fn view(&self) -> Option<View> {
         let steps = &self.summary.as_ref()?.steps;
         let (lo, hi) = self.selection.bounds();
-        if self.effective_mode() == Mode::Container {
-            Some(View::Container {
-                revision: self.container.as_ref().map_or(0, |c| c.revision),
-            })
-        } else if self.effective_mode() == Mode::Changes {
-            layers_in(steps, lo, hi).map(|(from, to)| View::Changes { from, to })
-        } else {
-            layer_at(steps, hi).map(|layer| View::Union { layer })
+        match self.effective_mode() {
+            Mode::Container => Some(self.container.tree_view()),
+            Mode::Changes => layers_in(steps, lo, hi).map(|(from, to)| View::Changes { from, to }),
+            Mode::Union => layer_at(steps, hi).map(|layer| View::Union { layer }),
         }
     }
 
-    /// A range always shows changes; one layer shows what `mode` says.
+    /// A range always shows changes; one layer shows what the tree's mode says.
     pub fn effective_mode(&self) -> Mode {
         if self.selection.is_range() {
             Mode::Changes
         } else {
-            self.mode
+            self.tree.mode
         }
     }
 
-    fn query(&self, view: View, offset: usize, limit: usize) -> TreeQuery {
-        TreeQuery {
-            id: self.tree.next_id,
-            view,
-            filter: self.filter.trim().to_string(),
-            sort: self.sort,
-            hide_unchanged: self.hide_unchanged,
-            expanded: if self.expand_all {
-                Vec::new()
-            } else {
-                self.expanded.iter().cloned().collect()
-            },
-            expand_all: self.expand_all,
-            collapsed: if self.expand_all {
-                self.collapsed.iter().cloned().collect()
-            } else {
-                Vec::new()
-            },
-            offset,
-            limit,
-        }
+    /// The path selected (its story is shown).
+    pub fn selected_path(&self) -> Option<&str> {
+        self.story.as_ref().map(|s| s.path.as_str())
     }
 
     /// Where the page is, for the URL.
@@ -409,12 +280,13 @@ impl State {
             _ if !steps.is_empty() => route.steps = Some((anchor, focus)),
             _ => {}
         }
-        route.changes = self.mode == Mode::Changes && !self.selection.is_range();
-        route.path = self.selected_path.clone();
+        route.changes = self.tree.mode == Mode::Changes && !self.selection.is_range();
+        route.path = self.selected_path().map(str::to_string);
         route
     }
 
     pub fn apply(&mut self, action: Action) {
+        let view = self.view();
         match action {
             Action::SamplesLoaded(list) => self.samples = Samples::Ready(list),
             Action::SamplesMissing => self.samples = Samples::Missing,
@@ -502,80 +374,44 @@ impl State {
                     };
                     self.tree.pending = None;
                     self.exporting = false;
+                    self.build.exporting = false;
                 }
             }
             Action::SelectStep { index, extend } => {
                 let len = self.steps_len();
-                if self.mode == Mode::Container {
-                    self.mode = Mode::Union;
-                }
+                self.leave_container();
                 if index < len {
                     self.set_selection(self.selection.click(index, extend));
                 }
             }
             Action::MoveStep { delta, extend } => {
                 let len = self.steps_len();
-                if self.mode == Mode::Container {
-                    self.mode = Mode::Union;
-                }
+                self.leave_container();
                 self.set_selection(self.selection.step(delta, extend, len));
             }
             Action::SetMode(mode) => {
-                let before = self.view();
                 if mode == Mode::Union && self.selection.is_range() {
                     self.selection = Selection::single(self.selection.focus);
                 }
-                self.mode = mode;
-                self.view_changed(before);
+                self.tree.mode = mode;
+                self.view_changed(view);
             }
-            Action::SetFilter(filter) => {
-                if filter != self.filter {
-                    self.filter = filter;
-                    self.tree.cursor = 0;
-                    self.scroll_to(0.0);
-                    self.invalidate(FILTER_DEBOUNCE_MS);
-                }
-            }
-            Action::SetSort(sort) => {
-                if sort != self.sort {
-                    self.sort = sort;
-                    self.invalidate(0);
-                }
-            }
-            Action::SetHideUnchanged(hide) => {
-                if hide != self.hide_unchanged {
-                    self.hide_unchanged = hide;
-                    self.invalidate(0);
-                }
-            }
-            Action::ExpandAll => {
-                self.expand_all = true;
-                self.collapsed.clear();
-                self.invalidate(0);
-            }
-            Action::CollapseAll => {
-                self.expand_all = false;
-                self.expanded.clear();
-                self.collapsed.clear();
-                self.tree.cursor = 0;
-                self.scroll_to(0.0);
-                self.invalidate(0);
-            }
-            Action::Scrolled { top, viewport } => {
-                self.tree.scroll_top = top;
-                self.tree.viewport = viewport;
-                self.plan(SCROLL_DEBOUNCE_MS);
-            }
+            Action::SetFilter(filter) => self.tree.set_filter(filter, view),
+            Action::SetSort(sort) => self.tree.set_sort(sort, view),
+            Action::SetHideUnchanged(hide) => self.tree.set_hide_unchanged(hide, view),
+            Action::ExpandAll => self.tree.expand_all(view),
+            Action::CollapseAll => self.tree.collapse_all(view),
+            Action::Scrolled { top, viewport } => self.tree.scrolled(top, viewport, view),
             Action::RowClicked { index } => {
-                if let Some(row) = self.tree.row(index).cloned() {
-                    self.tree.cursor = index;
-                    self.select_path(row.path.clone(), false);
-                    if row.has_children {
-                        self.toggle(&row);
-                    }
+                if let Some(path) = self.tree.clicked(index, view) {
+                    self.select_path(path, false);
                 }
             }
-            Action::TreeKey(key) => self.tree_key(key),
+            Action::TreeKey(key) => {
+                if let Some(path) = self.tree.key(key, view) {
+                    self.select_path(path, false);
+                }
+            }
             Action::SelectPath(path) => self.select_path(path, true),
             Action::Navigate(route) => {
                 let same_image = route.sample.is_none() || route.sample == self.sample;
@@ -586,35 +422,25 @@ impl State {
                 }
             }
             Action::ExportStarted => self.exporting = true,
-            Action::SetBaseEnd(end) => {
-                if end != self.base_end {
-                    self.base_end = end;
-                    // The simulation was on the old boundary: run it again.
-                    if let Some((_, change)) = self.simulate.clone() {
-                        self.start_simulation(change);
-                    }
-                }
-            }
-            Action::SetDockerfile(text) => {
-                self.dockerfile = text.filter(|t| !t.trim().is_empty());
-            }
-            Action::Simulate(change) => self.start_simulation(change),
-            Action::ClearSimulation => {
-                self.simulate = None;
-                self.simulation = None;
-            }
-            Action::Tour(step) => self.tour = step,
+            Action::ExportCacheStarted => self.build.exporting = true,
+            Action::SetBaseEnd(end) => self.build.set_base_end(end),
+            Action::SetDockerfile(text) => self.build.set_dockerfile(text),
+            Action::Simulate(change) => self.build.start_simulation(change),
+            Action::ClearSimulation => self.build.clear_simulation(),
+            Action::Tour(step) => self.tour.step = step,
             Action::SetPresent(on) => self.present = on,
         }
     }
 
-    fn start_simulation(&mut self, change: SimChange) {
-        let id = self.simulate.as_ref().map_or(1, |(id, _)| id + 1);
-        self.simulate = Some((id, change));
-    }
-
     fn steps_len(&self) -> usize {
         self.summary.as_ref().map_or(0, |s| s.steps.len())
+    }
+
+    /// A click in the layer stack leaves the running container's view.
+    fn leave_container(&mut self) {
+        if self.tree.mode == Mode::Container {
+            self.tree.mode = Mode::Union;
+        }
     }
 
     /// A new image (or none): everything about the old one goes, preferences stay.
@@ -622,30 +448,12 @@ impl State {
         self.gen = gen;
         self.summary = None;
         self.selection = Selection::default();
-        self.mode = Mode::Union;
-        self.filter.clear();
-        self.expanded.clear();
-        self.collapsed.clear();
-        // Everything open, as dive starts: the list is virtual, so size is no concern.
-        self.expand_all = true;
-        self.selected_path = None;
         self.story = None;
         self.exporting = false;
         self.notice = None;
-        self.build = None;
-        self.base_end = None;
-        self.dockerfile = None;
-        self.simulation = None;
-        self.simulate = None;
-        self.container = None;
-        let next_id = self.tree.next_id;
-        self.tree = Tree {
-            next_id,
-            epoch: next_id,
-            viewport: self.tree.viewport,
-            ..Tree::default()
-        };
-        self.scroll_to(0.0);
+        self.build = BuildPane::default();
+        self.container = ContainerPane::default();
+        self.tree.reset();
     }
 
     fn respond(&mut self, now_ms: f64, response: Response) {
@@ -682,6 +490,7 @@ impl State {
                 // Nothing answers the request that failed: let the tree ask again.
                 self.tree.pending = None;
                 self.exporting = false;
+                self.build.exporting = false;
                 let running = match &self.status {
                     Status::Running { name, .. } => Some(name.clone()),
                     _ => None,
@@ -705,56 +514,29 @@ impl State {
                     // A request about the open image failed (a bug, a bad
                     // query): the image stays open; say so beside it.
                     if let Some(story) = &mut self.story {
-                        if story.story.is_none() {
-                            story.error = Some(message.clone());
-                        }
+                        story.failed(&message);
                     }
                     self.notice = Some(format!("{message} ({kind})"));
                 }
             }
             Response::Tree(answer) => {
-                let tree = &mut self.tree;
-                if answer.id < tree.epoch
-                    || tree
-                        .held_id
-                        .is_some_and(|held| held >= tree.epoch && answer.id < held)
-                {
-                    return;
+                let view = self.view();
+                if let Some(path) = self.tree.answered(answer, view) {
+                    self.select_path(path, false);
                 }
-                if tree.pending.as_ref().is_some_and(|p| p.id <= answer.id) {
-                    tree.pending = None;
-                }
-                tree.held_id = Some(answer.id);
-                tree.total = Some(answer.total);
-                tree.offset = answer.offset;
-                tree.rows = Rc::new(answer.rows);
-                tree.cursor = tree.cursor.min(answer.total.saturating_sub(1));
-                if tree.select_on_arrival {
-                    if let Some(path) = tree.row(tree.cursor).map(|r| r.path.clone()) {
-                        tree.select_on_arrival = false;
-                        self.select_path(path, false);
-                    }
-                }
-                self.advance_locate();
-                self.plan(0);
             }
             Response::Story(story) => {
                 if let Some(state) = &mut self.story {
-                    if state.path == story.path {
-                        state.story = Some(story);
-                    }
+                    state.answered(story);
                 }
             }
             Response::Export { .. } => self.exporting = false,
-            Response::Build(build) => self.build = Some(Rc::new(*build)),
-            Response::Simulation(sim) => {
-                if self.simulate.as_ref().is_some_and(|(id, _)| *id == sim.id) {
-                    self.simulation = Some(Rc::new(*sim));
-                }
-            }
+            Response::ExportCache { .. } => self.build.exporting = false,
+            Response::Build(build) => self.build.view = Some(Rc::new(*build)),
+            Response::Simulation(sim) => self.build.simulated(*sim),
             Response::Container(container) => {
                 let before = self.view();
-                self.container = Some(Rc::new(*container));
+                self.container.view = Some(Rc::new(*container));
                 self.view_changed(before);
             }
         }
@@ -787,7 +569,7 @@ impl State {
                     };
                 }
             }
-            self.mode = if route.changes {
+            self.tree.mode = if route.changes {
                 Mode::Changes
             } else {
                 Mode::Union
@@ -795,7 +577,8 @@ impl State {
             path = route.path;
         }
         self.selection = selection;
-        self.invalidate(0);
+        let view = self.view();
+        self.tree.invalidate(view, 0);
         if let Some(path) = path {
             self.select_path(path, true);
         }
@@ -808,231 +591,19 @@ impl State {
     }
 
     fn view_changed(&mut self, before: Option<View>) {
-        if self.view() != before {
-            self.invalidate(0);
+        let now = self.view();
+        if now != before {
+            self.tree.invalidate(now, 0);
         }
-    }
-
-    /// The query changed: held rows are stale, ask again.
-    fn invalidate(&mut self, debounce_ms: u32) {
-        self.tree.epoch = self.tree.next_id;
-        if let Some(locate) = &mut self.tree.locate {
-            locate.next_offset = 0;
-        }
-        self.plan(debounce_ms);
-    }
-
-    /// Decides whether rows must be asked for, and which.
-    fn plan(&mut self, debounce_ms: u32) {
-        let Some(view) = self.view() else {
-            let tree = &mut self.tree;
-            tree.pending = None;
-            tree.locate = None;
-            tree.total = Some(0);
-            tree.offset = 0;
-            tree.rows = Rc::default();
-            tree.held_id = Some(tree.next_id);
-            tree.epoch = tree.next_id;
-            tree.cursor = 0;
-            return;
-        };
-        let tree = &self.tree;
-        let pending_current = tree.pending.as_ref().filter(|p| p.id >= tree.epoch);
-        let (offset, limit) = if let Some(locate) = &tree.locate {
-            if pending_current.is_some() {
-                return;
-            }
-            (locate.next_offset, LOCATE_LIMIT)
-        } else {
-            let shown = window::visible(tree.scroll_top, tree.viewport, tree.total);
-            let wanted = window::margin(&shown, tree.total);
-            if tree.fresh() && window::covers(&tree.held(), &wanted, tree.total) {
-                return;
-            }
-            if let Some(p) = pending_current {
-                if window::covers(&(p.offset..p.offset + p.limit), &wanted, tree.total) {
-                    return;
-                }
-            }
-            window::fetch(&shown, tree.total)
-        };
-        let query = self.query(view, offset, limit);
-        self.tree.next_id += 1;
-        self.tree.pending = Some(query);
-        self.tree.debounce_ms = debounce_ms;
-    }
-
-    /// A tree answer arrived while looking for a path: found, give up, or look further.
-    fn advance_locate(&mut self) {
-        let Some(locate) = self.tree.locate.clone() else {
-            return;
-        };
-        if !self.tree.fresh() || self.found_located() {
-            return;
-        }
-        // Only the window asked for moves the search on; a scroll window that
-        // arrived meanwhile just did not have it.
-        if self.tree.offset == locate.next_offset {
-            let end = self.tree.offset + self.tree.rows.len();
-            let total = self.tree.total.unwrap_or(0);
-            if end >= total || self.tree.rows.is_empty() || locate.tries + 1 >= LOCATE_TRIES {
-                self.tree.locate = None;
-            } else {
-                self.tree.locate = Some(Locate {
-                    next_offset: end,
-                    tries: locate.tries + 1,
-                    ..locate
-                });
-            }
-        }
-    }
-
-    /// If the held rows have the path looked for: put the cursor on it, centre it, stop looking.
-    fn found_located(&mut self) -> bool {
-        let Some(locate) = &self.tree.locate else {
-            return false;
-        };
-        let Some(i) = self.tree.rows.iter().position(|r| r.path == locate.path) else {
-            return false;
-        };
-        let index = self.tree.offset + i;
-        self.tree.cursor = index;
-        self.tree.locate = None;
-        let viewport = self.viewport();
-        let top =
-            (index as f64 * window::ROW_HEIGHT - viewport / 2.0 + window::ROW_HEIGHT).max(0.0);
-        self.scroll_to(top);
-        true
-    }
-
-    fn viewport(&self) -> f64 {
-        if self.tree.viewport > 0.0 {
-            self.tree.viewport
-        } else {
-            window::DEFAULT_VIEWPORT
-        }
-    }
-
-    fn scroll_to(&mut self, px: f64) {
-        let seq = self.tree.scroll_to.map_or(1, |(seq, _)| seq + 1);
-        self.tree.scroll_to = Some((seq, px));
-        self.tree.scroll_top = px;
     }
 
     /// Selects `path` for its story. `reveal`: it came from outside the tree,
     /// so open its parents and find its row.
     fn select_path(&mut self, path: String, reveal: bool) {
-        if self.selected_path.as_ref() != Some(&path) {
-            self.selected_path = Some(path.clone());
-            self.story = Some(StoryState {
-                path: path.clone(),
-                story: None,
-                error: None,
-            });
-        }
-        if !reveal || self.summary.is_none() {
-            return;
-        }
-        let mut opened = false;
-        for ancestor in ancestors(&path) {
-            opened |= if self.expand_all {
-                self.collapsed.remove(&ancestor)
-            } else {
-                self.expanded.insert(ancestor)
-            };
-        }
-        self.tree.locate = Some(Locate {
-            path,
-            next_offset: 0,
-            tries: 0,
-        });
-        if opened {
-            self.invalidate(0);
-        } else if !(self.tree.fresh() && self.found_located()) {
-            self.plan(0);
-        } else {
-            self.plan(SCROLL_DEBOUNCE_MS);
-        }
-    }
-
-    /// Opens or closes a directory row.
-    fn toggle(&mut self, row: &Row) {
-        let set = if self.expand_all {
-            // Everything open but what was closed.
-            &mut self.collapsed
-        } else {
-            &mut self.expanded
-        };
-        if !set.remove(&row.path) {
-            set.insert(row.path.clone());
-        }
-        self.invalidate(0);
-    }
-
-    /// Moves the keyboard's row; the selection (and the story) follows it,
-    /// as in a single-select tree.
-    fn move_cursor(&mut self, to: usize) {
-        let total = self.tree.total.unwrap_or(0);
-        if total == 0 {
-            return;
-        }
-        let to = to.min(total - 1);
-        self.tree.cursor = to;
-        self.tree.select_on_arrival = false;
-        if let Some(row) = self.tree.row(to) {
-            let path = row.path.clone();
-            self.select_path(path, false);
-        } else {
-            self.tree.select_on_arrival = true;
-        }
-        let viewport = self.viewport();
-        if let Some(top) = window::scroll_into_view(to, self.tree.scroll_top, viewport) {
-            self.scroll_to(top);
-            self.plan(SCROLL_DEBOUNCE_MS);
-        }
-    }
-
-    fn tree_key(&mut self, key: TreeKey) {
-        let cursor = self.tree.cursor;
-        let page = window::page_rows(self.viewport());
-        match key {
-            TreeKey::Down => self.move_cursor(cursor + 1),
-            TreeKey::Up => self.move_cursor(cursor.saturating_sub(1)),
-            TreeKey::PageDown => self.move_cursor(cursor + page),
-            TreeKey::PageUp => self.move_cursor(cursor.saturating_sub(page)),
-            TreeKey::Home => self.move_cursor(0),
-            TreeKey::End => self.move_cursor(usize::MAX),
-            TreeKey::Right => {
-                if let Some(row) = self.tree.row(cursor).cloned() {
-                    if row.has_children && !row.expanded {
-                        self.toggle(&row);
-                    } else if row.has_children {
-                        self.move_cursor(cursor + 1);
-                    }
-                }
-            }
-            TreeKey::Left => {
-                if let Some(row) = self.tree.row(cursor).cloned() {
-                    if row.has_children && row.expanded {
-                        self.toggle(&row);
-                    } else if row.depth > 0 {
-                        let parent = (self.tree.offset..cursor)
-                            .rev()
-                            .find(|&i| self.tree.row(i).is_some_and(|r| r.depth + 1 == row.depth));
-                        if let Some(parent) = parent {
-                            self.move_cursor(parent);
-                        }
-                    }
-                }
-            }
-            TreeKey::Activate => {
-                if let Some(row) = self.tree.row(cursor).cloned() {
-                    self.select_path(row.path.clone(), false);
-                    if row.has_children {
-                        self.toggle(&row);
-                    }
-                }
-            }
+        StoryState::select(&mut self.story, path.clone());
+        if reveal && self.summary.is_some() {
+            let view = self.view();
+            self.tree.reveal(path, view);
         }
     }
 }
@@ -1049,21 +620,13 @@ fn first_error(notes: &[Note]) -> Option<String> {
     })
 }
 
-/// `/a/b/c` → `/a`, `/a/b`.
-pub fn ancestors(path: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    while let Some(i) = path[at + 1..].find('/') {
-        at += 1 + i;
-        out.push(path[..at].to_string());
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
+    use super::tree::{FILTER_DEBOUNCE_MS, SCROLL_DEBOUNCE_MS};
     use super::*;
-    use layerscope_protocol::{Mark, Step, TreeRows};
+    use crate::window;
+    use layerscope_protocol::{ContainerView, Request, SimulationView, Story};
+    use layerscope_protocol::{Mark, Row, Step, TreeRows};
 
     fn summary(layers: &[Option<usize>]) -> Summary {
         Summary {
@@ -1425,14 +988,14 @@ mod tests {
         answer(&mut s, rows, 10_000);
         s.apply(Action::TreeKey(TreeKey::End));
         assert_eq!(s.tree.cursor, 9_999);
-        assert_ne!(s.selected_path.as_deref(), Some("/f009999"));
+        assert_ne!(s.selected_path().as_deref(), Some("/f009999"));
         let q = s.tree.pending.clone().expect("the end is asked for");
         assert!(q.offset + q.limit >= 10_000);
         let rows: Vec<Row> = (q.offset..10_000)
             .map(|i| row(&format!("/f{i:06}"), 0, false, false))
             .collect();
         answer(&mut s, rows, 10_000);
-        assert_eq!(s.selected_path.as_deref(), Some("/f009999"));
+        assert_eq!(s.selected_path().as_deref(), Some("/f009999"));
     }
 
     #[test]
@@ -1461,7 +1024,7 @@ mod tests {
             2,
         );
         s.apply(Action::TreeKey(TreeKey::Right));
-        assert!(s.expanded.contains("/etc"));
+        assert!(s.tree.expanded.contains("/etc"));
         let q = s.tree.pending.clone().unwrap();
         assert_eq!(q.expanded, vec!["/etc".to_string()]);
         answer(
@@ -1476,7 +1039,7 @@ mod tests {
         s.apply(Action::TreeKey(TreeKey::Right));
         assert_eq!(s.tree.cursor, 1);
         s.apply(Action::TreeKey(TreeKey::Activate));
-        assert_eq!(s.selected_path.as_deref(), Some("/etc/passwd"));
+        assert_eq!(s.selected_path().as_deref(), Some("/etc/passwd"));
         assert_eq!(
             s.story,
             Some(StoryState {
@@ -1488,25 +1051,28 @@ mod tests {
         s.apply(Action::TreeKey(TreeKey::Left));
         assert_eq!(s.tree.cursor, 0, "left goes to the parent");
         s.apply(Action::TreeKey(TreeKey::Left));
-        assert!(!s.expanded.contains("/etc"), "left again closes it");
+        assert!(!s.tree.expanded.contains("/etc"), "left again closes it");
         s.apply(Action::TreeKey(TreeKey::End));
         assert_eq!(s.tree.cursor, 2);
         assert_eq!(
-            s.selected_path.as_deref(),
+            s.selected_path().as_deref(),
             Some("/usr"),
             "the selection follows the keyboard"
         );
         s.apply(Action::TreeKey(TreeKey::Down));
         assert_eq!(s.tree.cursor, 2);
         s.apply(Action::RowClicked { index: 2 });
-        assert!(s.expanded.contains("/usr"));
-        assert_eq!(s.selected_path.as_deref(), Some("/usr"));
+        assert!(s.tree.expanded.contains("/usr"));
+        assert_eq!(s.selected_path().as_deref(), Some("/usr"));
     }
 
     #[test]
     fn expand_all_then_collapse_one() {
         let mut s = opened();
-        assert!(s.expand_all, "a new image opens fully expanded, as in dive");
+        assert!(
+            s.tree.expand_all,
+            "a new image opens fully expanded, as in dive"
+        );
         s.apply(Action::CollapseAll);
         s.apply(Action::ExpandAll);
         assert!(s.tree.pending.as_ref().unwrap().expand_all);
@@ -1524,7 +1090,7 @@ mod tests {
         s.apply(Action::RowClicked { index: 1 });
         // Still everything open, but /a/b: the directories beyond the rows
         // held stay open too.
-        assert!(s.expand_all);
+        assert!(s.tree.expand_all);
         let q = s.tree.pending.clone().expect("asked again");
         assert!(q.expand_all);
         assert_eq!(q.collapsed, vec!["/a/b"]);
@@ -1550,9 +1116,9 @@ mod tests {
         // Selecting a path below a closed directory opens it.
         s.apply(Action::RowClicked { index: 1 });
         s.apply(Action::SelectPath("/a/b/c".into()));
-        assert!(s.collapsed.is_empty());
+        assert!(s.tree.collapsed.is_empty());
         s.apply(Action::CollapseAll);
-        assert!(s.expanded.is_empty() && !s.expand_all);
+        assert!(s.tree.expanded.is_empty() && !s.tree.expand_all);
     }
 
     #[test]
@@ -1565,9 +1131,9 @@ mod tests {
         });
         answer(&mut s, vec![row("/app", 0, true, false)], 1);
         s.apply(Action::SelectPath("/app/static/index.html".into()));
-        assert!(s.expanded.contains("/app") && s.expanded.contains("/app/static"));
+        assert!(s.tree.expanded.contains("/app") && s.tree.expanded.contains("/app/static"));
         let q = s.tree.pending.clone().unwrap();
-        assert_eq!((q.offset, q.limit), (0, LOCATE_LIMIT));
+        assert_eq!((q.offset, q.limit), (0, super::tree::LOCATE_LIMIT));
         let mut rows = vec![
             row("/app", 0, true, true),
             row("/app/static", 1, true, true),
@@ -1637,7 +1203,7 @@ mod tests {
         });
         assert_eq!(s.selection, Selection::single(2));
         assert_eq!(s.view(), Some(View::Changes { from: 1, to: 1 }));
-        assert_eq!(s.selected_path.as_deref(), Some("/app/config.yml"));
+        assert_eq!(s.selected_path().as_deref(), Some("/app/config.yml"));
         assert_eq!(s.route(), link);
         s.apply(Action::SelectStep {
             index: 1,
@@ -1687,7 +1253,7 @@ mod tests {
             }
         );
         assert_eq!(s.view(), Some(View::Changes { from: 0, to: 1 }));
-        assert_eq!(s.selected_path.as_deref(), Some("/etc/passwd"));
+        assert_eq!(s.selected_path().as_deref(), Some("/etc/passwd"));
         // Another sample's link waits for that sample.
         s.apply(Action::Navigate(Route::parse("#sample=other&layer=1")));
         assert_eq!(
@@ -1732,7 +1298,7 @@ mod tests {
             response: Response::Opened(Box::new(summary(&[Some(0), None, Some(1)]))),
         });
         assert_eq!(s.selection, Selection::single(2));
-        assert_eq!(s.selected_path.as_deref(), Some("/etc/os-release"));
+        assert_eq!(s.selected_path().as_deref(), Some("/etc/os-release"));
     }
 
     #[test]
@@ -1753,13 +1319,6 @@ mod tests {
     }
 
     #[test]
-    fn ancestors_of_paths() {
-        assert_eq!(ancestors("/a/b/c"), vec!["/a", "/a/b"]);
-        assert!(ancestors("/a").is_empty());
-        assert!(ancestors("/").is_empty());
-    }
-
-    #[test]
     fn marks_render() {
         assert_eq!(crate::format::mark_name(Some(Mark::Added)), "added");
     }
@@ -1769,7 +1328,7 @@ mod tests {
         let mut s = opened();
         s.apply(Action::Simulate(SimChange::NoCache));
         s.apply(Action::Simulate(SimChange::Base));
-        let (id, change) = s.simulate.clone().expect("asked");
+        let (id, change) = s.build.simulate.clone().expect("asked");
         assert_eq!(change, SimChange::Base);
         let answer = |id| Action::Response {
             gen: 1,
@@ -1781,16 +1340,79 @@ mod tests {
         };
         s.apply(answer(id - 1));
         assert!(
-            s.simulation.is_none(),
+            s.build.simulation.is_none(),
             "the answer to the replaced change is dropped"
         );
         s.apply(answer(id));
-        assert_eq!(s.simulation.as_ref().map(|v| v.id), Some(id));
+        assert_eq!(s.build.simulation.as_ref().map(|v| v.id), Some(id));
         // Moving the base boundary asks again, with a new id.
         s.apply(Action::SetBaseEnd(Some(2)));
-        assert_eq!(s.simulate.as_ref().map(|(i, _)| *i), Some(id + 1));
+        assert_eq!(s.build.simulate.as_ref().map(|(i, _)| *i), Some(id + 1));
         s.apply(Action::ClearSimulation);
-        assert!(s.simulate.is_none() && s.simulation.is_none());
+        assert!(s.build.simulate.is_none() && s.build.simulation.is_none());
+    }
+
+    #[test]
+    fn the_simulation_json_is_of_what_the_pane_shows() {
+        let mut s = opened();
+        let export = |s: &State| match s.build.export_request() {
+            Request::ExportCache {
+                base_end,
+                dockerfile,
+                change,
+            } => (base_end, dockerfile, change),
+            other => panic!("{other:?}"),
+        };
+        // Nothing simulated: the build and its advice.
+        assert_eq!(export(&s), (None, None, None));
+        s.apply(Action::SetBaseEnd(Some(2)));
+        s.apply(Action::SetDockerfile(Some("FROM x\nRUN y".into())));
+        s.apply(Action::Simulate(SimChange::NoCache));
+        // Asked, not answered: not shown, so not exported.
+        assert_eq!(export(&s).2, None);
+        let (id, _) = s.build.simulate.clone().unwrap();
+        let answer = |id, error: Option<&str>| Action::Response {
+            gen: 1,
+            now_ms: 0.0,
+            response: Response::Simulation(Box::new(SimulationView {
+                id,
+                error: error.map(str::to_string),
+                ..SimulationView::default()
+            })),
+        };
+        s.apply(answer(id, None));
+        assert_eq!(
+            export(&s),
+            (
+                Some(2),
+                Some("FROM x\nRUN y".into()),
+                Some(SimChange::NoCache)
+            )
+        );
+        // A change the image cannot take is shown as an error, not exported.
+        s.apply(Action::Simulate(SimChange::Base));
+        s.apply(answer(id + 1, Some("no base")));
+        assert_eq!(export(&s).2, None);
+        // Downloading, until the answer (or a failure) comes.
+        s.apply(Action::ExportCacheStarted);
+        assert!(s.build.exporting);
+        s.apply(Action::Response {
+            gen: 1,
+            now_ms: 0.0,
+            response: Response::ExportCache { json: "{}".into() },
+        });
+        assert!(!s.build.exporting);
+        s.apply(Action::ExportCacheStarted);
+        s.apply(Action::Response {
+            gen: 1,
+            now_ms: 0.0,
+            response: Response::Failed {
+                message: "no".into(),
+                kind: "bad_request".into(),
+            },
+        });
+        assert!(!s.build.exporting, "a failure ends the download too");
+        assert!(s.summary.is_some(), "and the image stays open");
     }
 
     #[test]
@@ -1845,15 +1467,16 @@ mod tests {
             started_ms: 0.0,
             keep_place: false,
         });
-        assert!(s.build.is_none() && s.simulate.is_none() && s.container.is_none());
-        assert_eq!((s.base_end, s.dockerfile.clone()), (None, None));
+        assert_eq!(s.build, BuildPane::default());
+        assert_eq!(s.container, ContainerPane::default());
+        assert_eq!((s.build.base_end, s.build.dockerfile.clone()), (None, None));
         assert_eq!(
-            s.tour,
+            s.tour.step,
             Some(3),
             "the tour goes on (it may have opened the demo itself)"
         );
         // A blank paste is no Dockerfile.
         s.apply(Action::SetDockerfile(Some("  \n".into())));
-        assert_eq!(s.dockerfile, None);
+        assert_eq!(s.build.dockerfile, None);
     }
 }
