@@ -16,6 +16,7 @@ import {
   corpusFile,
   tid,
   generatedArchive,
+  exportJson,
 } from "./lib.mjs";
 
 const h = harness();
@@ -60,6 +61,29 @@ async function assertSameSimulation(page, cli, what) {
   const rebuilt = await page.locator(tid("sim-rebuilt")).textContent();
   assert.ok(rebuilt.startsWith(`${c.steps_rebuilt} steps, ${c.layers_rebuilt} layers`), `${what}: ${rebuilt}`);
 }
+
+test("the build pane's Download JSON is layerscope cache --json, byte for byte", async (t) => {
+  const { page, assertClean } = await pageWith(t, DEMO);
+  // The build and its advice, nothing simulated.
+  let got = await exportJson(page, "export-cache");
+  assert.equal(got.name, "demo.docker.layerscope-cache.json");
+  let cli = runCli(["cache", "--json"], DEMO);
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.ok(got.text === cli.stdout, "without a change: the page's download differs from the CLI's");
+  assert.equal(got.doc.schema, "layerscope-cache/1");
+  // The simulation shown goes with it.
+  await page.locator(tid("tree-filter")).fill("config.yml");
+  await page.locator(".tree-row", { hasText: "config.yml" }).first().click();
+  await simulate(page, "file");
+  await outcomes(page);
+  got = await exportJson(page, "export-cache");
+  cli = runCli(["cache", "--json", "--change-file", "/app/config.yml"], DEMO);
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.ok(got.text === cli.stdout, "--change-file: the page's download differs from the CLI's");
+  assert.equal(got.doc.change.path, "/app/config.yml");
+  assert.ok(got.doc.steps.some((s) => s.outcome === "rebuilt"));
+  assertClean();
+});
 
 test("a changed file of the build context rebuilds its COPY and every step after it", async (t) => {
   const { page, assertClean } = await pageWith(t, DEMO);

@@ -385,11 +385,14 @@ export async function dropFile(page, file, { timeout = 60_000 } = {}) {
   return waitTerminal(page, mark, { timeout });
 }
 
-/** Clicks export-json and returns the downloaded document (parsed) and its file name. */
-export async function exportJson(page) {
+/**
+ * Clicks export-json (or another download button) and returns the
+ * downloaded document (parsed), its file name and its text.
+ */
+export async function exportJson(page, button = "export-json") {
   const [download] = await Promise.all([
     page.waitForEvent("download", { timeout: 30_000 }),
-    page.locator(tid("export-json")).click(),
+    page.locator(tid(button)).click(),
   ]);
   const failure = await download.failure();
   assert.equal(failure, null, `the export download failed: ${failure}`);
