@@ -191,6 +191,19 @@ fn containers(f: &Fixture) -> Vec<Container> {
     ]
 }
 
+/// The fixture's OCI layout read at tag `step{k}`, whose last layer is step k's.
+fn own_tag(f: &Fixture, k: usize) -> Container {
+    Container {
+        name: "oci layout --ref stepK",
+        args: vec![
+            f.dir.join("oci").display().to_string(),
+            "--ref".into(),
+            format!("step{k}"),
+        ],
+        stdin: None,
+    }
+}
+
 /// Runs layerscope; its stdout, or a panic with its stderr.
 fn layerscope(args: &[String], stdin: Option<&Path>) -> String {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_layerscope"));
@@ -248,16 +261,7 @@ fn ls_matches_umoci_unpack_on_every_layer_and_container() {
             "step{k}: the unpacked rootfs is nearly empty"
         );
         let layer = (k - 1).to_string();
-        // The layout read at the step's own tag, whose last layer is this one.
-        let own_tag = Container {
-            name: "oci layout --ref stepK",
-            args: vec![
-                f.dir.join("oci").display().to_string(),
-                "--ref".into(),
-                format!("step{k}"),
-            ],
-            stdin: None,
-        };
+        let own_tag = own_tag(f, k);
         let got = ls(&own_tag, &[]);
         let d = diff(expected, &got);
         if !d.is_empty() {
@@ -583,15 +587,7 @@ fn insert_layers_are_read_whole_as_umoci_unpacks_them() {
     let mut failures = Vec::new();
     for k in 1..=INSERT_STEPS {
         let expected = &f.expected[k - 1];
-        let own_tag = Container {
-            name: "oci layout --ref stepK",
-            args: vec![
-                f.dir.join("oci").display().to_string(),
-                "--ref".into(),
-                format!("step{k}"),
-            ],
-            stdin: None,
-        };
+        let own_tag = own_tag(f, k);
         let layer = (k - 1).to_string();
         for c in std::iter::once(own_tag).chain(insert_containers(f)) {
             let got = ls(&c, &["--layer", &layer]);
