@@ -5,6 +5,7 @@
 
 mod alloc_tuning;
 mod cache_cmd;
+mod diff_cmd;
 mod dir_source;
 mod parallel;
 mod progress_bar;
@@ -70,6 +71,12 @@ enum Command {
         #[command(flatten)]
         cache: cache_cmd::CacheArgs,
     },
+    /// Compare image A with image B: shared layers, pull plans, paths, history, config (docs/diff.md).
+    /// Exit status 0 if they are identical, 1 if they differ, 2 on trouble.
+    Diff {
+        #[command(flatten)]
+        diff: diff_cmd::DiffArgs,
+    },
 }
 
 fn main() -> ExitCode {
@@ -102,6 +109,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Inspect { args, .. } | Command::Ls { args, .. } | Command::Cache { args, .. } => {
             (load(args)?, args.image.display().to_string())
         }
+        Command::Diff { diff } => return run_diff(&mut out, diff),
     };
     match cli.command {
         Command::Inspect { args, json } => {
@@ -116,6 +124,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Cache { cache, .. } => cache_cmd::run(&mut out, &analysis, &name, &cache)?,
+        Command::Diff { .. } => unreachable!("answered above"),
         Command::Ls { layer, changes, .. } => {
             let n = analysis.layers.len();
             let layer = layer.unwrap_or(n.saturating_sub(1));
@@ -142,26 +151,55 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
     out.flush()?;
-    // A digest mismatch is shown, then reported as the error it is.
-    if let Some(d) = analysis
-        .diagnostics
-        .iter()
-        .find(|d| d.severity == layerscope_core::Severity::Error)
-    {
-        let count = analysis
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == layerscope_core::Severity::Error)
-            .count();
-        let more = if count > 1 {
-            format!(" (and {} more)", count - 1)
-        } else {
-            String::new()
-        };
-        let _ = writeln!(std::io::stderr(), "layerscope: error: {name}: {d}{more}");
+    if reported_errors(&analysis, &name) {
         return Ok(ExitCode::from(2));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A digest mismatch is shown, then reported as the error it is: one line
+/// on stderr. Whether there was one.
+fn reported_errors(analysis: &Analysis, name: &str) -> bool {
+    let mut errors = analysis
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == layerscope_core::Severity::Error);
+    let Some(d) = errors.next() else {
+        return false;
+    };
+    let more = match errors.count() {
+        0 => String::new(),
+        n => format!(" (and {n} more)"),
+    };
+    let _ = writeln!(std::io::stderr(), "layerscope: error: {name}: {d}{more}");
+    true
+}
+
+/// `layerscope diff`: 0 identical, 1 different, 2 trouble (as `diff`).
+fn run_diff(out: &mut dyn Write, args: &diff_cmd::DiffArgs) -> Result<ExitCode> {
+    if args.a == Path::new("-") && args.b == Path::new("-") {
+        bail!("only one of the two images can be read from standard input");
+    }
+    let side = |image: &PathBuf, r: &Option<String>, p: &Option<String>| {
+        let args = ImageArgs {
+            image: image.clone(),
+            image_ref: r.clone().or_else(|| args.image_ref.clone()),
+            platform: p.clone().or_else(|| args.platform.clone()),
+        };
+        load(&args).map(|a| (a, image.display().to_string()))
+    };
+    let (a, name_a) = side(&args.a, &args.ref_a, &args.platform_a)?;
+    let (b, name_b) = side(&args.b, &args.ref_b, &args.platform_b)?;
+    let identical = diff_cmd::run(out, (&a, &name_a), (&b, &name_b), args)?;
+    out.flush()?;
+    let (bad_a, bad_b) = (reported_errors(&a, &name_a), reported_errors(&b, &name_b));
+    Ok(if bad_a || bad_b {
+        ExitCode::from(2)
+    } else if identical {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn load(args: &ImageArgs) -> Result<Analysis> {

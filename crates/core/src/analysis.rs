@@ -5,7 +5,9 @@
 
 use crate::archive::compression::{self, Compression, Sniffed};
 use crate::archive::digest::Digest;
-use crate::archive::image::{self, Format, HistoryEntry, Members, Options, Plan, Platform};
+use crate::archive::image::{
+    self, Format, HistoryEntry, Members, Options, Plan, Platform, RuntimeConfig,
+};
 use crate::archive::source::{self, Source, TarSource};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::figures::dive::{self, DiveFigures};
@@ -91,6 +93,8 @@ pub struct Analysis {
     pub layers: Vec<Layer>,
     /// The config's history, as written.
     pub history: Vec<HistoryEntry>,
+    /// What the image runs with (env, entrypoint, cmd, user, labels…).
+    pub runtime: RuntimeConfig,
     /// History and layers side by side.
     pub steps: Vec<Step>,
     /// Every path and node met; changes and unions point into it.
@@ -614,6 +618,7 @@ impl Stack {
             input_size: None,
             layers,
             history: meta.history,
+            runtime: meta.runtime,
             steps,
             files,
             union,

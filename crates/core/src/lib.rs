@@ -17,8 +17,8 @@
 //! ```
 //!
 //! [`analysis`] drives the first four ([`analyze`] is the place to start)
-//! and returns an [`Analysis`]; [`report`] turns answers into the documents
-//! people and programs read. Beside them: [`Error`] (structural failures),
+//! and returns an [`Analysis`]; [`compare`] sets two of them side by side;
+//! [`report`] turns answers into the documents people and programs read. Beside them: [`Error`] (structural failures),
 //! [`diagnostic`] (oddities returned beside the result), [`progress`] and
 //! [`human`] (the one byte formatter). Which module may import which is
 //! written in ARCHITECTURE.md and checked by `tests/layout.rs`.
@@ -26,6 +26,7 @@
 pub mod analysis;
 pub mod archive;
 pub mod build;
+pub mod compare;
 pub mod diagnostic;
 mod error;
 pub mod figures;

@@ -26,9 +26,15 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &["base", "fs", "archive", "figures", "analysis", "build"],
     ),
     (
+        "compare",
+        &[
+            "base", "fs", "archive", "figures", "analysis", "build", "compare",
+        ],
+    ),
+    (
         "report",
         &[
-            "base", "fs", "archive", "layers", "figures", "analysis", "build", "report",
+            "base", "fs", "archive", "layers", "figures", "analysis", "build", "compare", "report",
         ],
     ),
 ];
@@ -45,6 +51,7 @@ fn module_of(name: &str) -> Option<&'static str> {
         "analysis" | "Analysis" | "Layer" | "Step" | "Stack" | "Prepared" | "analyze"
         | "analyze_stream" | "analyze_source" | "prepare" | "sniff_archive" => "analysis",
         "build" => "build",
+        "compare" => "compare",
         "report" => "report",
         _ => return None,
     })

@@ -12,7 +12,7 @@ use crate::archive::manifest::{
 };
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::{Error, ErrorKind};
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
 /// What to analyse when an archive holds more than one image.
@@ -138,6 +138,62 @@ impl From<HistoryJson> for HistoryEntry {
     }
 }
 
+/// What the image runs with: the config's `config` block (`Env`,
+/// `Entrypoint`, `Cmd`, `User`, `WorkingDir`, `Labels`, `ExposedPorts`).
+/// A part of the wrong type is left out: it does not stop the analysis.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuntimeConfig {
+    /// `NAME=value`, in the config's order.
+    pub env: Vec<String>,
+    pub entrypoint: Option<Vec<String>>,
+    pub cmd: Option<Vec<String>>,
+    pub user: Option<String>,
+    pub workdir: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    /// `80/tcp`, sorted.
+    pub exposed_ports: Vec<String>,
+}
+
+impl RuntimeConfig {
+    pub(crate) fn from_json(config: Option<&serde_json::Value>) -> RuntimeConfig {
+        use serde_json::Value;
+        let Some(Value::Object(c)) = config else {
+            return RuntimeConfig::default();
+        };
+        let string = |key: &str| match c.get(key) {
+            Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+            _ => None,
+        };
+        let strings = |key: &str| match c.get(key) {
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| v.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>(),
+            _ => None,
+        };
+        let mut exposed_ports: Vec<String> = match c.get("ExposedPorts") {
+            Some(Value::Object(ports)) => ports.keys().cloned().collect(),
+            _ => Vec::new(),
+        };
+        exposed_ports.sort();
+        RuntimeConfig {
+            env: strings("Env").unwrap_or_default(),
+            entrypoint: strings("Entrypoint"),
+            cmd: strings("Cmd"),
+            user: string("User"),
+            workdir: string("WorkingDir"),
+            labels: match c.get("Labels") {
+                Some(Value::Object(labels)) => labels
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                    .collect(),
+                _ => BTreeMap::new(),
+            },
+            exposed_ports,
+        }
+    }
+}
+
 /// A layer as the manifest describes it, before it is read.
 #[derive(Debug, Clone)]
 pub(crate) struct PlannedLayer {
@@ -161,6 +217,7 @@ pub(crate) struct Plan {
     pub created: Option<String>,
     pub layers: Vec<PlannedLayer>,
     pub history: Vec<HistoryEntry>,
+    pub runtime: RuntimeConfig,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -628,6 +685,7 @@ fn resolve_chosen(
         config_digest: Some(config_digest),
         created: config.created.clone(),
         layers,
+        runtime: RuntimeConfig::from_json(config.config.as_ref()),
         history: config
             .history
             .unwrap_or_default()
@@ -913,6 +971,7 @@ fn resolve_docker(
         config_digest: Some(config_digest),
         created: config.created.clone(),
         layers,
+        runtime: RuntimeConfig::from_json(config.config.as_ref()),
         history: config
             .history
             .unwrap_or_default()
@@ -1011,6 +1070,7 @@ fn resolve_v1(m: &mut dyn Members, options: &Options) -> Result<Plan, Error> {
         created,
         layers,
         history,
+        runtime: RuntimeConfig::from_json(top.and_then(|t| t.config.as_ref())),
         diagnostics: diags,
     })
 }

@@ -102,6 +102,10 @@ pub struct ConfigJson {
     pub rootfs: Option<RootFsJson>,
     #[serde(default)]
     pub history: Option<Vec<HistoryJson>>,
+    /// What the image runs with (`Env`, `Cmd`, `Labels`…), kept loose:
+    /// an ill-typed part is left out, never a reason to refuse the image.
+    #[serde(default)]
+    pub config: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -143,6 +147,9 @@ pub struct V1LayerJson {
     pub os: Option<String>,
     #[serde(default)]
     pub architecture: Option<String>,
+    /// The runtime config of the image this layer tops (as `ConfigJson::config`).
+    #[serde(default)]
+    pub config: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -2,11 +2,14 @@
 //! like outside it. The versioned JSON document of an analysis
 //! (`layerscope inspect --json`, the page's Export: [`inspect`]), the cache
 //! simulation's (`layerscope cache --json`, the page's download: [`cache`]),
-//! and the `ls` lines that diff against `find -printf` ([`listing`]).
+//! a comparison of two images (`layerscope diff --json` and `--paths`:
+//! [`compare`]), and the `ls` lines that diff against `find -printf`
+//! ([`listing`]).
 //!
 //! Must not compute anything: every figure comes from the stages below.
 //! Model types are not `Serialize`; the shapes are written here.
 
 pub mod cache;
+pub mod compare;
 pub mod inspect;
 pub mod listing;
