@@ -101,7 +101,7 @@ pub fn run(
     if args.json {
         out.write_all(doc::to_json(&side_a, &side_b, &c).as_bytes())?;
     } else if args.paths {
-        for d in &c.paths {
+        for d in &c.paths.list {
             writeln!(out, "{}", doc::path_line(d))?;
         }
     } else {
@@ -123,7 +123,7 @@ fn summary(out: &mut dyn Write, a: &Side, b: &Side, c: &Comparison) -> Result<()
     writeln!(out)?;
     let (na, nb) = (c.a.len(), c.b.len());
     let stacks = if c.shared_base == na && na == nb {
-        format!("the same {na} layers (by diff_id)")
+        format!("the same {} (by diff_id)", plural(na, "layer", "layers"))
     } else if c.shared_base == 0 {
         "no layer in common at the bottom: the stacks part at layer 0".to_string()
     } else {
@@ -166,18 +166,20 @@ fn summary(out: &mut dyn Write, a: &Side, b: &Side, c: &Comparison) -> Result<()
         human::bytes(c.pull_b.fresh_bytes)
     )?;
     writeln!(out)?;
-    let count = |want: fn(&PathDiffKind) -> bool| c.paths.iter().filter(|d| want(&d.kind)).count();
-    let net: i64 = c.paths.iter().map(|d| d.net()).sum();
+    let p = &c.paths;
+    let net = p.net();
     writeln!(
         out,
-        "Paths      {} added, {} removed, {} modified; net {}{}",
-        count(|k| matches!(k, PathDiffKind::Added)),
-        count(|k| matches!(k, PathDiffKind::Removed)),
-        count(|k| matches!(k, PathDiffKind::Modified(_))),
+        "Paths      {} added, {} removed, {} modified; files {} → {} ({}{})",
+        p.count(|k| matches!(k, PathDiffKind::Added)),
+        p.count(|k| matches!(k, PathDiffKind::Removed)),
+        p.count(|k| matches!(k, PathDiffKind::Modified(_))),
+        human::bytes(p.bytes_a),
+        human::bytes(p.bytes_b),
         if net < 0 { "-" } else { "+" },
         human::bytes(net.unsigned_abs())
     )?;
-    for d in doc::by_bytes(&c.paths).into_iter().take(TOP_PATHS) {
+    for d in doc::by_bytes(&p.list).into_iter().take(TOP_PATHS) {
         let (mark, what) = match d.kind {
             PathDiffKind::Added => ("+", format!("{:>9}", human::bytes(d.size_b))),
             PathDiffKind::Removed => ("-", format!("{:>9}", human::bytes(d.size_a))),
@@ -188,11 +190,11 @@ fn summary(out: &mut dyn Write, a: &Side, b: &Side, c: &Comparison) -> Result<()
         };
         writeln!(out, "  {mark} {what}  /{}", d.path)?;
     }
-    if c.paths.len() > TOP_PATHS {
+    if p.list.len() > TOP_PATHS {
         writeln!(
             out,
             "  … and {} more (--paths lists them all)",
-            c.paths.len() - TOP_PATHS
+            p.list.len() - TOP_PATHS
         )?;
     }
     let differing: Vec<_> = c
@@ -202,7 +204,11 @@ fn summary(out: &mut dyn Write, a: &Side, b: &Side, c: &Comparison) -> Result<()
         .collect();
     writeln!(out)?;
     if differing.is_empty() {
-        writeln!(out, "History    the same {} steps", c.steps.len())?;
+        writeln!(
+            out,
+            "History    the same {}",
+            plural(c.steps.len(), "step", "steps")
+        )?;
     } else {
         writeln!(
             out,

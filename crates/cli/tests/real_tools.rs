@@ -728,3 +728,137 @@ fn insert_image_dive_figures_equal_dives() {
         assert_eq!(report["dive"], expected, "{}: - ours, + dive's", c.name);
     }
 }
+
+// ---------------------------------------------------------------------------
+// Two images compared: `layerscope diff`
+// ---------------------------------------------------------------------------
+
+/// Runs `layerscope diff ARGS`: its exit code and stdout.
+fn diff_cmd(args: &[String]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_layerscope"))
+        .arg("diff")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("cannot run layerscope");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).expect("UTF-8"),
+    )
+}
+
+/// Between any two steps of the umoci image (read at their own tags), the
+/// path difference is the difference of the two `layerscope ls` listings:
+/// the same paths added, deleted and modified; a path `ls` shows the same
+/// may only differ in content.
+#[test]
+fn diff_paths_equal_the_diff_of_two_listings() {
+    let f = fixture();
+    let layout = f.dir.join("oci").display().to_string();
+    let mut compared = 0;
+    for (ka, kb) in [(1, 2), (2, 3), (3, 4), (4, 5), (1, 5), (5, 1)] {
+        let (code, text) = diff_cmd(&[
+            "--paths".into(),
+            layout.clone(),
+            layout.clone(),
+            "--ref-a".into(),
+            format!("step{ka}"),
+            "--ref-b".into(),
+            format!("step{kb}"),
+        ]);
+        assert_eq!(code, 1, "step{ka} against step{kb}");
+        let ours: BTreeSet<(String, String)> = text
+            .lines()
+            .map(|l| {
+                let f: Vec<&str> = l.split('\t').collect();
+                (f[1].to_string(), format!("{}\t{}", f[0], f[4]))
+            })
+            .collect();
+        let listing = |k: usize| -> std::collections::BTreeMap<String, String> {
+            f.expected[k - 1]
+                .iter()
+                .map(|l| (l.split('\t').next().unwrap().to_string(), l.clone()))
+                .collect()
+        };
+        let (la, lb) = (listing(ka), listing(kb));
+        let mut want: BTreeSet<(String, char)> = BTreeSet::new();
+        for (p, l) in &la {
+            match lb.get(p) {
+                None => want.insert((p.clone(), 'D')),
+                Some(m) if m != l => want.insert((p.clone(), 'M')),
+                _ => false,
+            };
+        }
+        for p in lb.keys().filter(|p| !la.contains_key(*p)) {
+            want.insert((p.clone(), 'A'));
+        }
+        let got: BTreeSet<(String, char)> = ours
+            .iter()
+            .filter(|(_, kind)| kind != "M\tcontent")
+            .map(|(p, kind)| (p.clone(), kind.chars().next().unwrap()))
+            .collect();
+        assert_eq!(
+            got, want,
+            "step{ka} against step{kb}: - umoci unpack's listings, + layerscope diff --paths"
+        );
+        compared += want.len();
+    }
+    assert!(compared > 40, "only {compared} differences seen");
+}
+
+/// The same image as a docker archive (plain layers) and an OCI archive
+/// (gzip layers): identical (exit 0), every layer the same files in
+/// another blob, so each side pulls every layer of the other.
+#[test]
+fn diff_of_the_same_image_in_two_containers() {
+    let f = fixture();
+    let p = |n: &str| f.dir.join(n).display().to_string();
+    let (code, text) = diff_cmd(&[
+        "--json".into(),
+        p("docker-archive.tar"),
+        p("oci-archive.tar"),
+    ]);
+    assert_eq!(code, 0, "{text}");
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["identical"], true);
+    assert_eq!(doc["layers"]["shared_base"], STEPS);
+    assert_eq!(
+        doc["layers"]["same_files_other_blob"]
+            .as_array()
+            .unwrap()
+            .len(),
+        STEPS
+    );
+    assert_eq!(doc["pull"]["b_onto_a"]["download_layers"], STEPS);
+    // The zstd archive against the gzip one: the same.
+    let (code, _) = diff_cmd(&[p("oci-archive.tar"), p("oci-archive-zstd.tar")]);
+    assert_eq!(code, 0);
+}
+
+/// The umoci image against the insert image: nothing in common.
+#[test]
+fn diff_of_images_with_nothing_in_common() {
+    let (a, b) = (fixture(), insert_fixture());
+    let (code, text) = diff_cmd(&[
+        "--json".into(),
+        a.dir.join("oci-archive.tar").display().to_string(),
+        b.dir.join("oci-archive.tar").display().to_string(),
+    ]);
+    assert_eq!(code, 1);
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["layers"]["shared_base"], 0);
+    assert_eq!(
+        doc["pull"]["b_onto_a"]["download_bytes"],
+        doc["pull"]["b_onto_a"]["fresh_bytes"]
+    );
+    assert_eq!(doc["pull"]["b_onto_a"]["kept_layers"], 0);
+    let steps: Vec<&str> = doc["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["kind"].as_str().unwrap())
+        .collect();
+    // Both builds' first step is written "base filesystem": the same
+    // history line (over other layers); the rest differ.
+    assert_eq!(steps, ["same", "changed", "changed", "changed", "changed"]);
+}

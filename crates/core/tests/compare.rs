@@ -87,6 +87,7 @@ fn check_paths_against_listings(a: &Analysis, b: &Analysis, c: &Comparison) {
     let model = listing_diff(a, b);
     let ours: BTreeMap<String, PathDiffKind> = c
         .paths
+        .list
         .iter()
         .map(|d| (format!("/{}", listing::escape(&d.path)), d.kind))
         .collect();
@@ -115,7 +116,7 @@ fn check_paths_against_listings(a: &Analysis, b: &Analysis, c: &Comparison) {
         }
     }
     // In path order, as `--paths` prints them.
-    let order: Vec<&String> = c.paths.iter().map(|d| &d.path).collect();
+    let order: Vec<&String> = c.paths.list.iter().map(|d| &d.path).collect();
     let mut sorted = order.clone();
     sorted.sort_by(|x, y| x.as_bytes().cmp(y.as_bytes()));
     assert_eq!(order, sorted);
@@ -127,7 +128,7 @@ fn identical_images_are_identical() {
     let (a, b) = (analysed(&spec), analysed(&spec));
     let c = compare(&a, &b);
     assert!(c.identical());
-    assert!(c.paths.is_empty() && c.config.is_empty());
+    assert!(c.paths.list.is_empty() && c.config.is_empty());
     assert_eq!(c.shared_base, 2);
     assert!(c.rows.iter().all(|r| r.same_files && r.same_blob));
     assert_eq!((c.pull_b.download_layers, c.pull_b.kept_layers), (0, 2));
@@ -173,8 +174,8 @@ fn a_one_file_change_in_the_last_layer() {
     let c = compare(&a, &b);
     assert!(!c.identical());
     assert_eq!(c.shared_base, 1);
-    assert_eq!(c.paths.len(), 1, "{:#?}", c.paths);
-    let d = &c.paths[0];
+    assert_eq!(c.paths.list.len(), 1, "{:#?}", c.paths);
+    let d = &c.paths.list[0];
     assert_eq!(d.path, "app/main.go");
     match d.kind {
         PathDiffKind::Modified(f) => assert_eq!(f.names(), ["content"]),
@@ -204,8 +205,12 @@ fn a_base_upgrade_under_the_same_app() {
     assert_eq!(c.a[1].same_blob, Some(1));
     assert!(!c.rows[0].same_files && c.rows[1].same_files);
     assert_eq!(c.pull_b.download, [true, false]);
-    let by_path: BTreeMap<&str, &PathDiffKind> =
-        c.paths.iter().map(|d| (d.path.as_str(), &d.kind)).collect();
+    let by_path: BTreeMap<&str, &PathDiffKind> = c
+        .paths
+        .list
+        .iter()
+        .map(|d| (d.path.as_str(), &d.kind))
+        .collect();
     assert_eq!(by_path.get("lib/new.so"), Some(&&PathDiffKind::Added));
     assert!(
         matches!(by_path.get("lib/libc.so"), Some(PathDiffKind::Modified(f)) if f.names() == ["size", "content"])
@@ -213,7 +218,12 @@ fn a_base_upgrade_under_the_same_app() {
     assert!(
         matches!(by_path.get("etc/os-release"), Some(PathDiffKind::Modified(f)) if f.names() == ["content"])
     );
-    let libc = c.paths.iter().find(|d| d.path == "lib/libc.so").unwrap();
+    let libc = c
+        .paths
+        .list
+        .iter()
+        .find(|d| d.path == "lib/libc.so")
+        .unwrap();
     assert_eq!((libc.size_a, libc.size_b, libc.net()), (5000, 6000, 1000));
     check_paths_against_listings(&a, &b, &c);
 }
@@ -239,18 +249,14 @@ fn images_with_nothing_in_common() {
     check_paths_against_listings(&a, &b, &c);
     // Every path of A is removed, every path of B added.
     assert_eq!(
-        c.paths
-            .iter()
-            .filter(|d| d.kind == PathDiffKind::Removed)
-            .count(),
+        c.paths.count(|k| *k == PathDiffKind::Removed),
         a.union.len()
     );
+    assert_eq!(c.paths.count(|k| *k == PathDiffKind::Added), b.union.len());
+    assert_eq!(c.paths.bytes_a, a.waste.visible_bytes);
     assert_eq!(
-        c.paths
-            .iter()
-            .filter(|d| d.kind == PathDiffKind::Added)
-            .count(),
-        b.union.len()
+        c.paths.net(),
+        b.waste.visible_bytes as i64 - a.waste.visible_bytes as i64
     );
 }
 
@@ -280,7 +286,7 @@ fn each_field_is_named() {
         Comp::None,
     )]));
     let c = compare(&a, &b);
-    let fields = |p: &str| match c.paths.iter().find(|d| d.path == p).map(|d| d.kind) {
+    let fields = |p: &str| match c.paths.list.iter().find(|d| d.path == p).map(|d| d.kind) {
         Some(PathDiffKind::Modified(f)) => f.names().join(","),
         other => format!("{other:?}"),
     };

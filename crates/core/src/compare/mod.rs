@@ -18,7 +18,7 @@ use crate::Analysis;
 
 pub use history::{ConfigChange, StepRow, StepRowKind};
 pub use layers::{LayerRow, PullPlan, SideLayer};
-pub use paths::{PathDiff, PathDiffKind};
+pub use paths::{PathDiff, PathDiffKind, PathsDiff};
 
 /// Everything that differs between image A and image B.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,8 +34,8 @@ pub struct Comparison {
     /// A host holding A pulls B, and the other way round.
     pub pull_b: PullPlan,
     pub pull_a: PullPlan,
-    /// The final filesystems' difference, in path order.
-    pub paths: Vec<PathDiff>,
+    /// The final filesystems' difference.
+    pub paths: PathsDiff,
     /// The histories, step by step.
     pub steps: Vec<StepRow>,
     /// What the images run with (env, entrypoint, cmd, user, workdir,
@@ -51,7 +51,7 @@ impl Comparison {
     pub fn identical(&self) -> bool {
         self.a.len() == self.b.len()
             && self.shared_base == self.a.len()
-            && self.paths.is_empty()
+            && self.paths.list.is_empty()
             && self.steps.iter().all(|s| s.kind == StepRowKind::Same)
             && self.config.is_empty()
     }

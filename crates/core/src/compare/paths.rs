@@ -8,6 +8,7 @@ use crate::fs::node::{Fields, FileKind, Node};
 use crate::fs::overlay::Union;
 use crate::Analysis;
 use std::cmp::Ordering;
+use std::collections::HashSet;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PathDiffKind {
@@ -44,7 +45,7 @@ pub struct PathDiff {
 }
 
 impl PathDiff {
-    /// B's bytes minus A's.
+    /// B's bytes minus A's, at this path.
     pub fn net(&self) -> i64 {
         self.size_b as i64 - self.size_a as i64
     }
@@ -55,6 +56,40 @@ impl PathDiff {
     }
 }
 
+/// Two filesystems' difference.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PathsDiff {
+    /// The paths that differ, in the byte order of their paths.
+    pub list: Vec<PathDiff>,
+    /// Bytes of file content in each filesystem, a file with several
+    /// names (hard links) counted once.
+    pub bytes_a: u64,
+    pub bytes_b: u64,
+}
+
+impl PathsDiff {
+    /// B's bytes minus A's, each file once.
+    pub fn net(&self) -> i64 {
+        self.bytes_b as i64 - self.bytes_a as i64
+    }
+
+    pub fn count(&self, kind: fn(&PathDiffKind) -> bool) -> usize {
+        self.list.iter().filter(|d| kind(&d.kind)).count()
+    }
+}
+
+/// Bytes of file content a union shows, each stored copy once.
+fn content_bytes(a: &Analysis, union: &Union) -> u64 {
+    let mut seen = HashSet::new();
+    union
+        .iter()
+        .map(|(_, n)| a.node(n))
+        .filter(|n| n.kind == FileKind::Regular)
+        .filter(|n| n.data.is_none_or(|d| seen.insert(d)))
+        .map(|n| n.size)
+        .sum()
+}
+
 fn file_size(node: &Node) -> u64 {
     if node.kind == FileKind::Regular {
         node.size
@@ -63,9 +98,17 @@ fn file_size(node: &Node) -> u64 {
     }
 }
 
-/// The difference of union `ua` of image `a` and union `ub` of image `b`,
-/// in the byte order of the paths.
-pub fn diff(a: &Analysis, ua: &Union, b: &Analysis, ub: &Union) -> Vec<PathDiff> {
+/// The difference of union `ua` of image `a` and union `ub` of image `b`.
+pub fn diff(a: &Analysis, ua: &Union, b: &Analysis, ub: &Union) -> PathsDiff {
+    PathsDiff {
+        list: differing(a, ua, b, ub),
+        bytes_a: content_bytes(a, ua),
+        bytes_b: content_bytes(b, ub),
+    }
+}
+
+/// The paths that differ, in the byte order of the paths.
+fn differing(a: &Analysis, ua: &Union, b: &Analysis, ub: &Union) -> Vec<PathDiff> {
     let left = ua.sorted(&a.files.paths);
     let right = ub.sorted(&b.files.paths);
     let (mut i, mut j) = (0, 0);

@@ -52,7 +52,7 @@ pub fn by_bytes(paths: &[PathDiff]) -> Vec<&PathDiff> {
 /// The whole comparison, pretty-printed, with a final newline.
 pub fn to_json(a: &Side, b: &Side, c: &Comparison) -> String {
     let kind = |k: Option<FileKind>| k.map(|k| k.letter().to_string());
-    let paths: Vec<Value> = by_bytes(&c.paths)
+    let paths: Vec<Value> = by_bytes(&c.paths.list)
         .into_iter()
         .map(|d| {
             json!({
@@ -71,7 +71,6 @@ pub fn to_json(a: &Side, b: &Side, c: &Comparison) -> String {
             })
         })
         .collect();
-    let count = |want: fn(&PathDiffKind) -> bool| c.paths.iter().filter(|d| want(&d.kind)).count();
     let recompressed: Vec<Value> =
         c.a.iter()
             .filter_map(|l| {
@@ -98,10 +97,12 @@ pub fn to_json(a: &Side, b: &Side, c: &Comparison) -> String {
             "a_onto_b": pull_json(&c.pull_a),
         },
         "paths": {
-            "added": count(|k| matches!(k, PathDiffKind::Added)),
-            "removed": count(|k| matches!(k, PathDiffKind::Removed)),
-            "modified": count(|k| matches!(k, PathDiffKind::Modified(_))),
-            "net": c.paths.iter().map(PathDiff::net).sum::<i64>(),
+            "added": c.paths.count(|k| matches!(k, PathDiffKind::Added)),
+            "removed": c.paths.count(|k| matches!(k, PathDiffKind::Removed)),
+            "modified": c.paths.count(|k| matches!(k, PathDiffKind::Modified(_))),
+            "bytes_a": c.paths.bytes_a,
+            "bytes_b": c.paths.bytes_b,
+            "net": c.paths.net(),
             "list": paths,
         },
         "history": c.steps.iter().map(|s| json!({

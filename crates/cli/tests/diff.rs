@@ -1,0 +1,146 @@
+//! `layerscope diff A B` as a user runs it on the shared corpus: exit status
+//! as `diff`'s (0 identical, 1 different, 2 trouble), the summary, the JSON
+//! document (docs/diff.md) and the `--paths` lines, and one-line errors.
+//! Pairs built with real tools (umoci, skopeo) are in real_tools.rs.
+
+mod support;
+use serde_json::Value;
+use support::*;
+
+const OCI_GZIP: &str = "wagoodman-dive/.data/test-oci-gzip-image.tar";
+const OCI_ZSTD: &str = "wagoodman-dive/.data/test-oci-zstd-image.tar";
+const KANIKO: &str = "wagoodman-dive/.data/test-kaniko-image.tar";
+
+fn code(o: &std::process::Output) -> i32 {
+    o.status.code().expect("an exit code")
+}
+
+#[test]
+fn an_image_against_itself_is_identical() {
+    let o = run(&["diff", &corpus(DIVE), &corpus(DIVE)]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("Layers     the same 14 layers (by diff_id)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Pull       a host with A pulls B: 0 layers (0 B), keeps 14 layers"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Paths      0 added, 0 removed, 0 modified"),
+        "{out}"
+    );
+    assert!(out.ends_with("The images are identical.\n"), "{out}");
+    let o = run(&["diff", "--paths", &corpus(DIVE), &corpus(DIVE)]);
+    assert_eq!((code(&o), stdout(&o)), (0, String::new()));
+}
+
+#[test]
+fn the_same_files_compressed_otherwise_are_identical_but_pulled_again() {
+    let o = run(&["diff", "--json", &corpus(OCI_GZIP), &corpus(OCI_ZSTD)]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let doc: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(doc["schema"], "layerscope-diff/1");
+    assert_eq!(doc["identical"], true);
+    assert_eq!(
+        doc["layers"]["same_files_other_blob"],
+        serde_json::json!([{"a": 0, "b": 0}])
+    );
+    assert_eq!(doc["pull"]["b_onto_a"]["download"], serde_json::json!([0]));
+    assert_eq!(doc["pull"]["b_onto_a"]["kept_layers"], 0);
+    assert_eq!(
+        doc["pull"]["b_onto_a"]["download_bytes"],
+        doc["b"]["layers"][0]["blob_size"]
+    );
+}
+
+#[test]
+fn different_images_differ_with_exit_1() {
+    let o = run(&["diff", &corpus(DIVE), &corpus(KANIKO)]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.ends_with("The images differ.\n"), "{out}");
+    // --paths: one line per path, tab-separated, sorted by path.
+    let o = run(&["diff", "--paths", &corpus(DIVE), &corpus(KANIKO)]);
+    assert_eq!(code(&o), 1);
+    let text = stdout(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(!lines.is_empty());
+    for l in &lines {
+        let f: Vec<&str> = l.split('\t').collect();
+        assert_eq!(f.len(), 5, "{l:?}");
+        assert!(["A", "D", "M"].contains(&f[0]), "{l:?}");
+        assert!(f[1].starts_with('/'), "{l:?}");
+        f[2].parse::<u64>().unwrap();
+        f[3].parse::<u64>().unwrap();
+        assert_eq!(f[4].is_empty(), f[0] != "M", "{l:?}");
+    }
+    let paths: Vec<&str> = lines
+        .iter()
+        .map(|l| l.split('\t').nth(1).unwrap())
+        .collect();
+    let mut sorted = paths.clone();
+    sorted.sort();
+    assert_eq!(paths, sorted);
+    // The JSON counts what --paths lists.
+    let o = run(&["diff", "--json", &corpus(DIVE), &corpus(KANIKO)]);
+    let doc: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let p = &doc["paths"];
+    let n = |k: &str| p[k].as_u64().unwrap() as usize;
+    assert_eq!(n("added") + n("removed") + n("modified"), lines.len());
+    assert_eq!(p["list"].as_array().unwrap().len(), lines.len());
+    assert_eq!(
+        p["net"].as_i64().unwrap(),
+        p["bytes_b"].as_i64().unwrap() - p["bytes_a"].as_i64().unwrap()
+    );
+}
+
+#[test]
+fn a_layer_of_each_side_can_be_compared() {
+    // DIVE after its layer 0 against itself after layer 1: what layer 1 added.
+    let o = run(&[
+        "diff",
+        "--paths",
+        "--layer-a",
+        "0",
+        "--layer-b",
+        "1",
+        &corpus(DIVE),
+        &corpus(DIVE),
+    ]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let changes = run(&["ls", "--layer", "1", "--changes", &corpus(DIVE)]);
+    let want: Vec<String> = stdout(&changes)
+        .lines()
+        .map(|l| l.split('\t').take(2).collect::<Vec<_>>().join("\t"))
+        .collect();
+    let got: Vec<String> = stdout(&o)
+        .lines()
+        .map(|l| l.split('\t').take(2).collect::<Vec<_>>().join("\t"))
+        .collect();
+    assert_eq!(
+        got, want,
+        "the difference of two layers' unions is what the upper one changed"
+    );
+}
+
+#[test]
+fn trouble_is_one_line_and_exit_2() {
+    let o = run(&["diff", &corpus(DIVE), "/no/such/file.tar"]);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("/no/such/file.tar"), "{err}");
+    let o = run(&["diff", "--layer-b", "99", &corpus(DIVE), &corpus(DIVE)]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("--layer-b 99: the image has 14 layers (0 to 13)"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["diff", "-", "-"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("only one of the two images can be read from standard input"));
+}
