@@ -18,6 +18,7 @@ use crate::route::Route;
 use crate::state::{parse_samples, Action, Sample, Samples, State};
 use crate::views::{
     build::BuildPanel,
+    compare::ComparePanel,
     container::ContainerPanel,
     history::History,
     image::ImageInfo,
@@ -345,6 +346,18 @@ pub fn app() -> Html {
             client.send(&request);
         })
     };
+    let compare_with = {
+        let client = client.clone();
+        Callback::from(move |file: web_sys::File| client.compare_with(&file))
+    };
+    let export_compare = {
+        let client = client.clone();
+        let dispatch = dispatch.clone();
+        Callback::from(move |()| {
+            dispatch.dispatch(Action::ExportCompareStarted);
+            client.send(&Request::ExportCompare);
+        })
+    };
     let toggle_theme = {
         let dark = dark.clone();
         Callback::from(move |_| {
@@ -483,6 +496,8 @@ pub fn app() -> Html {
                         if stage >= SETTLED {
                             <BuildPanel pane={state.build.clone()} selected_path={state.selected_path().map(str::to_string)}
                                 dispatch={dispatch.clone()} on_export={export_cache} />
+                            <ComparePanel pane={state.compare.clone()} name={summary.file_name.clone()}
+                                on_pick={compare_with} on_export={export_compare} />
                         }
                     </div>
                 }

@@ -18,7 +18,7 @@ use std::rc::Rc;
 use layerscope_protocol::{Request, Response};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Blob, ErrorEvent, Event, MessageEvent, Worker};
+use web_sys::{Blob, ErrorEvent, Event, File, MessageEvent, Worker};
 use yew::prelude::*;
 
 use crate::browser::{self, js_error, now_ms};
@@ -236,6 +236,14 @@ impl Client {
         });
     }
 
+    /// Compares the open image with `file`, read by the same worker.
+    pub fn compare_with(&self, file: &File) {
+        let name = file.name();
+        self.dispatch.dispatch(Action::CompareStarted(name.clone()));
+        set_compare_name(&name);
+        self.post(&Request::Compare { name }, Some(file.as_ref()));
+    }
+
     /// Stops the analysis at once: the worker is terminated, a fresh one waits.
     pub fn cancel(&self) {
         let gen = self.fresh_worker(false);
@@ -289,6 +297,7 @@ fn spawn(gen: u64, dispatch: UseReducerDispatcher<State>) -> Result<Running, Str
                     let download = match &response {
                         Response::Export { json } => Some((json, export_file_name(""))),
                         Response::ExportCache { json } => Some((json, export_file_name("-cache"))),
+                        Response::ExportCompare { json } => Some((json, compare_file_name())),
                         _ => None,
                     };
                     if let Some((json, name)) = download {
@@ -346,12 +355,30 @@ fn export_file_name(kind: &str) -> String {
     EXPORT_STEM.with(|n| format!("{}.layerscope{kind}.json", n.borrow()))
 }
 
-/// `app.tar.gz` → `app`.
-fn set_export_name(image: &str) {
+thread_local! {
+    /// The stem of the file compared with the open image.
+    static COMPARE_STEM: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// `app.layerscope-diff-other.json`.
+fn compare_file_name() -> String {
+    let other = COMPARE_STEM.with(|n| n.borrow().clone());
+    export_file_name(&format!("-diff-{other}"))
+}
+
+fn set_compare_name(image: &str) {
+    COMPARE_STEM.with(|n| *n.borrow_mut() = stem(image));
+}
+
+/// `app.tar.gz` → `app`: an image's name without its archive suffixes.
+fn stem(image: &str) -> String {
     let stem = image
         .trim_end_matches(".gz")
         .trim_end_matches(".zst")
         .trim_end_matches(".tar");
-    let stem = if stem.is_empty() { "image" } else { stem };
-    EXPORT_STEM.with(|n| *n.borrow_mut() = stem.to_string());
+    if stem.is_empty() { "image" } else { stem }.to_string()
+}
+
+fn set_export_name(image: &str) {
+    EXPORT_STEM.with(|n| *n.borrow_mut() = stem(image));
 }

@@ -11,6 +11,7 @@
 //! older query (a stale tree window) is dropped here.
 
 mod build;
+mod compare;
 mod container;
 mod story;
 mod tour;
@@ -25,6 +26,7 @@ use crate::route::Route;
 use crate::selection::{layer_at, layers_in, step_of_layer, Selection};
 
 pub use build::BuildPane;
+pub use compare::ComparePane;
 pub use container::ContainerPane;
 pub use story::StoryState;
 pub use tour::Tour;
@@ -133,6 +135,7 @@ pub struct State {
     /// The selected path and its story.
     pub story: Option<StoryState>,
     pub build: BuildPane,
+    pub compare: ComparePane,
     pub container: ContainerPane,
     pub tour: Tour,
 }
@@ -207,6 +210,10 @@ pub enum Action {
     ExportStarted,
     /// The simulation's JSON was asked for.
     ExportCacheStarted,
+    /// Another file went to the worker to compare the open image with.
+    CompareStarted(String),
+    /// The comparison's JSON was asked for.
+    ExportCompareStarted,
     /// Move the base boundary (None: back to the guess).
     SetBaseEnd(Option<usize>),
     /// Paste (or clear) a Dockerfile to align with the steps.
@@ -375,6 +382,7 @@ impl State {
                     self.tree.pending = None;
                     self.exporting = false;
                     self.build.exporting = false;
+                    self.compare = ComparePane::default();
                 }
             }
             Action::SelectStep { index, extend } => {
@@ -423,6 +431,8 @@ impl State {
             }
             Action::ExportStarted => self.exporting = true,
             Action::ExportCacheStarted => self.build.exporting = true,
+            Action::CompareStarted(name) => self.compare.started(name),
+            Action::ExportCompareStarted => self.compare.exporting = true,
             Action::SetBaseEnd(end) => self.build.set_base_end(end),
             Action::SetDockerfile(text) => self.build.set_dockerfile(text),
             Action::Simulate(change) => self.build.start_simulation(change),
@@ -452,6 +462,7 @@ impl State {
         self.exporting = false;
         self.notice = None;
         self.build = BuildPane::default();
+        self.compare = ComparePane::default();
         self.container = ContainerPane::default();
         self.tree.reset();
     }
@@ -510,12 +521,17 @@ impl State {
                     self.summary = None;
                     self.pending_route = None;
                     self.tree.locate = None;
+                } else if self.compare.running.is_some() {
+                    // The file to compare with could not be read: the open
+                    // image stays; the comparison pane says why.
+                    self.compare.failed(&message);
                 } else {
                     // A request about the open image failed (a bug, a bad
                     // query): the image stays open; say so beside it.
                     if let Some(story) = &mut self.story {
                         story.failed(&message);
                     }
+                    self.compare.exporting = false;
                     self.notice = Some(format!("{message} ({kind})"));
                 }
             }
@@ -532,6 +548,8 @@ impl State {
             }
             Response::Export { .. } => self.exporting = false,
             Response::ExportCache { .. } => self.build.exporting = false,
+            Response::Compared(view) => self.compare.answered(*view),
+            Response::ExportCompare { .. } => self.compare.exporting = false,
             Response::Build(build) => self.build.view = Some(Rc::new(*build)),
             Response::Simulation(sim) => self.build.simulated(*sim),
             Response::Container(container) => {

@@ -4,6 +4,7 @@
 
 pub mod bar;
 pub mod build;
+pub mod compare;
 pub mod container;
 pub mod history;
 pub mod image;

@@ -56,6 +56,15 @@ pub enum Request {
         dockerfile: Option<String>,
         change: Option<SimChange>,
     },
+    /// Compare the open image (A) with the `File` posted with this message
+    /// (B), read in the worker; the open image stays open.
+    Compare {
+        /// B's name, as `name` in `Open`.
+        name: String,
+    },
+    /// The comparison as one JSON document (the same as `layerscope diff
+    /// --json A B`).
+    ExportCompare,
 }
 
 /// A change to simulate (`layerscope cache`'s options).
@@ -108,6 +117,11 @@ pub enum Response {
         json: String,
     },
     ExportCache {
+        json: String,
+    },
+    /// The open image compared with another (`Compare`).
+    Compared(Box<ComparisonView>),
+    ExportCompare {
         json: String,
     },
     Build(Box<BuildView>),
@@ -211,6 +225,83 @@ pub struct SimulationView {
     /// Which of Docker's rules the first miss follows, in plain words.
     pub reason: String,
     pub cost: Cost,
+}
+
+/// How many of the paths that differ a comparison sends (the largest by
+/// bytes); the whole list is the CLI's `layerscope diff --paths`.
+pub const COMPARE_PATHS: usize = 200;
+
+/// The open image (A) against another (B): what the comparison pane shows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ComparisonView {
+    /// B's file name.
+    pub name: String,
+    pub reference: Option<String>,
+    pub identical: bool,
+    /// Layers the stacks share from the bottom (same diff_id, same place).
+    pub shared_base: usize,
+    pub a: Vec<CompareLayer>,
+    pub b: Vec<CompareLayer>,
+    /// A host holding A pulls B, and the other way round.
+    pub pull_b: PullView,
+    pub pull_a: PullView,
+    pub added: usize,
+    pub removed: usize,
+    pub modified: usize,
+    /// Bytes of file content on each side, each stored copy once.
+    pub bytes_a: u64,
+    pub bytes_b: u64,
+    /// The largest differences by bytes (at most [`COMPARE_PATHS`]).
+    pub paths: Vec<ComparePath>,
+    pub steps: Vec<CompareStep>,
+    pub config: Vec<CompareConfig>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CompareLayer {
+    pub layer: usize,
+    pub blob_size: u64,
+    pub tar_size: u64,
+    /// The other side's first layer with the same diff_id, and the same digest.
+    pub same_files_as: Option<usize>,
+    pub same_blob_as: Option<usize>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PullView {
+    /// Per layer of the pulled image: downloaded (true) or already held.
+    pub download: Vec<bool>,
+    pub download_bytes: u64,
+    pub kept_bytes: u64,
+    pub fresh_bytes: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ComparePath {
+    pub path: String,
+    /// `added`, `removed`, `modified`.
+    pub change: String,
+    pub fields: Vec<String>,
+    pub size_a: u64,
+    pub size_b: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CompareStep {
+    /// `same`, `changed`, `inserted`, `removed`.
+    pub kind: String,
+    /// 1-based steps.
+    pub step_a: Option<usize>,
+    pub step_b: Option<usize>,
+    pub line_a: Option<String>,
+    pub line_b: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CompareConfig {
+    pub key: String,
+    pub a: Option<String>,
+    pub b: Option<String>,
 }
 
 /// What a simulated change does to one build step. The one place that

@@ -11,6 +11,7 @@
 //! contract with the page.
 
 pub mod build;
+pub mod compare;
 #[cfg(target_arch = "wasm32")]
 mod scanners;
 pub mod session;

@@ -85,6 +85,8 @@ pub fn answer(image: Option<&Image>, views: &mut Views, request: &Request) -> Re
     let a = &image.analysis;
     match request {
         Request::Open { .. } => failed(kind::BAD_REQUEST, "Open needs the file beside it"),
+        Request::Compare { .. } => failed(kind::BAD_REQUEST, "Compare needs the file beside it"),
+        Request::ExportCompare => crate::compare::export(image, views.compared.as_ref()),
         Request::Tree(q) => match views.rows(a, q) {
             Ok(rows) => Response::Tree(rows),
             Err(e) => failed(kind::BAD_REQUEST, format!("{}: {}", image.name, e.0)),

@@ -709,6 +709,8 @@ pub struct Views {
     pub container: Container,
     /// Bumped by every change of `container`.
     pub revision: u64,
+    /// The image compared with the open one, and the comparison.
+    pub compared: Option<crate::compare::Compared>,
 }
 
 impl Views {

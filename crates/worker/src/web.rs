@@ -106,6 +106,10 @@ pub fn handle(data: JsValue) {
             open(file, &name, image, platform);
         }
         _ if crate::scanners::busy() => crate::scanners::wait(data),
+        Request::Compare { name } => {
+            let file = js_sys::Reflect::get(&data, &JsValue::from_str("file")).unwrap_or_default();
+            compare(&file, &name);
+        }
         other => {
             let image = current_image();
             let mut views = VIEWS.with(Cell::take).unwrap_or_default();
@@ -130,39 +134,75 @@ fn open(file: JsValue, name: &str, image: Option<String>, platform: Option<Strin
     read_here(&file, name, options);
 }
 
-/// Reads the whole image in this worker (what cannot be split among
-/// scanners, or when they cannot start) and posts the answer.
-pub(crate) fn read_here(file: &JsValue, name: &str, options: layerscope_core::Options) {
-    let access: Box<dyn RandomAccess> = if let Some(blob) = file.dyn_ref::<Blob>() {
+/// The bytes of a `File`, `Blob` or buffer posted beside a request.
+fn access(file: &JsValue, name: &str) -> Result<Box<dyn RandomAccess>, Response> {
+    if let Some(blob) = file.dyn_ref::<Blob>() {
         match FileReaderSync::new() {
-            Ok(reader) => Box::new(BlobAccess {
+            Ok(reader) => Ok(Box::new(BlobAccess {
                 blob: blob.clone(),
                 reader,
-            }),
-            Err(e) => {
-                return post(&session::failed(
-                    "io",
-                    format!("{name}: cannot read files here: {}", js_text(&e)),
-                ))
-            }
+            })),
+            Err(e) => Err(session::failed(
+                "io",
+                format!("{name}: cannot read files here: {}", js_text(&e)),
+            )),
         }
     } else if let Some(buffer) = file.dyn_ref::<ArrayBuffer>() {
-        Box::new(BytesAccess(Uint8Array::new(buffer)))
+        Ok(Box::new(BytesAccess(Uint8Array::new(buffer))))
     } else if let Some(bytes) = file.dyn_ref::<Uint8Array>() {
-        Box::new(BytesAccess(bytes.clone()))
+        Ok(Box::new(BytesAccess(bytes.clone())))
     } else {
-        return post(&session::failed(
+        Err(session::failed(
             session::kind::BAD_REQUEST,
-            format!("{name}: Open came without a File, Blob or ArrayBuffer beside it"),
-        ));
-    };
+            format!("{name}: the request came without a File, Blob or ArrayBuffer beside it"),
+        ))
+    }
+}
+
+/// Posts progress at most every `PROGRESS_EVERY_MS`.
+fn progress_sink() -> impl FnMut(&ProgressInfo) -> bool {
     let mut throttle = Throttle::new(PROGRESS_EVERY_MS);
-    let mut sink = |info: &ProgressInfo| {
+    move |info: &ProgressInfo| {
         if throttle.due(js_sys::Date::now()) {
             post(&session::progress(info));
         }
         true
+    }
+}
+
+/// Reads another image in this worker and compares the open one with it.
+fn compare(file: &JsValue, name: &str) {
+    let Some(image) = current_image() else {
+        return post(&session::failed(
+            session::kind::NO_IMAGE,
+            "no image is open: open one first",
+        ));
     };
+    let access = match access(file, name) {
+        Ok(a) => a,
+        Err(failure) => return post(&failure),
+    };
+    let mut views = VIEWS.with(Cell::take).unwrap_or_default();
+    let mut sink = progress_sink();
+    let response = crate::compare::compare_with(
+        &image,
+        &mut views.compared,
+        WindowReader::new(access),
+        name,
+        &mut sink,
+    );
+    VIEWS.with(|cell| cell.set(Some(views)));
+    post(&response);
+}
+
+/// Reads the whole image in this worker (what cannot be split among
+/// scanners, or when they cannot start) and posts the answer.
+pub(crate) fn read_here(file: &JsValue, name: &str, options: layerscope_core::Options) {
+    let access = match access(file, name) {
+        Ok(a) => a,
+        Err(failure) => return post(&failure),
+    };
+    let mut sink = progress_sink();
     let layerscope_core::Options { image, platform } = options;
     match session::open(WindowReader::new(access), name, image, platform, &mut sink) {
         Ok(image) => {
