@@ -643,7 +643,7 @@ mod tests {
     use super::tree::{FILTER_DEBOUNCE_MS, SCROLL_DEBOUNCE_MS};
     use super::*;
     use crate::window;
-    use layerscope_protocol::{ContainerView, Request, SimulationView, Story};
+    use layerscope_protocol::{ComparisonView, ContainerView, Request, SimulationView, Story};
     use layerscope_protocol::{Mark, Row, Step, TreeRows};
 
     fn summary(layers: &[Option<usize>]) -> Summary {
@@ -1431,6 +1431,59 @@ mod tests {
         });
         assert!(!s.build.exporting, "a failure ends the download too");
         assert!(s.summary.is_some(), "and the image stays open");
+    }
+
+    #[test]
+    fn a_comparison_keeps_the_open_image_whatever_happens() {
+        let mut s = opened();
+        let respond = |s: &mut State, response: Response| {
+            s.apply(Action::Response {
+                gen: 1,
+                now_ms: 0.0,
+                response,
+            })
+        };
+        s.apply(Action::CompareStarted("b.tar".into()));
+        assert_eq!(s.compare.running.as_deref(), Some("b.tar"));
+        // B is not an image: said in the pane, A stays open, no notice.
+        respond(
+            &mut s,
+            Response::Failed {
+                message: "b.tar: not an image".into(),
+                kind: "not_an_archive".into(),
+            },
+        );
+        assert_eq!(s.compare.error.as_deref(), Some("b.tar: not an image"));
+        assert!(s.compare.running.is_none() && s.summary.is_some() && s.notice.is_none());
+        assert_eq!(s.status.state_name(), "done");
+        // Another try answers.
+        s.apply(Action::CompareStarted("c.tar".into()));
+        assert!(s.compare.error.is_none());
+        respond(
+            &mut s,
+            Response::Compared(Box::new(ComparisonView {
+                name: "c.tar".into(),
+                ..ComparisonView::default()
+            })),
+        );
+        assert_eq!(
+            s.compare.view.as_ref().map(|v| v.name.as_str()),
+            Some("c.tar")
+        );
+        s.apply(Action::ExportCompareStarted);
+        assert!(s.compare.exporting);
+        respond(&mut s, Response::ExportCompare { json: "{}".into() });
+        assert!(!s.compare.exporting);
+        // A new image forgets the comparison.
+        s.apply(Action::Open {
+            gen: 2,
+            name: "d.tar".into(),
+            sample: None,
+            platform: None,
+            started_ms: 0.0,
+            keep_place: false,
+        });
+        assert_eq!(s.compare, ComparePane::default());
     }
 
     #[test]

@@ -81,11 +81,21 @@ fn comparison(name_a: &str, c: &Rc<ComparisonView>) -> Html {
     } else {
         format!(
             "The first {} the same; the stacks part at layer {}.",
-            if c.shared_base == 1 { "layer is".to_string() } else { format!("{} layers are", c.shared_base) },
+            if c.shared_base == 1 {
+                "layer is".to_string()
+            } else {
+                format!("{} layers are", c.shared_base)
+            },
             c.shared_base
         )
     };
-    let max_blob = c.b.iter().chain(&c.a).map(|l| l.blob_size).max().unwrap_or(1).max(1) as f64;
+    let max_blob =
+        c.b.iter()
+            .chain(&c.a)
+            .map(|l| l.blob_size)
+            .max()
+            .unwrap_or(1)
+            .max(1) as f64;
     html! {
         <>
             <p class="compare-verdict" data-testid="compare-verdict" data-identical={c.identical.to_string()}>

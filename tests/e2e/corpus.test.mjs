@@ -19,6 +19,9 @@ import {
   insecureHost,
   generatedArchive,
   fixtureImage,
+  exportJson,
+  runCli,
+  samplesDir,
 } from "./lib.mjs";
 
 const h = harness();
@@ -150,4 +153,53 @@ test("when the workers that read layers cannot start, the page's worker reads th
   const cores = await pg.page.evaluate(() => navigator.hardwareConcurrency);
   if (cores >= 2) assert.ok(boots >= 2, `layer readers were asked for (${boots} requests for the worker script)`);
   pg.assertClean({ allowConsole: [/404|Failed to load|Not Found/i] });
+});
+
+test("compare with another file: the two stacks, the pull plan, the paths, and layerscope diff --json as the export", async (t) => {
+  // The demo as a docker archive (plain layers) against itself as an OCI
+  // archive with zstd layers: the same files, other blobs. Then against a
+  // corpus image: nothing in common.
+  const a = path.join(samplesDir, "demo.docker.tar");
+  const b = path.join(samplesDir, "demo-zstd.oci.tar");
+  const pg = await openPage(t, h);
+  await gotoApp(pg.page, h);
+  await openDone(pg.page, a);
+  const pane = pg.page.locator(tid("compare-panel"));
+  await pane.waitFor({ state: "attached", timeout: 15_000 });
+  await pg.page.locator(tid("compare-input")).setInputFiles(b);
+  const verdict = pg.page.locator(tid("compare-verdict"));
+  await verdict.waitFor({ state: "visible", timeout: 30_000 });
+  // runCli runs from the file's folder and names it last: diff --json A B.
+  const cli = runCli(["diff", "--json", "demo.docker.tar"], b);
+  assert.equal(cli.status, 0, cli.stderr);
+  const doc = JSON.parse(cli.stdout);
+  assert.equal(await verdict.getAttribute("data-identical"), String(doc.identical));
+  const rows = pg.page.locator(tid("compare-row"));
+  assert.equal(await rows.count(), doc.layers.rows.length);
+  assert.deepEqual(
+    await rows.evaluateAll((els) => els.map((e) => e.dataset.same === "true")).then((x) => x.reverse()),
+    doc.layers.rows.map((r) => r.same_files),
+  );
+  assert.equal(Number(await pg.page.locator(tid("pull-b")).getAttribute("data-download")), doc.pull.b_onto_a.download_bytes);
+  assert.equal(Number(await pg.page.locator(tid("pull-a")).getAttribute("data-download")), doc.pull.a_onto_b.download_bytes);
+  // The export is the CLI's document, byte for byte.
+  const got = await exportJson(pg.page, "export-compare");
+  assert.equal(got.name, "demo.docker.layerscope-diff-demo-zstd.oci.json");
+  assert.ok(got.text === cli.stdout, "the page's comparison export differs from layerscope diff --json");
+
+  // Against an unrelated image: every path differs; the open image stays.
+  const other = corpusFile("wagoodman-dive/.data/test-oci-gzip-image.tar");
+  await pg.page.locator(tid("compare-input")).setInputFiles(other);
+  await pg.page.waitForFunction((sel) => document.querySelector(sel)?.textContent.includes("test-oci-gzip-image.tar"), tid("compare-verdict"));
+  const paths = pg.page.locator(tid("compare-path"));
+  assert.ok((await paths.count()) > 0);
+  assert.equal(await pg.page.locator(tid("analysis-status")).getAttribute("data-state"), "done");
+  // A file that is not an image: the pane says why, the image stays open.
+  const junk = path.join(samplesDir, "index.json");
+  await pg.page.locator(tid("compare-input")).setInputFiles(junk);
+  const error = pg.page.locator(tid("compare-error"));
+  await error.waitFor({ state: "visible", timeout: 15_000 });
+  assert.match(await error.textContent(), /^index\.json: /);
+  assert.equal(await pg.page.locator(tid("analysis-status")).getAttribute("data-state"), "done");
+  pg.assertClean();
 });

@@ -144,3 +144,87 @@ fn trouble_is_one_line_and_exit_2() {
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("only one of the two images can be read from standard input"));
 }
+
+/// The page's comparison (the worker reading B beside the open A) exports
+/// byte for byte what `layerscope diff --json A B` prints, and a B that is
+/// not an image fails with the CLI's words while A stays open.
+#[test]
+fn the_pages_comparison_exports_the_cli_document() {
+    use layerscope_protocol::{Request, Response};
+    use layerscope_worker::compare::{compare_with, export};
+    use layerscope_worker::session::{self, Image};
+    use layerscope_worker::views::Views;
+
+    let dir = std::path::Path::new(&corpus(DIVE))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let read = |name: &str| std::fs::read(dir.join(name)).unwrap();
+    for (a_name, b_name) in [
+        ("test-docker-image.tar", "test-kaniko-image.tar"),
+        ("test-oci-gzip-image.tar", "test-oci-zstd-image.tar"),
+    ] {
+        let a: Image = session::open(
+            std::io::Cursor::new(read(a_name)),
+            a_name,
+            None,
+            None,
+            &mut layerscope_core::NoProgress,
+        )
+        .unwrap();
+        let mut views = Views::new();
+        let answer = compare_with(
+            &a,
+            &mut views.compared,
+            std::io::Cursor::new(read(b_name)),
+            b_name,
+            &mut layerscope_core::NoProgress,
+        );
+        let Response::Compared(view) = answer else {
+            panic!("{answer:?}")
+        };
+        assert_eq!(view.name, b_name);
+        let Response::ExportCompare { json } = export(&a, views.compared.as_ref()) else {
+            panic!("no export")
+        };
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_layerscope"))
+            .args(["diff", "--json", a_name, b_name])
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert!(
+            json == stdout(&o),
+            "{a_name} against {b_name}: the page's document differs"
+        );
+        // Through the session as the page asks (the export, once compared).
+        assert!(matches!(
+            session::answer(Some(&a), &mut views, &Request::ExportCompare),
+            Response::ExportCompare { .. }
+        ));
+    }
+    // A B that is not an image: the CLI's error, and nothing kept.
+    let a: Image = session::open(
+        std::io::Cursor::new(read("test-docker-image.tar")),
+        "test-docker-image.tar",
+        None,
+        None,
+        &mut layerscope_core::NoProgress,
+    )
+    .unwrap();
+    let mut kept = None;
+    let answer = compare_with(
+        &a,
+        &mut kept,
+        std::io::Cursor::new(b"not an image".to_vec()),
+        "notes.txt",
+        &mut layerscope_core::NoProgress,
+    );
+    match answer {
+        Response::Failed { message, .. } => {
+            assert!(message.starts_with("notes.txt: "), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(kept.is_none());
+    assert!(matches!(export(&a, kept.as_ref()), Response::Failed { .. }));
+}

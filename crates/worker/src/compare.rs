@@ -41,13 +41,18 @@ pub fn compare_with(
 /// The answer to `ExportCompare`.
 pub fn export(a: &Image, kept: Option<&Compared>) -> Response {
     let Some(c) = kept else {
-        return session::failed(kind::BAD_REQUEST, "no comparison: compare with an image first");
+        return session::failed(
+            kind::BAD_REQUEST,
+            "no comparison: compare with an image first",
+        );
     };
-    let side = |image: &Image| Side {
-        image: &image.name,
-        analysis: &image.analysis,
-        layer: None,
-    };
+    fn side(image: &Image) -> Side<'_> {
+        Side {
+            image: &image.name,
+            analysis: &image.analysis,
+            layer: None,
+        }
+    }
     Response::ExportCompare {
         json: doc::to_json(&side(a), &side(&c.other), &c.comparison),
     }
