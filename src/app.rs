@@ -482,7 +482,8 @@ pub fn app() -> Html {
                             if stage >= 1 {
                             <FileTree tree={state.tree.clone()} mode={state.effective_mode()} view={state.view()}
                                 selected_path={state.selected_path().map(str::to_string)}
-                                is_range={state.selection.is_range()} dispatch={dispatch.clone()} filter_ref={filter_ref.clone()} />
+                                is_range={state.selection.is_range()} dispatch={dispatch.clone()} filter_ref={filter_ref.clone()}
+                                compared_with={state.compare.view.as_ref().map(|v| v.name.clone())} />
                             <PathStory story={state.story.clone()} layers={summary.steps.iter().filter(|s| s.layer.is_some()).count()} dispatch={dispatch.clone()} />
                             }
                             if stage >= 3 {
@@ -497,7 +498,7 @@ pub fn app() -> Html {
                             <BuildPanel pane={state.build.clone()} selected_path={state.selected_path().map(str::to_string)}
                                 dispatch={dispatch.clone()} on_export={export_cache} />
                             <ComparePanel pane={state.compare.clone()} name={summary.file_name.clone()}
-                                on_pick={compare_with} on_export={export_compare} />
+                                on_pick={compare_with} on_export={export_compare} dispatch={dispatch.clone()} />
                         }
                     </div>
                 }

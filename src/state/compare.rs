@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use layerscope_protocol::ComparisonView;
+use layerscope_protocol::{ComparisonView, View};
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ComparePane {
@@ -29,6 +29,13 @@ impl ComparePane {
         self.running = None;
         self.error = None;
         self.view = Some(Rc::new(view));
+    }
+
+    /// The tree's view of the comparison, once there is one.
+    pub fn tree_view(&self) -> Option<View> {
+        self.view.as_ref().map(|v| View::Compare {
+            revision: v.revision,
+        })
     }
 
     /// A request failed: if it was the comparison, say so here.

@@ -243,6 +243,7 @@ impl State {
         let (lo, hi) = self.selection.bounds();
         match self.effective_mode() {
             Mode::Container => Some(self.container.tree_view()),
+            Mode::Compare => self.compare.tree_view(),
             Mode::Changes => layers_in(steps, lo, hi).map(|(from, to)| View::Changes { from, to }),
             Mode::Union => layer_at(steps, hi).map(|layer| View::Union { layer }),
         }
@@ -431,7 +432,13 @@ impl State {
             }
             Action::ExportStarted => self.exporting = true,
             Action::ExportCacheStarted => self.build.exporting = true,
-            Action::CompareStarted(name) => self.compare.started(name),
+            Action::CompareStarted(name) => {
+                self.compare.started(name);
+                if self.tree.mode == Mode::Compare {
+                    self.tree.mode = Mode::Union;
+                }
+                self.view_changed(view);
+            }
             Action::ExportCompareStarted => self.compare.exporting = true,
             Action::SetBaseEnd(end) => self.build.set_base_end(end),
             Action::SetDockerfile(text) => self.build.set_dockerfile(text),
@@ -446,9 +453,10 @@ impl State {
         self.summary.as_ref().map_or(0, |s| s.steps.len())
     }
 
-    /// A click in the layer stack leaves the running container's view.
+    /// A click in the layer stack leaves the views that are not of a layer
+    /// (the running container, the comparison).
     fn leave_container(&mut self) {
-        if self.tree.mode == Mode::Container {
+        if matches!(self.tree.mode, Mode::Container | Mode::Compare) {
             self.tree.mode = Mode::Union;
         }
     }
@@ -548,7 +556,11 @@ impl State {
             }
             Response::Export { .. } => self.exporting = false,
             Response::ExportCache { .. } => self.build.exporting = false,
-            Response::Compared(view) => self.compare.answered(*view),
+            Response::Compared(view) => {
+                let before = self.view();
+                self.compare.answered(*view);
+                self.view_changed(before);
+            }
             Response::ExportCompare { .. } => self.compare.exporting = false,
             Response::Build(build) => self.build.view = Some(Rc::new(*build)),
             Response::Simulation(sim) => self.build.simulated(*sim),
@@ -1469,6 +1481,30 @@ mod tests {
         assert_eq!(
             s.compare.view.as_ref().map(|v| v.name.as_str()),
             Some("c.tar")
+        );
+        // The tree can show the difference, until a layer is clicked.
+        s.apply(Action::SetMode(Mode::Compare));
+        assert_eq!(s.view(), Some(View::Compare { revision: 0 }));
+        assert!(
+            s.tree.pending.is_some(),
+            "the tree asks for the comparison's rows"
+        );
+        s.apply(Action::SelectStep {
+            index: 0,
+            extend: false,
+        });
+        assert_eq!(s.view(), Some(View::Union { layer: 0 }));
+        // A new comparison under way: the tree leaves the old one.
+        s.apply(Action::SetMode(Mode::Compare));
+        s.apply(Action::CompareStarted("e.tar".into()));
+        assert_eq!(s.tree.mode, Mode::Union);
+        respond(
+            &mut s,
+            Response::Compared(Box::new(ComparisonView {
+                revision: 2,
+                name: "e.tar".into(),
+                ..ComparisonView::default()
+            })),
         );
         s.apply(Action::ExportCompareStarted);
         assert!(s.compare.exporting);

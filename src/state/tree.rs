@@ -34,6 +34,8 @@ pub enum Mode {
     Changes,
     /// What a running container sees: the image with the container layer on top.
     Container,
+    /// The paths that differ from the image compared with.
+    Compare,
 }
 
 /// Keys the tree understands (the app maps arrows, j/k, h/l, Enter, space…).

@@ -11,8 +11,10 @@ use layerscope_protocol::{ComparisonView, PullView};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use crate::app::Dispatch;
 use crate::format;
 use crate::state::ComparePane;
+use crate::state::{Action, Mode};
 use crate::views::bar::bar;
 
 #[derive(Properties, PartialEq)]
@@ -23,6 +25,7 @@ pub struct CompareProps {
     /// A file was chosen to compare with.
     pub on_pick: Callback<web_sys::File>,
     pub on_export: Callback<()>,
+    pub dispatch: Dispatch,
 }
 
 #[function_component(ComparePanel)]
@@ -51,6 +54,11 @@ pub fn compare_panel(props: &CompareProps) -> Html {
                         aria-label="Choose an image archive to compare the open image with" />
                 </label>
                 if pane.view.is_some() {
+                    <button type="button" class="btn tiny" data-testid="compare-show"
+                        onclick={{ let d = props.dispatch.clone(); Callback::from(move |_| d.dispatch(Action::SetMode(Mode::Compare))) }}
+                        title="Show every path that differs in the file tree, marked added, removed or modified">
+                        { "Show in the tree" }
+                    </button>
                     <button type="button" class="btn tiny" data-testid="export-compare" disabled={pane.exporting}
                         onclick={{ let e = props.on_export.clone(); Callback::from(move |_| e.emit(())) }}
                         title="Download the comparison as JSON (the same document as layerscope diff --json)">

@@ -36,6 +36,8 @@ pub struct TreeProps {
     pub view: Option<View>,
     pub selected_path: Option<String>,
     pub is_range: bool,
+    /// B's name, when the open image was compared with another.
+    pub compared_with: Option<String>,
     pub dispatch: Dispatch,
     pub filter_ref: NodeRef,
 }
@@ -202,6 +204,7 @@ pub fn file_tree(props: &TreeProps) -> Html {
             d.dispatch(Action::SetMode(match select.value().as_str() {
                 "changes" => Mode::Changes,
                 "container" => Mode::Container,
+                "compare" => Mode::Compare,
                 _ => Mode::Union,
             }));
         })
@@ -244,6 +247,10 @@ pub fn file_tree(props: &TreeProps) -> Html {
             format!("What layers {from}–{to} changed together, against the filesystem below layer {from}.")
         }
         Some(View::Container { .. }) => "What a running container sees: the image's last layer with the container layer on top; marks show what the container did.".to_string(),
+        Some(View::Compare { .. }) => format!(
+            "Every path that differs between this image and {}: added (only in it), removed (only in this one) or modified.",
+            props.compared_with.as_deref().unwrap_or("the image compared with")
+        ),
         None => "This step changed no files (an empty-layer step).".to_string(),
     };
     let empty_text = if props.view.is_none() {
@@ -251,6 +258,8 @@ pub fn file_tree(props: &TreeProps) -> Html {
     } else if total == 0 && tree.fresh() {
         Some(if !props.tree.filter.trim().is_empty() {
             "No path matches the filter."
+        } else if props.mode == Mode::Compare {
+            "No path differs: the two filesystems are the same."
         } else if props.mode == Mode::Changes || props.tree.hide_unchanged {
             "No changed paths here."
         } else {
@@ -280,6 +289,9 @@ pub fn file_tree(props: &TreeProps) -> Html {
                             <option value="union" selected={props.mode == Mode::Union}>{ "filesystem (union)" }</option>
                             <option value="changes" selected={props.mode == Mode::Changes}>{ "changes only" }</option>
                             <option value="container" selected={props.mode == Mode::Container}>{ "running container" }</option>
+                            if let Some(other) = &props.compared_with {
+                                <option value="compare" selected={props.mode == Mode::Compare}>{ format!("difference with {other}") }</option>
+                            }
                         </select>
                     </label>
                     <label class="field">

@@ -21,6 +21,7 @@ import {
   fixtureImage,
   exportJson,
   runCli,
+  runCliIn,
   samplesDir,
 } from "./lib.mjs";
 
@@ -193,6 +194,20 @@ test("compare with another file: the two stacks, the pull plan, the paths, and l
   await pg.page.waitForFunction((sel) => document.querySelector(sel)?.textContent.includes("test-oci-gzip-image.tar"), tid("compare-verdict"));
   const paths = pg.page.locator(tid("compare-path"));
   assert.ok((await paths.count()) > 0);
+  // The same difference as the virtual tree: every path layerscope diff
+  // --paths lists, with its mark, and nothing else marked.
+  await pg.page.locator(tid("compare-show")).click();
+  await pg.page.waitForFunction((sel) => document.querySelector(sel)?.value === "compare", tid("view-mode"));
+  await pg.page.locator(tid("expand-all")).click();
+  const cliPaths = runCliIn(samplesDir, ["diff", "--paths", "demo.docker.tar", other]);
+  const want = cliPaths.stdout.trim().split("\n").map((l) => l.split("\t")).map(([m, p]) => `${p} ${{ A: "added", D: "removed", M: "modified" }[m]}`).sort();
+  await pg.page.waitForFunction(
+    ([sel, n]) => document.querySelectorAll(`${sel}[data-mark]:not([data-mark=""])`).length >= n,
+    [tid("tree-row"), Math.min(want.length, 20)],
+  );
+  const shown = await pg.page.locator(`${tid("tree-row")}[data-mark]:not([data-mark=""])`).evaluateAll((els) => els.map((e) => `${e.dataset.path} ${e.dataset.mark}`));
+  assert.ok(shown.length > 0);
+  for (const row of shown) assert.ok(want.includes(row), `${row} is marked in the tree but not listed by layerscope diff --paths`);
   assert.equal(await pg.page.locator(tid("analysis-status")).getAttribute("data-state"), "done");
   // A file that is not an image: the pane says why, the image stays open.
   const junk = path.join(samplesDir, "index.json");

@@ -426,12 +426,13 @@ export function cli() {
  * base name: the page knows a dropped file only by that name, so messages
  * that name the file read the same from both.
  */
-export function runCli(args, file, { maxBuffer = 1 << 30 } = {}) {
-  const r = spawnSync(cli(), [...args, path.basename(file)], {
-    cwd: path.dirname(path.resolve(file)),
-    encoding: "utf8",
-    maxBuffer,
-  });
+export function runCli(args, file, opts) {
+  return runCliIn(path.dirname(path.resolve(file)), [...args, path.basename(file)], opts);
+}
+
+/** The CLI with `args`, run in folder `dir`. */
+export function runCliIn(dir, args, { maxBuffer = 1 << 30 } = {}) {
+  const r = spawnSync(cli(), args, { cwd: dir, encoding: "utf8", maxBuffer });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -175,7 +175,7 @@ fn the_pages_comparison_exports_the_cli_document() {
         let mut views = Views::new();
         let answer = compare_with(
             &a,
-            &mut views.compared,
+            &mut views,
             std::io::Cursor::new(read(b_name)),
             b_name,
             &mut layerscope_core::NoProgress,
@@ -211,10 +211,10 @@ fn the_pages_comparison_exports_the_cli_document() {
         &mut layerscope_core::NoProgress,
     )
     .unwrap();
-    let mut kept = None;
+    let mut views = Views::new();
     let answer = compare_with(
         &a,
-        &mut kept,
+        &mut views,
         std::io::Cursor::new(b"not an image".to_vec()),
         "notes.txt",
         &mut layerscope_core::NoProgress,
@@ -225,6 +225,99 @@ fn the_pages_comparison_exports_the_cli_document() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(kept.is_none());
-    assert!(matches!(export(&a, kept.as_ref()), Response::Failed { .. }));
+    assert!(views.compared.is_none());
+    assert!(matches!(
+        export(&a, views.compared.as_ref()),
+        Response::Failed { .. }
+    ));
+}
+
+/// The page's tree of the comparison (`View::Compare`) marks exactly the
+/// paths `layerscope diff --paths` lists, with the same letters; the rest of
+/// its rows are their unmarked parents. Before any comparison the view is
+/// refused in words.
+#[test]
+fn the_pages_comparison_tree_marks_what_diff_paths_lists() {
+    use layerscope_protocol::{Mark, Request, Response, Sort, TreeQuery, View};
+    use layerscope_worker::compare::compare_with;
+    use layerscope_worker::session::{self, Image};
+    use layerscope_worker::views::Views;
+
+    let dir = std::path::Path::new(&corpus(DIVE))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let (a_name, b_name) = ("test-docker-image.tar", "test-kaniko-image.tar");
+    let open = |name: &str| -> Image {
+        session::open(
+            std::io::Cursor::new(std::fs::read(dir.join(name)).unwrap()),
+            name,
+            None,
+            None,
+            &mut layerscope_core::NoProgress,
+        )
+        .unwrap()
+    };
+    let a = open(a_name);
+    let mut views = Views::new();
+    let query = |revision| {
+        Request::Tree(TreeQuery {
+            id: 1,
+            view: View::Compare { revision },
+            filter: String::new(),
+            sort: Sort::Name,
+            hide_unchanged: false,
+            expanded: vec![],
+            expand_all: true,
+            collapsed: vec![],
+            offset: 0,
+            limit: 100_000,
+        })
+    };
+    match session::answer(Some(&a), &mut views, &query(0)) {
+        Response::Failed { message, .. } => assert!(message.contains("no comparison"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    let b_bytes = std::fs::read(dir.join(b_name)).unwrap();
+    compare_with(
+        &a,
+        &mut views,
+        std::io::Cursor::new(b_bytes),
+        b_name,
+        &mut layerscope_core::NoProgress,
+    );
+    let Response::Tree(rows) = session::answer(Some(&a), &mut views, &query(1)) else {
+        panic!("no rows")
+    };
+    let marked: std::collections::BTreeSet<(String, char)> = rows
+        .rows
+        .iter()
+        .filter_map(|r| {
+            let letter = match r.mark? {
+                Mark::Added => 'A',
+                Mark::Removed => 'D',
+                Mark::Modified => 'M',
+            };
+            Some((r.path.clone(), letter))
+        })
+        .collect();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_layerscope"))
+        .args(["diff", "--paths", a_name, b_name])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let listed: std::collections::BTreeSet<(String, char)> = stdout(&o)
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f[1].to_string(), f[0].chars().next().unwrap())
+        })
+        .collect();
+    assert!(!listed.is_empty());
+    assert_eq!(marked, listed);
+    assert!(rows
+        .rows
+        .iter()
+        .filter(|r| r.mark.is_none())
+        .all(|r| r.kind == 'd'));
 }

@@ -234,6 +234,8 @@ pub const COMPARE_PATHS: usize = 200;
 /// The open image (A) against another (B): what the comparison pane shows.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ComparisonView {
+    /// Bumped by each comparison: `View::Compare`'s revision.
+    pub revision: u64,
     /// B's file name.
     pub name: String,
     pub reference: Option<String>,
@@ -495,6 +497,10 @@ pub enum View {
     /// What a running container sees: the image with the container layer
     /// on top, each path marked with what the container did to it.
     Container { revision: u64 },
+    /// The paths that differ between the open image (A) and the one it was
+    /// compared with (B), marked with what B has: added (only in B),
+    /// removed (only in A), modified; `revision` names the comparison.
+    Compare { revision: u64 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -4,6 +4,7 @@
 //! and the JSON export (the CLI's `layerscope diff --json` document).
 
 use crate::session::{self, kind, Image};
+use crate::views::Views;
 use layerscope_core::compare::{self, Comparison, PathDiffKind};
 use layerscope_core::report::compare::{self as doc, Side};
 use layerscope_core::Progress;
@@ -13,28 +14,38 @@ use layerscope_protocol::{
 };
 use std::io::{Read, Seek};
 
-/// The other image and the comparison, kept for the export.
+/// The other image and the comparison, kept for the tree and the export.
 #[derive(Debug)]
 pub struct Compared {
     pub other: Image,
     pub comparison: Comparison,
+    /// Which comparison of this worker it is (`View::Compare`'s revision).
+    pub revision: u64,
 }
 
 /// Reads B and compares the open image with it; the answer to `Compare`.
+/// The comparison made before goes, whether this one succeeds or not.
 pub fn compare_with(
     a: &Image,
-    kept: &mut Option<Compared>,
+    views: &mut Views,
     reader: impl Read + Seek,
     name: &str,
     progress: &mut dyn Progress,
 ) -> Response {
+    views.compared(None);
     let other = match session::open(reader, name, None, None, progress) {
         Ok(image) => image,
         Err(failure) => return failure,
     };
     let comparison = compare::compare(&a.analysis, &other.analysis);
-    let response = Response::Compared(Box::new(view(&other, &comparison)));
-    *kept = Some(Compared { other, comparison });
+    views.compare_revision += 1;
+    let revision = views.compare_revision;
+    let response = Response::Compared(Box::new(view(&other, &comparison, revision)));
+    views.compared(Some(Compared {
+        other,
+        comparison,
+        revision,
+    }));
     response
 }
 
@@ -58,7 +69,7 @@ pub fn export(a: &Image, kept: Option<&Compared>) -> Response {
     }
 }
 
-fn view(other: &Image, c: &Comparison) -> ComparisonView {
+fn view(other: &Image, c: &Comparison, revision: u64) -> ComparisonView {
     let layers = |side: &[compare::SideLayer]| -> Vec<CompareLayer> {
         side.iter()
             .map(|l| CompareLayer {
@@ -78,6 +89,7 @@ fn view(other: &Image, c: &Comparison) -> ComparisonView {
     };
     let p = &c.paths;
     ComparisonView {
+        revision,
         name: other.name.clone(),
         reference: other.analysis.reference.clone(),
         identical: c.identical(),

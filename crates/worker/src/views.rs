@@ -14,6 +14,7 @@
 //! what each layer did to a path ([`story`]).
 
 use layerscope_core::build::cow::{self, Container};
+use layerscope_core::compare::{self, PathDiffKind};
 use layerscope_core::fs::node::{ChangeKind, EntryRef, Fields, FileKind, Node};
 use layerscope_core::fs::overlay::find_change;
 use layerscope_core::report::listing;
@@ -327,30 +328,32 @@ impl ViewTree {
         }
         // The unmarked directories above the changes, as they are after `to`.
         let after = a.union_at(to);
-        let marked: PathSet = items.iter().map(|i| i.path.as_str()).collect();
-        let mut above: PathSet = PathSet::default();
-        for item in &items {
-            let mut p = item.path.as_str();
-            while let Some(i) = p.rfind('/') {
-                p = &p[..i];
-                if marked.contains(p) || !above.insert(p) {
-                    break;
-                }
-            }
-        }
-        let above: Vec<Item> = above
-            .into_iter()
-            .filter_map(|path| {
-                let node = after.get(a.lookup(path)?)?;
+        with_parents(&mut items, |path| Some(a.node(after.get(a.lookup(path)?)?)));
+        ViewTree::build(items)
+    }
+
+    /// The paths that differ between image `a` and image `b`, marked with
+    /// what `b` has (a removed path shows as `a` had it), under their
+    /// unmarked parent directories.
+    pub fn compare(a: &Analysis, b: &Analysis, diff: &compare::PathsDiff) -> ViewTree {
+        let mut items: Vec<Item> = diff
+            .list
+            .iter()
+            .filter_map(|d| {
+                let (node, mark, fields) = match d.kind {
+                    PathDiffKind::Added => (b.file(&d.path)?, Mark::Added, Fields::default()),
+                    PathDiffKind::Removed => (a.file(&d.path)?, Mark::Removed, Fields::default()),
+                    PathDiffKind::Modified(f) => (b.file(&d.path)?, Mark::Modified, f),
+                };
                 Some(Item {
-                    path: path.to_string(),
-                    node: Cow::Borrowed(a.node(node)),
-                    mark: None,
-                    fields: Fields::default(),
+                    path: d.path.clone(),
+                    node: Cow::Borrowed(node),
+                    mark: Some(mark),
+                    fields,
                 })
             })
             .collect();
-        items.extend(above);
+        with_parents(&mut items, |path| b.file(path).or_else(|| a.file(path)));
         ViewTree::build(items)
     }
 
@@ -644,6 +647,35 @@ impl Hasher for PathHasher {
 /// Paths in tree order: `/` sorts before every other byte, so a directory's
 /// whole subtree comes right after it, before its next sibling (`a`,
 /// `a/x`, `a-b`), and siblings come in name-byte order.
+/// Adds the unmarked directories above marked items (each once), with the
+/// node `node_of` finds for them; a parent it cannot find is left to
+/// `ViewTree::build` to make plain.
+fn with_parents<'a>(items: &mut Vec<Item<'a>>, node_of: impl Fn(&str) -> Option<&'a Node>) {
+    let above: Vec<String> = {
+        let marked: PathSet = items.iter().map(|i| i.path.as_str()).collect();
+        let mut above: PathSet = PathSet::default();
+        for item in items.iter() {
+            let mut p = item.path.as_str();
+            while let Some(i) = p.rfind('/') {
+                p = &p[..i];
+                if marked.contains(p) || !above.insert(p) {
+                    break;
+                }
+            }
+        }
+        above.into_iter().map(str::to_string).collect()
+    };
+    items.extend(above.into_iter().filter_map(|path| {
+        let node = node_of(&path)?;
+        Some(Item {
+            path,
+            node: Cow::Borrowed(node),
+            mark: None,
+            fields: Fields::default(),
+        })
+    }));
+}
+
 fn tree_order(a: &str, b: &str) -> std::cmp::Ordering {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     let n = a.len().min(b.len());
@@ -711,6 +743,8 @@ pub struct Views {
     pub revision: u64,
     /// The image compared with the open one, and the comparison.
     pub compared: Option<crate::compare::Compared>,
+    /// The last comparison's number (`View::Compare`'s revision).
+    pub compare_revision: u64,
 }
 
 impl Views {
@@ -743,7 +777,25 @@ impl Views {
             View::Container { .. } => View::Container {
                 revision: self.revision,
             },
+            View::Compare { .. } => match &self.compared {
+                Some(c) => View::Compare {
+                    revision: c.revision,
+                },
+                None => {
+                    return Err(BadQuery(
+                        "no comparison: compare with an image first".to_string(),
+                    ))
+                }
+            },
         })
+    }
+
+    /// A new comparison (or none): its trees are built afresh.
+    pub fn compared(&mut self, compared: Option<crate::compare::Compared>) {
+        self.trees
+            .retain(|(v, _)| !matches!(v, View::Compare { .. }));
+        self.flat = None;
+        self.compared = compared;
     }
 
     /// The tree of a view, built once and kept while it is among the last few used.
@@ -759,6 +811,10 @@ impl Views {
             View::Union { layer } => ViewTree::union(a, layer),
             View::Changes { from, to } => ViewTree::changes(a, from, to),
             View::Container { .. } => ViewTree::container(a, &self.container),
+            View::Compare { .. } => match &self.compared {
+                Some(c) => ViewTree::compare(a, &c.other.analysis, &c.comparison.paths),
+                None => unreachable!("checked above"),
+            },
         });
         if self.trees.len() >= KEPT_TREES {
             self.trees.remove(0);

@@ -186,7 +186,7 @@ fn compare(file: &JsValue, name: &str) {
     let mut sink = progress_sink();
     let response = crate::compare::compare_with(
         &image,
-        &mut views.compared,
+        &mut views,
         WindowReader::new(access),
         name,
         &mut sink,
