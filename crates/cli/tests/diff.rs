@@ -145,41 +145,61 @@ fn trouble_is_one_line_and_exit_2() {
     assert!(stderr(&o).contains("only one of the two images can be read from standard input"));
 }
 
+/// The dive corpus folder, where the page-side tests read their pairs.
+fn dive_dir() -> std::path::PathBuf {
+    std::path::Path::new(&corpus(DIVE))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// An image of the dive corpus folder as the page's worker opens it.
+fn page_image(name: &str) -> layerscope_worker::session::Image {
+    layerscope_worker::session::open(
+        std::io::Cursor::new(std::fs::read(dive_dir().join(name)).unwrap()),
+        name,
+        None,
+        None,
+        &mut layerscope_core::NoProgress,
+    )
+    .unwrap()
+}
+
+/// The page's worker compares `a` with the corpus file `b_name`.
+fn page_compare(
+    a: &layerscope_worker::session::Image,
+    views: &mut layerscope_worker::views::Views,
+    b: Vec<u8>,
+    b_name: &str,
+) -> layerscope_protocol::Response {
+    layerscope_worker::compare::compare_with(
+        a,
+        views,
+        std::io::Cursor::new(b),
+        b_name,
+        &mut layerscope_core::NoProgress,
+    )
+}
+
 /// The page's comparison (the worker reading B beside the open A) exports
 /// byte for byte what `layerscope diff --json A B` prints, and a B that is
 /// not an image fails with the CLI's words while A stays open.
 #[test]
 fn the_pages_comparison_exports_the_cli_document() {
     use layerscope_protocol::{Request, Response};
-    use layerscope_worker::compare::{compare_with, export};
-    use layerscope_worker::session::{self, Image};
+    use layerscope_worker::compare::export;
+    use layerscope_worker::session;
     use layerscope_worker::views::Views;
 
-    let dir = std::path::Path::new(&corpus(DIVE))
-        .parent()
-        .unwrap()
-        .to_path_buf();
+    let dir = dive_dir();
     let read = |name: &str| std::fs::read(dir.join(name)).unwrap();
     for (a_name, b_name) in [
         ("test-docker-image.tar", "test-kaniko-image.tar"),
         ("test-oci-gzip-image.tar", "test-oci-zstd-image.tar"),
     ] {
-        let a: Image = session::open(
-            std::io::Cursor::new(read(a_name)),
-            a_name,
-            None,
-            None,
-            &mut layerscope_core::NoProgress,
-        )
-        .unwrap();
+        let a = page_image(a_name);
         let mut views = Views::new();
-        let answer = compare_with(
-            &a,
-            &mut views,
-            std::io::Cursor::new(read(b_name)),
-            b_name,
-            &mut layerscope_core::NoProgress,
-        );
+        let answer = page_compare(&a, &mut views, read(b_name), b_name);
         let Response::Compared(view) = answer else {
             panic!("{answer:?}")
         };
@@ -203,22 +223,9 @@ fn the_pages_comparison_exports_the_cli_document() {
         ));
     }
     // A B that is not an image: the CLI's error, and nothing kept.
-    let a: Image = session::open(
-        std::io::Cursor::new(read("test-docker-image.tar")),
-        "test-docker-image.tar",
-        None,
-        None,
-        &mut layerscope_core::NoProgress,
-    )
-    .unwrap();
+    let a = page_image("test-docker-image.tar");
     let mut views = Views::new();
-    let answer = compare_with(
-        &a,
-        &mut views,
-        std::io::Cursor::new(b"not an image".to_vec()),
-        "notes.txt",
-        &mut layerscope_core::NoProgress,
-    );
+    let answer = page_compare(&a, &mut views, b"not an image".to_vec(), "notes.txt");
     match answer {
         Response::Failed { message, .. } => {
             assert!(message.starts_with("notes.txt: "), "{message}")
@@ -239,26 +246,12 @@ fn the_pages_comparison_exports_the_cli_document() {
 #[test]
 fn the_pages_comparison_tree_marks_what_diff_paths_lists() {
     use layerscope_protocol::{Mark, Request, Response, Sort, TreeQuery, View};
-    use layerscope_worker::compare::compare_with;
-    use layerscope_worker::session::{self, Image};
+    use layerscope_worker::session;
     use layerscope_worker::views::Views;
 
-    let dir = std::path::Path::new(&corpus(DIVE))
-        .parent()
-        .unwrap()
-        .to_path_buf();
+    let dir = dive_dir();
     let (a_name, b_name) = ("test-docker-image.tar", "test-kaniko-image.tar");
-    let open = |name: &str| -> Image {
-        session::open(
-            std::io::Cursor::new(std::fs::read(dir.join(name)).unwrap()),
-            name,
-            None,
-            None,
-            &mut layerscope_core::NoProgress,
-        )
-        .unwrap()
-    };
-    let a = open(a_name);
+    let a = page_image(a_name);
     let mut views = Views::new();
     let query = |revision| {
         Request::Tree(TreeQuery {
@@ -278,13 +271,11 @@ fn the_pages_comparison_tree_marks_what_diff_paths_lists() {
         Response::Failed { message, .. } => assert!(message.contains("no comparison"), "{message}"),
         other => panic!("{other:?}"),
     }
-    let b_bytes = std::fs::read(dir.join(b_name)).unwrap();
-    compare_with(
+    page_compare(
         &a,
         &mut views,
-        std::io::Cursor::new(b_bytes),
+        std::fs::read(dir.join(b_name)).unwrap(),
         b_name,
-        &mut layerscope_core::NoProgress,
     );
     let Response::Tree(rows) = session::answer(Some(&a), &mut views, &query(1)) else {
         panic!("no rows")
