@@ -317,6 +317,10 @@ pub fn app() -> Html {
             client.open(file.clone().into(), file.name(), None, None, started_ms);
         })
     };
+    let open_sample_pair = {
+        let client = client.clone();
+        Callback::from(move |(a, b): (Sample, Sample)| client.clone().open_sample_pair(a, b))
+    };
     let open_sample = {
         let client = client.clone();
         Callback::from(move |sample: Sample| client.clone().open_sample(sample, None))
@@ -463,7 +467,7 @@ pub fn app() -> Html {
 
             <main class="content">
                 <Intake status={state.status.clone()} samples={state.samples.clone()} has_image={summary.is_some()}
-                    on_file={open_file} on_sample={open_sample} on_cancel={cancel} />
+                    on_file={open_file} on_sample={open_sample} on_sample_pair={open_sample_pair} on_cancel={cancel} />
 
                 if let Some(notice) = &state.notice {
                     <p class="notice" role="alert" data-testid="notice">{ notice }</p>

@@ -194,6 +194,21 @@ impl Client {
     /// Downloads `samples/…` from this origin, then opens it, unless something
     /// else was opened (or cancelled) meanwhile.
     pub fn open_sample(self: std::rc::Rc<Self>, sample: Sample, platform: Option<String>) {
+        self.open_sample_then(sample, platform, None);
+    }
+
+    /// Opens sample `a`, then compares it with sample `b` (the worker takes
+    /// the comparison once `a` is open: it answers in order).
+    pub fn open_sample_pair(self: std::rc::Rc<Self>, a: Sample, b: Sample) {
+        self.open_sample_then(a, None, Some(b));
+    }
+
+    fn open_sample_then(
+        self: std::rc::Rc<Self>,
+        sample: Sample,
+        platform: Option<String>,
+        then: Option<Sample>,
+    ) {
         let started_ms = now_ms();
         let gen = self.fresh_worker(true);
         self.dispatch.dispatch(Action::FetchingSample {
@@ -208,12 +223,7 @@ impl Client {
             }
             match result {
                 Ok(blob) => {
-                    let name = sample
-                        .file
-                        .rsplit('/')
-                        .next()
-                        .unwrap_or(&sample.name)
-                        .to_string();
+                    let name = sample_file_name(&sample);
                     self.start(
                         gen,
                         Input {
@@ -226,6 +236,27 @@ impl Client {
                         started_ms,
                         false,
                     );
+                    if let Some(b) = then {
+                        let fetched = browser::fetch_blob(&b.file).await;
+                        if self.gen.get() != gen {
+                            return;
+                        }
+                        match fetched {
+                            Ok(blob) => self.compare_blob(sample_file_name(&b), &blob),
+                            Err(message) => {
+                                self.dispatch
+                                    .dispatch(Action::CompareStarted(b.name.clone()));
+                                self.dispatch.dispatch(Action::Response {
+                                    gen,
+                                    now_ms: now_ms(),
+                                    response: Response::Failed {
+                                        message: format!("{}: {message}", b.name),
+                                        kind: "fetch".into(),
+                                    },
+                                });
+                            }
+                        }
+                    }
                 }
                 Err(message) => self.dispatch.dispatch(Action::OpenFailed {
                     gen,
@@ -238,10 +269,13 @@ impl Client {
 
     /// Compares the open image with `file`, read by the same worker.
     pub fn compare_with(&self, file: &File) {
-        let name = file.name();
+        self.compare_blob(file.name(), file.as_ref());
+    }
+
+    fn compare_blob(&self, name: String, blob: &Blob) {
         self.dispatch.dispatch(Action::CompareStarted(name.clone()));
         set_compare_name(&name);
-        self.post(&Request::Compare { name }, Some(file.as_ref()));
+        self.post(&Request::Compare { name }, Some(blob));
     }
 
     /// Stops the analysis at once: the worker is terminated, a fresh one waits.
@@ -353,6 +387,16 @@ thread_local! {
 /// the cache simulation (`kind` "-cache").
 fn export_file_name(kind: &str) -> String {
     EXPORT_STEM.with(|n| format!("{}.layerscope{kind}.json", n.borrow()))
+}
+
+/// A sample's file name (`samples/demo.docker.tar` → `demo.docker.tar`).
+fn sample_file_name(sample: &Sample) -> String {
+    sample
+        .file
+        .rsplit('/')
+        .next()
+        .unwrap_or(&sample.name)
+        .to_string()
 }
 
 thread_local! {

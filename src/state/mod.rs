@@ -39,6 +39,9 @@ pub struct Sample {
     pub file: String,
     #[serde(default)]
     pub description: String,
+    /// The sample this one is the "after" of: the page offers to compare them.
+    #[serde(default)]
+    pub compare_with: Option<String>,
 }
 
 /// Reads `samples/index.json`; only names safe in a `data-testid` and a URL are kept.

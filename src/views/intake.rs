@@ -17,6 +17,8 @@ pub struct IntakeProps {
     pub has_image: bool,
     pub on_file: Callback<(File, f64)>,
     pub on_sample: Callback<Sample>,
+    /// Open the first sample and compare it with the second.
+    pub on_sample_pair: Callback<(Sample, Sample)>,
     pub on_cancel: Callback<()>,
 }
 
@@ -52,6 +54,17 @@ pub fn intake(props: &IntakeProps) -> Html {
                                 </button>
                                 if !compact && !s.description.is_empty() {
                                     <span class="sample-desc">{ &s.description }</span>
+                                }
+                                if let Some(before) = s.compare_with.as_ref().and_then(|n| list.iter().find(|o| &o.name == n)) {
+                                    <button type="button" class="btn tiny sample-pair" data-testid={format!("sample-compare-{}", s.name)}
+                                        title={format!("Open {} and compare it with {}", before.name, s.name)}
+                                        onclick={{
+                                            let pair = (before.clone(), s.clone());
+                                            let on_pair = props.on_sample_pair.clone();
+                                            Callback::from(move |_| on_pair.emit(pair.clone()))
+                                        }}>
+                                        { format!("compare {} → {}", before.name, s.name) }
+                                    </button>
                                 }
                             </li>
                         }

@@ -218,3 +218,21 @@ test("compare with another file: the two stacks, the pull plan, the paths, and l
   assert.equal(await pg.page.locator(tid("analysis-status")).getAttribute("data-state"), "done");
   pg.assertClean();
 });
+
+test("two samples compared with one click: the naive app against the fixed one", async (t) => {
+  const pg = await openPage(t, h);
+  await gotoApp(pg.page, h);
+  await pg.page.locator(tid("sample-compare-app-fixed")).click();
+  const verdict = pg.page.locator(tid("compare-verdict"));
+  await verdict.waitFor({ state: "visible", timeout: 30_000 });
+  assert.ok((await verdict.textContent()).includes("app-fixed.docker.tar"));
+  assert.equal(await pg.page.locator(tid("analysis-status")).getAttribute("data-state"), "done");
+  const cli = runCli(["diff", "--json", "app-naive.docker.tar"], path.join(samplesDir, "app-fixed.docker.tar"));
+  assert.equal(cli.status, 1, cli.stderr);
+  const got = await exportJson(pg.page, "export-compare");
+  assert.ok(got.text === cli.stdout, "the page's comparison export differs from layerscope diff --json");
+  // The story the pair tells: the base is shared, the npm cache is gone.
+  assert.equal(got.doc.layers.shared_base, 1);
+  assert.ok(got.doc.paths.list.some((p) => p.path === "/root/.npm/_cacache/index-v5" && p.change === "removed"));
+  pg.assertClean();
+});

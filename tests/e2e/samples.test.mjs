@@ -26,7 +26,10 @@ test("index.json lists every sample file, each small, by a path the page can fet
   assert.ok(Array.isArray(index) && index.length >= 3);
   const files = new Set(fs.readdirSync(samplesDir).filter((f) => f !== "index.json"));
   for (const s of index) {
-    assert.deepEqual(Object.keys(s).sort(), ["description", "file", "name"]);
+    assert.deepEqual(Object.keys(s).filter((k) => k !== "compare_with").sort(), ["description", "file", "name"]);
+    if ("compare_with" in s) {
+      assert.ok(index.some((o) => o.name === s.compare_with && o !== s), `${s.name}: compare_with names no other sample`);
+    }
     assert.match(s.name, /^[a-z0-9-]+$/, "a name fit for data-testid=sample-<name>");
     assert.match(s.file, /^samples\/[^/]+$/, "relative to the page: Trunk copies www/samples to dist/samples");
     const base = s.file.slice("samples/".length);

@@ -126,11 +126,12 @@ fn summary(out: &mut dyn Write, a: &Side, b: &Side, c: &Comparison) -> Result<()
         format!("the same {} (by diff_id)", plural(na, "layer", "layers"))
     } else if c.shared_base == 0 {
         "no layer in common at the bottom: the stacks part at layer 0".to_string()
+    } else if c.shared_base == 1 {
+        "the bottom layer is the same (by diff_id); the stacks part at layer 1".to_string()
     } else {
         format!(
-            "the first {} the same (by diff_id); the stacks part at layer {}",
-            plural(c.shared_base, "layer", "layers"),
-            c.shared_base
+            "the first {} layers are the same (by diff_id); the stacks part at layer {}",
+            c.shared_base, c.shared_base
         )
     };
     writeln!(out, "Layers     {stacks}")?;
