@@ -56,7 +56,7 @@ pub fn intake(props: &IntakeProps) -> Html {
                                     <span class="sample-desc">{ &s.description }</span>
                                 }
                                 if let Some(before) = s.compare_with.as_ref().and_then(|n| list.iter().find(|o| &o.name == n)) {
-                                    <button type="button" class="btn tiny sample-pair" data-testid={format!("sample-compare-{}", s.name)}
+                                    <button type="button" class="btn tiny sample-pair" data-testid={format!("compare-samples-{}", s.name)}
                                         title={format!("Open {} and compare it with {}", before.name, s.name)}
                                         onclick={{
                                             let pair = (before.clone(), s.clone());

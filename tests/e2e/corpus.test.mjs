@@ -222,7 +222,7 @@ test("compare with another file: the two stacks, the pull plan, the paths, and l
 test("two samples compared with one click: the naive app against the fixed one", async (t) => {
   const pg = await openPage(t, h);
   await gotoApp(pg.page, h);
-  await pg.page.locator(tid("sample-compare-app-fixed")).click();
+  await pg.page.locator(tid("compare-samples-app-fixed")).click();
   const verdict = pg.page.locator(tid("compare-verdict"));
   await verdict.waitFor({ state: "visible", timeout: 30_000 });
   assert.ok((await verdict.textContent()).includes("app-fixed.docker.tar"));
