@@ -22,7 +22,7 @@
 //!
 //! Page → worker: `worker.postMessage({request: JSON.stringify(<Request>), file})`,
 //! where `file` (a `File`, `Blob`, `ArrayBuffer` or `Uint8Array`) goes only
-//! with `Open`. Worker → page: `postMessage(JSON.stringify(<Response>))`, a
+//! with `Open` and `Compare`. Worker → page: `postMessage(JSON.stringify(<Response>))`, a
 //! string; `JSON.parse`/`serde_json` it into `layerscope_protocol::Response`.
 //!
 //! - `Open` → `Progress`* (at most 20 a second) then `Opened(Summary)` or
@@ -33,6 +33,12 @@
 //! - `Tree(TreeQuery)` → `Tree(TreeRows)` with the query's `id`.
 //! - `Story{path}` → `Story`.
 //! - `Export` → `Export{json}` (the report `layerscope inspect --json` writes).
+//! - `ExportCache{base_end, dockerfile, change}` → `ExportCache{json}` (what
+//!   `layerscope cache --json` writes for the same boundary, Dockerfile, change).
+//! - `Compare{name}`, with a `file` beside it like `Open` → `Progress`* then
+//!   `Compared(ComparisonView)`, or `Failed` (the open image stays open);
+//!   then `Tree` answers `View::Compare`, and `ExportCompare` →
+//!   `ExportCompare{json}` (what `layerscope diff --json A B` writes).
 //!
 //! Answers come in request order. Other `Failed` kinds: `bad_request` (bad
 //! JSON, a layer the image lacks, Open without a file), `no_image` (asked
