@@ -311,10 +311,15 @@ pub fn app() -> Html {
         });
     }
 
+    // One file opens it; a second is compared with it once it is open (the
+    // worker answers in order).
     let open_file = {
         let client = client.clone();
-        Callback::from(move |(file, started_ms): (File, f64)| {
+        Callback::from(move |(file, other, started_ms): (File, Option<File>, f64)| {
             client.open(file.clone().into(), file.name(), None, None, started_ms);
+            if let Some(other) = other {
+                client.compare_with(&other);
+            }
         })
     };
     let open_sample_pair = {
@@ -399,12 +404,10 @@ pub fn app() -> Html {
             e.prevent_default();
             let started = now_ms();
             dragging.set(false);
-            if let Some(file) = e
-                .data_transfer()
-                .and_then(|dt| dt.files())
-                .and_then(|files| files.get(0))
-            {
-                open_file.emit((file, started));
+            if let Some(files) = e.data_transfer().and_then(|dt| dt.files()) {
+                if let Some(file) = files.get(0) {
+                    open_file.emit((file, files.get(1), started));
+                }
             }
         })
     };

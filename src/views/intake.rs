@@ -15,7 +15,8 @@ pub struct IntakeProps {
     pub status: Status,
     pub samples: Samples,
     pub has_image: bool,
-    pub on_file: Callback<(File, f64)>,
+    /// A file chosen or dropped (and a second one to compare it with).
+    pub on_file: Callback<(File, Option<File>, f64)>,
     pub on_sample: Callback<Sample>,
     /// Open the first sample and compare it with the second.
     pub on_sample_pair: Callback<(Sample, Sample)>,
@@ -29,8 +30,10 @@ pub fn intake(props: &IntakeProps) -> Html {
         Callback::from(move |e: Event| {
             let started = now_ms();
             let input: HtmlInputElement = e.target_unchecked_into();
-            if let Some(file) = input.files().and_then(|f| f.get(0)) {
-                on_file.emit((file, started));
+            if let Some(files) = input.files() {
+                if let Some(file) = files.get(0) {
+                    on_file.emit((file, files.get(1), started));
+                }
             }
             // The same file picked again must fire `change` again.
             input.set_value("");
@@ -86,7 +89,8 @@ pub fn intake(props: &IntakeProps) -> Html {
                     else { { "Drop an image here — a " } <code>{ "docker save" }</code> { " or OCI archive (.tar, .tar.gz, .tar.zst) — or " } }
                     <label class="btn file-label">
                         { "choose a file" }
-                        <input type="file" class="file-input" data-testid="file-input" {onchange} />
+                        <input type="file" class="file-input" data-testid="file-input" multiple=true {onchange}
+                            title="One image to inspect, or two to compare (the first with the second)" />
                     </label>
                 </p>
                 { samples }

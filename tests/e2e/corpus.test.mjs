@@ -236,3 +236,22 @@ test("two samples compared with one click: the naive app against the fixed one",
   assert.ok(got.doc.paths.list.some((p) => p.path === "/root/.npm/_cacache/index-v5" && p.change === "removed"));
   pg.assertClean();
 });
+
+test("two files chosen at once: the first is opened and compared with the second", async (t) => {
+  const a = path.join(samplesDir, "app-fixed.docker.tar");
+  const b = path.join(samplesDir, "app-newbase.docker.tar");
+  const pg = await openPage(t, h);
+  await gotoApp(pg.page, h);
+  await pg.page.locator(tid("file-input")).setInputFiles([a, b]);
+  const verdict = pg.page.locator(tid("compare-verdict"));
+  await verdict.waitFor({ state: "visible", timeout: 30_000 });
+  assert.ok((await verdict.textContent()).includes("app-newbase.docker.tar"));
+  const cli = runCli(["diff", "--json", "app-fixed.docker.tar"], b);
+  assert.equal(cli.status, 1, cli.stderr);
+  const got = await exportJson(pg.page, "export-compare");
+  assert.ok(got.text === cli.stdout, "the page's comparison export differs from layerscope diff --json");
+  // An upgraded base: the stacks part at the bottom, the app's blobs kept.
+  assert.equal(got.doc.layers.shared_base, 0);
+  assert.equal(got.doc.pull.b_onto_a.download_layers, 1);
+  pg.assertClean();
+});
