@@ -315,12 +315,14 @@ pub fn app() -> Html {
     // worker answers in order).
     let open_file = {
         let client = client.clone();
-        Callback::from(move |(file, other, started_ms): (File, Option<File>, f64)| {
-            client.open(file.clone().into(), file.name(), None, None, started_ms);
-            if let Some(other) = other {
-                client.compare_with(&other);
-            }
-        })
+        Callback::from(
+            move |(file, other, started_ms): (File, Option<File>, f64)| {
+                client.open(file.clone().into(), file.name(), None, None, started_ms);
+                if let Some(other) = other {
+                    client.compare_with(&other);
+                }
+            },
+        )
     };
     let open_sample_pair = {
         let client = client.clone();

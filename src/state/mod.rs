@@ -1185,6 +1185,7 @@ mod tests {
             events: vec![],
             visible_layer: Some(2),
             container: None,
+            compared: None,
         };
         s.apply(Action::Response {
             gen: 1,

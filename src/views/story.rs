@@ -1,8 +1,9 @@
 //! A path's story: every layer that wrote, changed or deleted it, and which
 //! copy a container sees — a read falls through the layers from the top and
-//! stops at the first one that has the path (or a whiteout for it).
+//! stops at the first one that has the path (or a whiteout for it). With
+//! another image compared, the same path's story in it follows.
 
-use layerscope_protocol::{SimChange, Story};
+use layerscope_protocol::{Event, SimChange, Story};
 use yew::prelude::*;
 
 use crate::app::Dispatch;
@@ -68,27 +69,23 @@ pub fn path_story(props: &StoryProps) -> Html {
                     </p>
                 }
                 <p class="fallthrough">{ fall_through(story, props.layers) }</p>
-                <ol class="story-events">
-                    { for story.events.iter().map(|e| {
-                        let visible = story.visible_layer == Some(e.layer)
-                            && !matches!(e.what.as_str(), "removed" | "removed_with_parent")
-                            && story.events.iter().rev().find(|x| x.layer == e.layer).is_some_and(|x| std::ptr::eq(x, e));
-                        html! {
-                            <li class={classes!("story-event", format!("ev-{}", e.what), visible.then_some("visible"))}
-                                data-testid="story-event" data-layer={e.layer.to_string()} data-what={e.what.clone()}>
-                                <span class="ev-layer">{ format!("layer {}", e.layer) }</span>
-                                <span class="ev-what">
-                                    <span class="ev-sym" aria-hidden="true">{ symbol(&e.what) }</span>
-                                    { format::event_text(&e.what) }
-                                </span>
-                                <span class="ev-detail mono">
-                                    { detail(e) }
-                                </span>
-                                if visible { <span class="badge">{ "what a container reads" }</span> }
-                            </li>
+                { events(&story.events, story.visible_layer, "story-event") }
+                if let Some(other) = &story.compared {
+                    <div class="story-compared" data-testid="story-compared">
+                        <h4>{ format!("In {}", other.name) }</h4>
+                        if other.events.is_empty() {
+                            <p class="muted">{ "No layer of it has this path." }</p>
+                        } else {
+                            <p class="muted">
+                                { match other.visible_layer {
+                                    Some(v) => format!("A container of it reads the copy from its layer {v}."),
+                                    None => "Not in its final filesystem.".to_string(),
+                                } }
+                            </p>
+                            { events(&other.events, other.visible_layer, "story-compared-event") }
                         }
-                    }) }
-                </ol>
+                    </div>
+                }
             </>
         },
     };
@@ -98,6 +95,34 @@ pub fn path_story(props: &StoryProps) -> Html {
             <p class="hint">{ "How a read of this path " }<Term key_name="union-filesystem" label="falls through the layers" />{ "." }</p>
             { body }
         </section>
+    }
+}
+
+/// The layers that wrote, changed or deleted the path, the copy a
+/// container reads marked; `testid` names each row.
+fn events(events: &[Event], visible_layer: Option<usize>, testid: &'static str) -> Html {
+    html! {
+        <ol class="story-events">
+            { for events.iter().map(|e| {
+                let visible = visible_layer == Some(e.layer)
+                    && !matches!(e.what.as_str(), "removed" | "removed_with_parent")
+                    && events.iter().rev().find(|x| x.layer == e.layer).is_some_and(|x| std::ptr::eq(x, e));
+                html! {
+                    <li class={classes!("story-event", format!("ev-{}", e.what), visible.then_some("visible"))}
+                        data-testid={testid} data-layer={e.layer.to_string()} data-what={e.what.clone()}>
+                        <span class="ev-layer">{ format!("layer {}", e.layer) }</span>
+                        <span class="ev-what">
+                            <span class="ev-sym" aria-hidden="true">{ symbol(&e.what) }</span>
+                            { format::event_text(&e.what) }
+                        </span>
+                        <span class="ev-detail mono">
+                            { detail(e) }
+                        </span>
+                        if visible { <span class="badge">{ "what a container reads" }</span> }
+                    </li>
+                }
+            }) }
+        </ol>
     }
 }
 
@@ -111,7 +136,7 @@ fn symbol(what: &str) -> &'static str {
     }
 }
 
-fn detail(e: &layerscope_protocol::Event) -> String {
+fn detail(e: &Event) -> String {
     let mut parts = Vec::new();
     if let Some(kind) = e.kind {
         parts.push(format::kind_name(kind).to_string());

@@ -253,5 +253,13 @@ test("two files chosen at once: the first is opened and compared with the second
   // An upgraded base: the stacks part at the bottom, the app's blobs kept.
   assert.equal(got.doc.layers.shared_base, 0);
   assert.equal(got.doc.pull.b_onto_a.download_layers, 1);
+  // The difference in the tree; a path's story tells both images.
+  await pg.page.locator(tid("compare-show")).click();
+  await pg.page.locator(`${tid("tree-row")}[data-path="/bin/busybox"]`).click();
+  const other = pg.page.locator(tid("story-compared"));
+  await other.waitFor({ state: "visible", timeout: 15_000 });
+  assert.ok((await other.textContent()).includes("In app-newbase.docker.tar"));
+  const events = await pg.page.locator(tid("story-compared-event")).evaluateAll((els) => els.map((e) => `${e.dataset.layer} ${e.dataset.what}`));
+  assert.deepEqual(events, ["0 added"], "busybox comes with app-newbase's base layer");
   pg.assertClean();
 });

@@ -312,3 +312,49 @@ fn the_pages_comparison_tree_marks_what_diff_paths_lists() {
         .filter(|r| r.mark.is_none())
         .all(|r| r.kind == 'd'));
 }
+
+/// Once compared, a path's story carries its story in B too: what B alone
+/// tells of that path, and nothing for a path B never had.
+#[test]
+fn a_paths_story_tells_both_images() {
+    use layerscope_protocol::{Request, Response};
+    use layerscope_worker::session;
+    use layerscope_worker::views::{story, Views};
+
+    let (a_name, b_name) = ("test-docker-image.tar", "test-kaniko-image.tar");
+    let a = page_image(a_name);
+    let b = page_image(b_name);
+    let mut views = Views::new();
+    let ask = |views: &mut Views, path: &str| match session::answer(
+        Some(&a),
+        views,
+        &Request::Story { path: path.into() },
+    ) {
+        Response::Story(s) => s,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(ask(&mut views, "/bin/busybox").compared, None);
+    page_compare(
+        &a,
+        &mut views,
+        std::fs::read(dive_dir().join(b_name)).unwrap(),
+        b_name,
+    );
+    let s = ask(&mut views, "/bin/busybox");
+    let other = s.compared.expect("B's story");
+    assert_eq!(other.name, b_name);
+    let alone = story(&b.analysis, "/bin/busybox", &Default::default());
+    assert_eq!(
+        (other.events, other.visible_layer),
+        (alone.events, alone.visible_layer)
+    );
+    // A path only B has (diff --paths: `A /bin/bc`): A's story is empty, B's is not.
+    let only_b = ask(&mut views, "/bin/bc");
+    assert!(only_b.events.is_empty() && only_b.visible_layer.is_none());
+    let other = only_b.compared.expect("B's story");
+    assert!(!other.events.is_empty() && other.visible_layer.is_some());
+    // A path neither has: both empty.
+    let neither = ask(&mut views, "/no/such/path");
+    let other = neither.compared.expect("B's (empty) story");
+    assert!(neither.events.is_empty() && other.events.is_empty());
+}

@@ -586,6 +586,18 @@ pub struct Story {
     /// `whiteout`, `created`), if anything: then a read stops there.
     #[serde(default)]
     pub container: Option<String>,
+    /// The same path in the image compared with, if there is one.
+    #[serde(default)]
+    pub compared: Option<ComparedStory>,
+}
+
+/// A path's story in the image the open one was compared with (B).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComparedStory {
+    /// B's file name.
+    pub name: String,
+    pub events: Vec<Event>,
+    pub visible_layer: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

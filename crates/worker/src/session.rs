@@ -91,7 +91,18 @@ pub fn answer(image: Option<&Image>, views: &mut Views, request: &Request) -> Re
             Ok(rows) => Response::Tree(rows),
             Err(e) => failed(kind::BAD_REQUEST, format!("{}: {}", image.name, e.0)),
         },
-        Request::Story { path } => Response::Story(views::story(a, path, &views.container)),
+        Request::Story { path } => {
+            let mut story = views::story(a, path, &views.container);
+            story.compared = views.compared.as_ref().map(|c| {
+                let other = views::story(&c.other.analysis, path, &Default::default());
+                layerscope_protocol::ComparedStory {
+                    name: c.other.name.clone(),
+                    events: other.events,
+                    visible_layer: other.visible_layer,
+                }
+            });
+            Response::Story(story)
+        }
         Request::Export => Response::Export {
             json: a.report_json(),
         },

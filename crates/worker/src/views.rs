@@ -945,6 +945,7 @@ pub fn story(a: &Analysis, path: &str, container: &Container) -> Story {
             .map(|n| a.node(n).layer as usize),
         events,
         container: container_note(a, container, &clean),
+        compared: None,
     }
 }
 
