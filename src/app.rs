@@ -369,6 +369,14 @@ pub fn app() -> Html {
             client.send(&Request::ExportCompare);
         })
     };
+    let compare_layers = {
+        let client = client.clone();
+        let dispatch = dispatch.clone();
+        Callback::from(move |(layer_a, layer_b): (Option<usize>, Option<usize>)| {
+            dispatch.dispatch(Action::CompareLayers(layer_a, layer_b));
+            client.send(&Request::CompareLayers { layer_a, layer_b });
+        })
+    };
     let toggle_theme = {
         let dark = dark.clone();
         Callback::from(move |_| {
@@ -507,7 +515,8 @@ pub fn app() -> Html {
                             <BuildPanel pane={state.build.clone()} selected_path={state.selected_path().map(str::to_string)}
                                 dispatch={dispatch.clone()} on_export={export_cache} />
                             <ComparePanel pane={state.compare.clone()} name={summary.file_name.clone()}
-                                on_pick={compare_with} on_export={export_compare} dispatch={dispatch.clone()} />
+                                on_pick={compare_with} on_export={export_compare} on_layers={compare_layers}
+                                dispatch={dispatch.clone()} />
                         }
                     </div>
                 }

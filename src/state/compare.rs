@@ -15,6 +15,9 @@ pub struct ComparePane {
     pub error: Option<String>,
     /// The comparison's JSON was asked for and has not come yet.
     pub exporting: bool,
+    /// The layers whose filesystems are compared, as last asked (None: the
+    /// last layer); the answer follows.
+    pub layers: (Option<usize>, Option<usize>),
 }
 
 impl ComparePane {

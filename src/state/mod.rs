@@ -217,6 +217,8 @@ pub enum Action {
     CompareStarted(String),
     /// The comparison's JSON was asked for.
     ExportCompareStarted,
+    /// The filesystems after these layers of A and B are to be compared.
+    CompareLayers(Option<usize>, Option<usize>),
     /// Move the base boundary (None: back to the guess).
     SetBaseEnd(Option<usize>),
     /// Paste (or clear) a Dockerfile to align with the steps.
@@ -443,6 +445,7 @@ impl State {
                 self.view_changed(view);
             }
             Action::ExportCompareStarted => self.compare.exporting = true,
+            Action::CompareLayers(a, b) => self.compare.layers = (a, b),
             Action::SetBaseEnd(end) => self.build.set_base_end(end),
             Action::SetDockerfile(text) => self.build.set_dockerfile(text),
             Action::Simulate(change) => self.build.start_simulation(change),
@@ -1509,6 +1512,12 @@ mod tests {
                 name: "e.tar".into(),
                 ..ComparisonView::default()
             })),
+        );
+        s.apply(Action::CompareLayers(Some(1), None));
+        assert_eq!(
+            s.compare.layers,
+            (Some(1), None),
+            "the choice stands before the answer"
         );
         s.apply(Action::ExportCompareStarted);
         assert!(s.compare.exporting);

@@ -25,6 +25,8 @@ pub struct CompareProps {
     /// A file was chosen to compare with.
     pub on_pick: Callback<web_sys::File>,
     pub on_export: Callback<()>,
+    /// Compare the filesystems after these layers of A and B (None: the last).
+    pub on_layers: Callback<(Option<usize>, Option<usize>)>,
     pub dispatch: Dispatch,
 }
 
@@ -71,7 +73,7 @@ pub fn compare_panel(props: &CompareProps) -> Html {
             } else if let Some(error) = &pane.error {
                 <p class="error-text" role="alert" data-testid="compare-error">{ error }</p>
             } else if let Some(view) = &pane.view {
-                { comparison(&props.name, view) }
+                { comparison(&props.name, view, pane.layers, &props.on_layers) }
             } else {
                 <p class="hint">{ "Choose another image (yesterday's build, the old base, the fixed Dockerfile's image) to see which layers they share, what a host holding this one downloads to run the other, and every path that differs." }</p>
             }
@@ -79,7 +81,37 @@ pub fn compare_panel(props: &CompareProps) -> Html {
     }
 }
 
-fn comparison(name_a: &str, c: &Rc<ComparisonView>) -> Html {
+/// A select of "the last layer" or one layer of `count`, for one side.
+fn layer_select(
+    label: &'static str,
+    testid: &'static str,
+    count: usize,
+    chosen: Option<usize>,
+    on_pick: Callback<Option<usize>>,
+) -> Html {
+    let onchange = Callback::from(move |e: Event| {
+        let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+        on_pick.emit(select.value().parse::<usize>().ok());
+    });
+    html! {
+        <label class="field">
+            <span>{ label }</span>
+            <select data-testid={testid} {onchange} aria-label={label}>
+                <option value="last" selected={chosen.is_none()}>{ "the last layer" }</option>
+                { for (0..count).map(|k| html! {
+                    <option value={k.to_string()} selected={chosen == Some(k)}>{ format!("layer {k}") }</option>
+                }) }
+            </select>
+        </label>
+    }
+}
+
+fn comparison(
+    name_a: &str,
+    c: &Rc<ComparisonView>,
+    (layer_a, layer_b): (Option<usize>, Option<usize>),
+    on_layers: &Callback<(Option<usize>, Option<usize>)>,
+) -> Html {
     let (na, nb) = (c.a.len(), c.b.len());
     let levels = na.max(nb);
     let verdict = if c.identical {
@@ -106,7 +138,8 @@ fn comparison(name_a: &str, c: &Rc<ComparisonView>) -> Html {
             .max(1) as f64;
     html! {
         <>
-            <p class="compare-verdict" data-testid="compare-verdict" data-identical={c.identical.to_string()}>
+            <p class="compare-verdict" data-testid="compare-verdict" data-identical={c.identical.to_string()}
+                data-layers={format!("{}:{}", c.layer_a.map_or("last".to_string(), |k| k.to_string()), c.layer_b.map_or("last".to_string(), |k| k.to_string()))}>
                 <strong>{ "A " }</strong><span class="mono">{ name_a }</span>
                 <strong>{ " · B " }</strong><span class="mono">{ &c.name }</span>
                 { " — " }{ verdict }
@@ -143,6 +176,16 @@ fn comparison(name_a: &str, c: &Rc<ComparisonView>) -> Html {
             { pull("a host that holds A pulls B", "pull-b", &c.pull_b, &c.b, max_blob) }
             { pull("a host that holds B pulls A", "pull-a", &c.pull_a, &c.a, max_blob) }
             <h3 class="sub">{ "Paths" }</h3>
+            <div class="tools compare-layers">
+                { layer_select("A after", "compare-layer-a", c.a.len(), layer_a, {
+                    let on = on_layers.clone();
+                    Callback::from(move |k| on.emit((k, layer_b)))
+                }) }
+                { layer_select("B after", "compare-layer-b", c.b.len(), layer_b, {
+                    let on = on_layers.clone();
+                    Callback::from(move |k| on.emit((layer_a, k)))
+                }) }
+            </div>
             <p data-testid="compare-paths-count">
                 { format!("{} added, {} removed, {} modified; files {} → {}", c.added, c.removed, c.modified, format::bytes(c.bytes_a), format::bytes(c.bytes_b)) }
             </p>

@@ -234,6 +234,18 @@ test("two samples compared with one click: the naive app against the fixed one",
   // The story the pair tells: the base is shared, the npm cache is gone.
   assert.equal(got.doc.layers.shared_base, 1);
   assert.ok(got.doc.paths.list.some((p) => p.path === "/root/.npm/_cacache/index-v5" && p.change === "removed"));
+  // Other layers: A after its layer 1 against B after its layer 2, as
+  // layerscope diff --layer-a 1 --layer-b 2 compares them.
+  // (Each choice waits for the worker's answer: the other side's choice
+  // goes with the next request.)
+  await pg.page.locator(tid("compare-layer-a")).selectOption("1");
+  await pg.page.waitForFunction((sel) => document.querySelector(sel)?.dataset.layers === "1:last", tid("compare-verdict"));
+  await pg.page.locator(tid("compare-layer-b")).selectOption("2");
+  await pg.page.waitForFunction((sel) => document.querySelector(sel)?.dataset.layers === "1:2", tid("compare-verdict"));
+  const layered = runCli(["diff", "--json", "--layer-a", "1", "--layer-b", "2", "app-naive.docker.tar"], path.join(samplesDir, "app-fixed.docker.tar"));
+  const again = await exportJson(pg.page, "export-compare");
+  assert.ok(again.text === layered.stdout, "after choosing layers, the page's export differs from layerscope diff --layer-a 1 --layer-b 2");
+  assert.equal(again.doc.a.paths_after_layer, 1);
   pg.assertClean();
 });
 

@@ -358,3 +358,60 @@ fn a_paths_story_tells_both_images() {
     let other = neither.compared.expect("B's (empty) story");
     assert!(neither.events.is_empty() && other.events.is_empty());
 }
+
+/// The page's choice of layers (`CompareLayers`) compares what `diff
+/// --layer-a --layer-b` compares, and exports its document; a layer an
+/// image lacks is refused and the comparison kept.
+#[test]
+fn the_pages_layers_compare_as_the_cli_does() {
+    use layerscope_protocol::Response;
+    use layerscope_worker::compare::{export, relayer};
+    use layerscope_worker::views::Views;
+
+    let (a_name, b_name) = ("test-docker-image.tar", "test-kaniko-image.tar");
+    let a = page_image(a_name);
+    let mut views = Views::new();
+    page_compare(
+        &a,
+        &mut views,
+        std::fs::read(dive_dir().join(b_name)).unwrap(),
+        b_name,
+    );
+    for (la, lb) in [
+        (Some(0), Some(1)),
+        (Some(5), None),
+        (None, Some(2)),
+        (None, None),
+    ] {
+        let answer = relayer(&a, &mut views, la, lb);
+        let Response::Compared(view) = answer else {
+            panic!("{answer:?}")
+        };
+        assert_eq!((view.layer_a, view.layer_b), (la, lb));
+        let Response::ExportCompare { json } = export(&a, views.compared.as_ref()) else {
+            panic!("no export")
+        };
+        let mut args = vec!["diff".to_string(), "--json".into()];
+        if let Some(k) = la {
+            args.extend(["--layer-a".into(), k.to_string()]);
+        }
+        if let Some(k) = lb {
+            args.extend(["--layer-b".into(), k.to_string()]);
+        }
+        args.extend([a_name.to_string(), b_name.to_string()]);
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_layerscope"))
+            .args(&args)
+            .current_dir(dive_dir())
+            .output()
+            .unwrap();
+        assert!(json == stdout(&o), "{args:?}: the page's document differs");
+    }
+    let answer = relayer(&a, &mut views, Some(99), None);
+    match answer {
+        Response::Failed { message, .. } => {
+            assert!(message.contains("there is no layer 99"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(views.compared.is_some(), "the comparison is kept");
+}

@@ -65,6 +65,12 @@ pub enum Request {
     /// The comparison as one JSON document (the same as `layerscope diff
     /// --json A B`).
     ExportCompare,
+    /// Compare the filesystems after these layers (None: the last) of A and
+    /// of B instead (`layerscope diff --layer-a --layer-b`).
+    CompareLayers {
+        layer_a: Option<usize>,
+        layer_b: Option<usize>,
+    },
 }
 
 /// A change to simulate (`layerscope cache`'s options).
@@ -239,6 +245,9 @@ pub struct ComparisonView {
     /// B's file name.
     pub name: String,
     pub reference: Option<String>,
+    /// The layers whose filesystems the paths compare (None: the last).
+    pub layer_a: Option<usize>,
+    pub layer_b: Option<usize>,
     pub identical: bool,
     /// Layers the stacks share from the bottom (same diff_id, same place).
     pub shared_base: usize,

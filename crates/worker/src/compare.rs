@@ -21,6 +21,8 @@ pub struct Compared {
     pub comparison: Comparison,
     /// Which comparison of this worker it is (`View::Compare`'s revision).
     pub revision: u64,
+    /// The layers whose filesystems the paths compare (None: the last).
+    pub layers: (Option<usize>, Option<usize>),
 }
 
 /// Reads B and compares the open image with it; the answer to `Compare`.
@@ -40,12 +42,62 @@ pub fn compare_with(
     let comparison = compare::compare(&a.analysis, &other.analysis);
     views.compare_revision += 1;
     let revision = views.compare_revision;
-    let response = Response::Compared(Box::new(view(&other, &comparison, revision)));
-    views.compared(Some(Compared {
+    let compared = Compared {
         other,
         comparison,
         revision,
-    }));
+        layers: (None, None),
+    };
+    let response = Response::Compared(Box::new(view(&compared)));
+    views.compared(Some(compared));
+    response
+}
+
+/// The answer to `CompareLayers`: the paths of A after `layer_a` against B
+/// after `layer_b` (None: the last layer), as `layerscope diff --layer-a
+/// --layer-b` compares them.
+pub fn relayer(
+    a: &Image,
+    views: &mut Views,
+    layer_a: Option<usize>,
+    layer_b: Option<usize>,
+) -> Response {
+    let Some(mut c) = views.compared.take() else {
+        return session::failed(
+            kind::BAD_REQUEST,
+            "no comparison: compare with an image first",
+        );
+    };
+    let check = |image: &Image, layer: Option<usize>| match layer {
+        Some(k) if k >= image.analysis.layers.len() => Err(session::failed(
+            kind::BAD_REQUEST,
+            format!(
+                "{}: there is no layer {k}: the image has {} layers",
+                image.name,
+                image.analysis.layers.len()
+            ),
+        )),
+        _ => Ok(()),
+    };
+    if let Err(failure) = check(a, layer_a).and(check(&c.other, layer_b)) {
+        views.compared(Some(c));
+        return failure;
+    }
+    let union = |image: &Image, layer: Option<usize>| match layer {
+        Some(k) => image.analysis.union_at(k),
+        None => image.analysis.union.clone(),
+    };
+    c.comparison.paths = compare::paths::diff(
+        &a.analysis,
+        &union(a, layer_a),
+        &c.other.analysis,
+        &union(&c.other, layer_b),
+    );
+    views.compare_revision += 1;
+    c.revision = views.compare_revision;
+    c.layers = (layer_a, layer_b);
+    let response = Response::Compared(Box::new(view(&c)));
+    views.compared(Some(c));
     response
 }
 
@@ -57,19 +109,24 @@ pub fn export(a: &Image, kept: Option<&Compared>) -> Response {
             "no comparison: compare with an image first",
         );
     };
-    fn side(image: &Image) -> Side<'_> {
+    fn side(image: &Image, layer: Option<usize>) -> Side<'_> {
         Side {
             image: &image.name,
             analysis: &image.analysis,
-            layer: None,
+            layer,
         }
     }
     Response::ExportCompare {
-        json: doc::to_json(&side(a), &side(&c.other), &c.comparison),
+        json: doc::to_json(
+            &side(a, c.layers.0),
+            &side(&c.other, c.layers.1),
+            &c.comparison,
+        ),
     }
 }
 
-fn view(other: &Image, c: &Comparison, revision: u64) -> ComparisonView {
+fn view(compared: &Compared) -> ComparisonView {
+    let (other, c) = (&compared.other, &compared.comparison);
     let layers = |side: &[compare::SideLayer]| -> Vec<CompareLayer> {
         side.iter()
             .map(|l| CompareLayer {
@@ -89,9 +146,11 @@ fn view(other: &Image, c: &Comparison, revision: u64) -> ComparisonView {
     };
     let p = &c.paths;
     ComparisonView {
-        revision,
+        revision: compared.revision,
         name: other.name.clone(),
         reference: other.analysis.reference.clone(),
+        layer_a: compared.layers.0,
+        layer_b: compared.layers.1,
         identical: c.identical(),
         shared_base: c.shared_base,
         a: layers(&c.a),

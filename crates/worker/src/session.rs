@@ -87,6 +87,9 @@ pub fn answer(image: Option<&Image>, views: &mut Views, request: &Request) -> Re
         Request::Open { .. } => failed(kind::BAD_REQUEST, "Open needs the file beside it"),
         Request::Compare { .. } => failed(kind::BAD_REQUEST, "Compare needs the file beside it"),
         Request::ExportCompare => crate::compare::export(image, views.compared.as_ref()),
+        Request::CompareLayers { layer_a, layer_b } => {
+            crate::compare::relayer(image, views, *layer_a, *layer_b)
+        }
         Request::Tree(q) => match views.rows(a, q) {
             Ok(rows) => Response::Tree(rows),
             Err(e) => failed(kind::BAD_REQUEST, format!("{}: {}", image.name, e.0)),
