@@ -8,16 +8,7 @@
 # tests; see docs/benchmarks.md.
 #
 #   bench/diff.sh            # RUNS=3 by default
-set -euo pipefail
-export LC_ALL=C TZ=UTC
-
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-OUT=$ROOT/bench/out
-IMG=$OUT/image
-RUNS=${RUNS:-3}
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 bench/run.sh --image-only
 cargo build --release -q -p layerscope

@@ -15,16 +15,7 @@
 # 3. Times each command RUNS times with /usr/bin/time (wall clock, CPU, peak
 #    RSS) and prints medians (and the best wall time: the machine may be
 #    shared) as a markdown table, also written to bench/out/results.md.
-set -euo pipefail
-export LC_ALL=C TZ=UTC
-
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-OUT=$ROOT/bench/out
-IMG=$OUT/image
-RUNS=${RUNS:-3}
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # ---- tools --------------------------------------------------------------------
 for tool in umoci skopeo python3 tar gzip cargo taskset git; do
