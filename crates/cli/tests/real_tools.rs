@@ -862,3 +862,62 @@ fn diff_of_images_with_nothing_in_common() {
     // history line (over other layers); the rest differ.
     assert_eq!(steps, ["same", "changed", "changed", "changed", "changed"]);
 }
+
+/// A one-file change in the last layer, made with umoci: step4 of the umoci
+/// image with one file inserted, twice, with other bytes. The stacks share
+/// step4's four layers; the last layers differ; one path is modified, in
+/// its content only; a host holding one downloads the other's last layer.
+#[test]
+fn diff_of_a_one_file_change_in_the_last_layer() {
+    let f = fixture();
+    let work = process_dir().join("one-file-change");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).unwrap();
+    // A copy of the layout: the other tests read the fixture's meanwhile.
+    let layout = work.join("oci");
+    let copied = Command::new("cp")
+        .arg("-r")
+        .arg(f.dir.join("oci"))
+        .arg(&layout)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    for (tag, content) in [("a", "version 1\n"), ("b", "version 2\n")] {
+        let file = work.join(format!("VERSION-{tag}"));
+        std::fs::write(&file, content).unwrap();
+        let out = Command::new("umoci")
+            .args(["insert", "--image"])
+            .arg(format!("{}:step4", layout.display()))
+            .args(["--tag", tag])
+            .arg(&file)
+            .arg("/app/VERSION")
+            .output()
+            .expect("cannot run umoci");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let l = layout.display().to_string();
+    let (code, text) = diff_cmd(&[
+        "--json".into(),
+        l.clone(),
+        l.clone(),
+        "--ref-a".into(),
+        "a".into(),
+        "--ref-b".into(),
+        "b".into(),
+    ]);
+    assert_eq!(code, 1, "{text}");
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["layers"]["shared_base"], 4);
+    assert_eq!(doc["layers"]["part_at"], 4);
+    let list = doc["paths"]["list"].as_array().unwrap();
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["path"], "/app/VERSION");
+    assert_eq!(list[0]["fields"], serde_json::json!(["content"]));
+    assert_eq!(doc["pull"]["b_onto_a"]["download"], serde_json::json!([4]));
+    assert_eq!(doc["pull"]["b_onto_a"]["kept_layers"], 4);
+    let _ = std::fs::remove_dir_all(&work);
+}
