@@ -393,14 +393,14 @@ impl State {
             }
             Action::SelectStep { index, extend } => {
                 let len = self.steps_len();
-                self.leave_container();
+                self.back_to_layers();
                 if index < len {
                     self.set_selection(self.selection.click(index, extend));
                 }
             }
             Action::MoveStep { delta, extend } => {
                 let len = self.steps_len();
-                self.leave_container();
+                self.back_to_layers();
                 self.set_selection(self.selection.step(delta, extend, len));
             }
             Action::SetMode(mode) => {
@@ -461,7 +461,7 @@ impl State {
 
     /// A click in the layer stack leaves the views that are not of a layer
     /// (the running container, the comparison).
-    fn leave_container(&mut self) {
+    fn back_to_layers(&mut self) {
         if matches!(self.tree.mode, Mode::Container | Mode::Compare) {
             self.tree.mode = Mode::Union;
         }

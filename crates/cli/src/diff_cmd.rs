@@ -79,15 +79,7 @@ pub fn run(
         layer(a, args.layer_a, "--layer-a")?,
         layer(b, args.layer_b, "--layer-b")?,
     );
-    let mut c = layerscope_core::compare::compare(a, b);
-    if layer_a.is_some() || layer_b.is_some() {
-        let union = |x: &Analysis, k: Option<usize>| match k {
-            Some(k) => x.union_at(k),
-            None => x.union.clone(),
-        };
-        c.paths =
-            layerscope_core::compare::paths::diff(a, &union(a, layer_a), b, &union(b, layer_b));
-    }
+    let c = layerscope_core::compare::compare_at(a, layer_a, b, layer_b);
     let side_a = Side {
         image: name_a,
         analysis: a,
@@ -135,13 +127,11 @@ fn summary(out: &mut dyn Write, a: &Side, b: &Side, c: &Comparison) -> Result<()
         )
     };
     writeln!(out, "Layers     {stacks}")?;
-    let recompressed: Vec<String> =
-        c.a.iter()
-            .filter_map(|l| {
-                let j = l.same_files?;
-                (c.b[j].digest != l.digest).then(|| format!("A {} = B {j}", l.index))
-            })
-            .collect();
+    let recompressed: Vec<String> = c
+        .same_files_other_blob()
+        .iter()
+        .map(|(i, j)| format!("A {i} = B {j}"))
+        .collect();
     if !recompressed.is_empty() {
         writeln!(
             out,

@@ -83,16 +83,7 @@ pub fn relayer(
         views.compared(Some(c));
         return failure;
     }
-    let union = |image: &Image, layer: Option<usize>| match layer {
-        Some(k) => image.analysis.union_at(k),
-        None => image.analysis.union.clone(),
-    };
-    c.comparison.paths = compare::paths::diff(
-        &a.analysis,
-        &union(a, layer_a),
-        &c.other.analysis,
-        &union(&c.other, layer_b),
-    );
+    c.comparison.paths = compare::paths_at(&a.analysis, layer_a, &c.other.analysis, layer_b);
     views.compare_revision += 1;
     c.revision = views.compare_revision;
     c.layers = (layer_a, layer_b);
@@ -167,12 +158,7 @@ fn view(compared: &Compared) -> ComparisonView {
             .take(COMPARE_PATHS)
             .map(|d| ComparePath {
                 path: format!("/{}", d.path),
-                change: match d.kind {
-                    PathDiffKind::Added => "added",
-                    PathDiffKind::Removed => "removed",
-                    PathDiffKind::Modified(_) => "modified",
-                }
-                .to_string(),
+                change: d.kind.name().to_string(),
                 fields: match d.kind {
                     PathDiffKind::Modified(f) => f.names().iter().map(|n| n.to_string()).collect(),
                     _ => Vec::new(),

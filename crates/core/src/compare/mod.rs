@@ -14,7 +14,9 @@ pub mod history;
 pub mod layers;
 pub mod paths;
 
+use crate::fs::overlay::Union;
 use crate::Analysis;
+use std::borrow::Cow;
 
 pub use history::{ConfigChange, StepRow, StepRowKind};
 pub use layers::{LayerRow, PullPlan, SideLayer};
@@ -57,8 +59,34 @@ impl Comparison {
     }
 }
 
+impl Comparison {
+    /// Layers of A whose files B holds in another blob (the same diff_id
+    /// under another digest): `(layer of A, layer of B)`.
+    pub fn same_files_other_blob(&self) -> Vec<(usize, usize)> {
+        self.a
+            .iter()
+            .filter_map(|l| {
+                let j = l.same_files?;
+                (self.b[j].digest != l.digest).then_some((l.index, j))
+            })
+            .collect()
+    }
+}
+
 /// Compares image A with image B.
 pub fn compare(a: &Analysis, b: &Analysis) -> Comparison {
+    compare_at(a, None, b, None)
+}
+
+/// Compares image A with image B, their paths as they are after
+/// `layer_a` of A and `layer_b` of B (None: the last layer; a layer must
+/// be one the image has).
+pub fn compare_at(
+    a: &Analysis,
+    layer_a: Option<usize>,
+    b: &Analysis,
+    layer_b: Option<usize>,
+) -> Comparison {
     let (side_a, side_b) = layers::sides(a, b);
     Comparison {
         rows: layers::rows(&side_a, &side_b),
@@ -67,8 +95,24 @@ pub fn compare(a: &Analysis, b: &Analysis) -> Comparison {
         pull_a: layers::pull(a, b),
         a: side_a,
         b: side_b,
-        paths: paths::diff(a, &a.union, b, &b.union),
+        paths: paths_at(a, layer_a, b, layer_b),
         steps: history::steps(a, b),
         config: history::config(&a.runtime, &b.runtime),
     }
+}
+
+/// The paths of A after `layer_a` against B after `layer_b` (None: the last).
+pub fn paths_at(
+    a: &Analysis,
+    layer_a: Option<usize>,
+    b: &Analysis,
+    layer_b: Option<usize>,
+) -> PathsDiff {
+    fn union(x: &Analysis, layer: Option<usize>) -> Cow<'_, Union> {
+        match layer {
+            Some(k) => Cow::Owned(x.union_at(k)),
+            None => Cow::Borrowed(&x.union),
+        }
+    }
+    paths::diff(a, &union(a, layer_a), b, &union(b, layer_b))
 }

@@ -20,6 +20,15 @@ pub enum PathDiffKind {
 }
 
 impl PathDiffKind {
+    /// `added`, `removed`, `modified`, as the documents spell them.
+    pub fn name(self) -> &'static str {
+        match self {
+            PathDiffKind::Added => "added",
+            PathDiffKind::Removed => "removed",
+            PathDiffKind::Modified(_) => "modified",
+        }
+    }
+
     /// `A`, `D`, `M`, as `layerscope ls --changes` marks them.
     pub fn letter(self) -> char {
         match self {

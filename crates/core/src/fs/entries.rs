@@ -189,8 +189,9 @@ impl Entries {
     pub(crate) fn from_parts(names: String, list: Vec<Packed>) -> Option<Entries> {
         list.iter()
             .all(|e| {
+                let start = e.start as usize;
                 names
-                    .get(e.start as usize..e.start as usize + e.len as usize)
+                    .get(start..start.saturating_add(e.len as usize))
                     .is_some()
             })
             .then_some(Entries { names, list })

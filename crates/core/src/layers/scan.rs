@@ -1,10 +1,10 @@
 //! Reads one layer blob, start to end, in one forward pass: detects its
 //! compression from the first bytes, hashes the blob (its digest) and the
-//! decompressed tar (its diff_id), and turns every tar entry into a
-//! [`LayerEntry`] with a fast hash of its content. Contents never sit in
+//! decompressed tar (its diff_id), and turns every tar entry into a record
+//! of `fs::entries::Entries` with a fast hash of its content. Contents never sit in
 //! memory; what is kept is one small record per entry. Where the layer sits
-//! in the image, and so what its entries mean for the union, is `overlay.rs`'s
-//! business.
+//! in the image, and so what its entries mean for the union, is
+//! `fs/overlay.rs`'s business.
 
 use crate::archive::compression::{self, Compression, Sniffed};
 use crate::archive::digest::{Digest, HashingReader};
@@ -290,22 +290,30 @@ impl TarEnd {
     }
 }
 
-/// Counts the bytes the tar reader takes, and notes a clean end of stream,
-/// so that [`read_entries`] can tell a tar that stops inside its last
-/// padding from one whose data is cut short or whose decoder failed.
-struct Tracked<'c, R> {
-    inner: R,
-    pos: &'c Cell<u64>,
-    ended: &'c Cell<bool>,
+/// How far a reader has been read, and whether it ended cleanly (returned
+/// no bytes). `read_entries` tells a tar that stops inside its last padding
+/// from one whose data is cut short or whose decoder failed by it;
+/// `stream.rs` tells a cut inside a member from a bad header after it.
+#[derive(Debug, Default)]
+pub(super) struct Position {
+    pub(super) read: Cell<u64>,
+    pub(super) ended: Cell<bool>,
 }
 
-impl<R: Read> Read for Tracked<'_, R> {
+/// A reader that keeps its [`Position`] (shared, so that it can be read
+/// while a `tar::Archive` owns the reader).
+pub(super) struct Counted<'c, R> {
+    pub(super) inner: R,
+    pub(super) at: &'c Position,
+}
+
+impl<R: Read> Read for Counted<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         if n == 0 && !buf.is_empty() {
-            self.ended.set(true);
+            self.at.ended.set(true);
         }
-        self.pos.set(self.pos.get() + n as u64);
+        self.at.read.set(self.at.read.get() + n as u64);
         Ok(n)
     }
 }
@@ -321,12 +329,12 @@ fn read_entries<R: Read>(
         Compression::Gzip => "reading the layer's tar (gzip)",
         Compression::Zstd => "reading the layer's tar (zstd)",
     };
-    let (pos, ended) = (Cell::new(0u64), Cell::new(false));
-    let mut archive = tar::Archive::new(Tracked {
+    let at = Position::default();
+    let mut archive = tar::Archive::new(Counted {
         inner: stream,
-        pos: &pos,
-        ended: &ended,
+        at: &at,
     });
+    let (pos, ended) = (&at.read, &at.ended);
     let iter = archive.entries().map_err(|e| Error::from_io(&e, what))?;
     let mut buf = vec![0u8; 64 * 1024];
     let mut last_path: Option<String> = None;

@@ -5,7 +5,7 @@
 //! image is resolved afterwards from what was kept. The seekable way is
 //! `archive::source::TarSource`.
 
-use super::scan::{self as layer_scan, LayerScan};
+use super::scan::{self as layer_scan, Counted, LayerScan, Position};
 use crate::archive::compression::{self, Sniffed};
 use crate::archive::source::{ends_inside, link_target, missing, JSON_LIMIT, LINK_DEPTH};
 use crate::fs::path::{self, Cleaned};
@@ -39,11 +39,12 @@ impl StreamIndex {
         let what = "reading the archive's tar stream";
         // How far the tar stream has been read, to tell a cut inside the
         // last member's data from a malformed header after it.
-        let pos = std::cell::Cell::new(0u64);
+        let at = Position::default();
         let mut archive = tar::Archive::new(Counted {
             inner: reader,
-            pos: &pos,
+            at: &at,
         });
+        let pos = &at.read;
         let mut last: Option<(String, u64)> = None;
         let mut index = StreamIndex {
             kept: BTreeMap::new(),
@@ -192,20 +193,6 @@ impl StreamIndex {
             .member(name)),
             None => Err(missing(name)),
         }
-    }
-}
-
-/// Counts the bytes read through it into `pos`.
-struct Counted<'c, R> {
-    inner: R,
-    pos: &'c std::cell::Cell<u64>,
-}
-
-impl<R: Read> Read for Counted<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.pos.set(self.pos.get() + n as u64);
-        Ok(n)
     }
 }
 

@@ -133,7 +133,6 @@ fn decode_entries(input: &mut Reader<'_>) -> Option<Entries> {
     for _ in 0..count {
         let start = input.u32()?;
         let len = input.u32()?;
-        names.get(start as usize..start as usize + len as usize)?;
         let op = match input.u8()? {
             0 => OpKind::Put,
             1 => OpKind::HardLink,

@@ -57,11 +57,7 @@ pub fn to_json(a: &Side, b: &Side, c: &Comparison) -> String {
         .map(|d| {
             json!({
                 "path": format!("/{}", d.path),
-                "change": match d.kind {
-                    PathDiffKind::Added => "added",
-                    PathDiffKind::Removed => "removed",
-                    PathDiffKind::Modified(_) => "modified",
-                },
+                "change": d.kind.name(),
                 "fields": fields(d),
                 "type_a": kind(d.kind_a),
                 "type_b": kind(d.kind_b),
@@ -71,13 +67,6 @@ pub fn to_json(a: &Side, b: &Side, c: &Comparison) -> String {
             })
         })
         .collect();
-    let recompressed: Vec<Value> =
-        c.a.iter()
-            .filter_map(|l| {
-                let j = l.same_files?;
-                (c.b[j].digest != l.digest).then(|| json!({"a": l.index, "b": j}))
-            })
-            .collect();
     let parted = c.shared_base < c.a.len().max(c.b.len());
     let doc = json!({
         "schema": SCHEMA,
@@ -90,7 +79,8 @@ pub fn to_json(a: &Side, b: &Side, c: &Comparison) -> String {
             "rows": c.rows.iter().map(|r| json!({
                 "a": r.a, "b": r.b, "same_files": r.same_files, "same_blob": r.same_blob,
             })).collect::<Vec<_>>(),
-            "same_files_other_blob": recompressed,
+            "same_files_other_blob": c.same_files_other_blob().iter()
+                .map(|(a, b)| json!({"a": a, "b": b})).collect::<Vec<_>>(),
         },
         "pull": {
             "b_onto_a": pull_json(&c.pull_b),
