@@ -17,6 +17,7 @@ use crate::fs::node::{Change, ChangeKind, Node, NodeId};
 use crate::fs::overlay::{self, Files, Union};
 use crate::fs::paths::PathId;
 use crate::layers::scan::{self as layer_scan, LayerScan};
+use crate::layers::sniff::Signals;
 use crate::layers::stream::StreamIndex;
 use crate::progress::{Meter, MeteredReader, Progress};
 use crate::{Error, ErrorKind};
@@ -58,6 +59,18 @@ pub struct Layer {
     pub changes: Vec<Change>,
     /// Bytes of this layer the final filesystem does not show.
     pub wasted_bytes: u64,
+    /// What the first KiB of some of its files say (a private key, a
+    /// token), by entry index (a node's `data`), in entry order.
+    pub signals: Vec<(u32, Signals)>,
+}
+
+impl Layer {
+    /// What the first KiB of the file stored at entry `entry` says.
+    pub fn signals_of(&self, entry: u32) -> Signals {
+        self.signals
+            .binary_search_by_key(&entry, |(e, _)| *e)
+            .map_or(Signals::NONE, |i| self.signals[i].1)
+    }
 }
 
 impl Layer {
@@ -584,6 +597,7 @@ impl Stack {
             entries: scan.entries.len(),
             changes,
             wasted_bytes: 0,
+            signals: std::mem::take(&mut scan.signals),
         });
     }
 

@@ -30,6 +30,7 @@ pub mod compare;
 pub mod diagnostic;
 mod error;
 pub mod figures;
+pub mod findings;
 pub mod fs;
 pub mod human;
 pub mod layers;

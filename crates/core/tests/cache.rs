@@ -426,6 +426,7 @@ fn advice_on_deleted_caches_and_secrets() {
             wasted_bytes: 20 * MB,
             copies: 1,
             layers: vec![1],
+            layer_bytes: vec![20 * MB],
             present: false,
         },
         WastedPath {
@@ -433,6 +434,7 @@ fn advice_on_deleted_caches_and_secrets() {
             wasted_bytes: 3000,
             copies: 1,
             layers: vec![3],
+            layer_bytes: vec![3000],
             present: false,
         },
     ];

@@ -22,19 +22,28 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &["base", "fs", "archive", "layers", "figures", "analysis"],
     ),
     (
+        "findings",
+        &[
+            "base", "fs", "archive", "layers", "figures", "analysis", "findings",
+        ],
+    ),
+    (
         "build",
-        &["base", "fs", "archive", "figures", "analysis", "build"],
+        &[
+            "base", "fs", "archive", "figures", "analysis", "findings", "build",
+        ],
     ),
     (
         "compare",
         &[
-            "base", "fs", "archive", "figures", "analysis", "build", "compare",
+            "base", "fs", "archive", "figures", "analysis", "findings", "build", "compare",
         ],
     ),
     (
         "report",
         &[
-            "base", "fs", "archive", "layers", "figures", "analysis", "build", "compare", "report",
+            "base", "fs", "archive", "layers", "figures", "analysis", "findings", "build",
+            "compare", "report",
         ],
     ),
 ];
@@ -48,6 +57,7 @@ fn module_of(name: &str) -> Option<&'static str> {
         "archive" | "Options" | "Source" | "TarSource" | "member_at" => "archive",
         "layers" => "layers",
         "figures" => "figures",
+        "findings" => "findings",
         "analysis" | "Analysis" | "Layer" | "Step" | "Stack" | "Prepared" | "analyze"
         | "analyze_stream" | "analyze_source" | "prepare" | "sniff_archive" => "analysis",
         "build" => "build",

@@ -20,6 +20,7 @@ use crate::build::cache::{
     simulate, Build, BuildFacts, BuildStep, Change, LayerCost, Simulation, StepTime,
 };
 use crate::build::instruction::{self, Keyword};
+use crate::findings::catalog::{self, Signals};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AdviceKind {
@@ -381,34 +382,12 @@ fn short(s: &str) -> String {
 // (b) bytes added, then deleted in a later layer
 // ---------------------------------------------------------------------------
 
-/// Where package managers keep what they downloaded.
-const CACHES: &[(&str, &str)] = &[
-    ("var/lib/apt/lists/", "apt-get"),
-    ("var/cache/apt/", "apt-get"),
-    ("var/cache/apk/", "apk"),
-    ("var/cache/yum/", "yum"),
-    ("var/cache/dnf/", "dnf"),
-    ("root/.cache/pip/", "pip"),
-    ("root/.npm/", "npm"),
-    ("usr/local/share/.cache/yarn/", "yarn"),
-    ("root/.cache/yarn/", "yarn"),
-    ("root/.cache/go-build/", "go"),
-    ("root/go/pkg/mod/cache/", "go"),
-    ("usr/local/cargo/registry/", "cargo"),
-    ("root/.cargo/registry/", "cargo"),
-    ("root/.m2/repository/", "maven"),
-    ("root/.gradle/caches/", "gradle"),
-    ("root/.composer/cache/", "composer"),
-];
-
 /// Deleted bytes worth a finding: 1 MiB, or a tenth of the layer that added them.
 const LARGE: u64 = 1 << 20;
 
+/// The tool whose cache a path is in (`findings::catalog` knows them).
 fn cache_of(path: &str) -> Option<&'static str> {
-    CACHES
-        .iter()
-        .find(|(prefix, _)| path.starts_with(prefix) || format!("{path}/") == *prefix)
-        .map(|(_, tool)| *tool)
+    catalog::cache_of(path).map(|(_, tool)| tool)
 }
 
 fn step_of_layer(b: &Build, layer: usize) -> Option<usize> {
@@ -577,29 +556,10 @@ fn merge_fix(b: &Build, a: usize, r: usize, bytes: u64) -> Option<Fix> {
 // (c) secrets added then removed
 // ---------------------------------------------------------------------------
 
+/// A secret by its name alone (the build facts carry no contents; the
+/// findings also read a file's first KiB).
 fn looks_secret(path: &str) -> bool {
-    let name = file_name(path);
-    const NAMES: &[&str] = &[
-        "id_rsa",
-        "id_dsa",
-        "id_ecdsa",
-        "id_ed25519",
-        ".npmrc",
-        ".pypirc",
-        ".netrc",
-        ".env",
-        "credentials",
-        "credentials.json",
-        ".git-credentials",
-        ".dockercfg",
-        "secrets.yml",
-        "secrets.yaml",
-    ];
-    const EXTS: &[&str] = &[".pem", ".key", ".p12", ".pfx", ".keystore", ".jks"];
-    NAMES.contains(&name)
-        || name.starts_with(".env.")
-        || EXTS.iter().any(|e| name.ends_with(e))
-        || path.ends_with(".docker/config.json")
+    catalog::secret_file(path, Signals::NONE).is_some()
 }
 
 fn secrets(f: &BuildFacts, b: &Build) -> Vec<Advice> {

@@ -23,6 +23,8 @@ pub struct WastedPath {
     pub copies: usize,
     /// The layers those copies are in.
     pub layers: Vec<usize>,
+    /// The bytes wasted in each of `layers` (they sum to `wasted_bytes`).
+    pub layer_bytes: Vec<u64>,
     /// Whether the final filesystem has this path at all.
     pub present: bool,
 }
@@ -63,6 +65,7 @@ struct Wasted {
     wasted_bytes: u64,
     copies: usize,
     layers: Vec<usize>,
+    layer_bytes: Vec<u64>,
 }
 
 impl Default for Tracker {
@@ -98,8 +101,12 @@ impl Tracker {
         w.wasted_bytes += size;
         w.copies += 1;
         let layer = copy.layer as usize;
-        if let Err(at) = w.layers.binary_search(&layer) {
-            w.layers.insert(at, layer);
+        match w.layers.binary_search(&layer) {
+            Ok(at) => w.layer_bytes[at] += size,
+            Err(at) => {
+                w.layers.insert(at, layer);
+                w.layer_bytes.insert(at, size);
+            }
         }
     }
 
@@ -182,6 +189,7 @@ impl Tracker {
                 wasted_bytes: w.wasted_bytes,
                 copies: w.copies,
                 layers: w.layers,
+                layer_bytes: w.layer_bytes,
                 present: final_union.contains(path),
             })
             .collect();

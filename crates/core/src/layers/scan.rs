@@ -2,11 +2,13 @@
 //! compression from the first bytes, hashes the blob (its digest) and the
 //! decompressed tar (its diff_id), and turns every tar entry into a record
 //! of `fs::entries::Entries` with a fast hash of its content. Contents never sit in
-//! memory; what is kept is one small record per entry. Where the layer sits
+//! memory; what is kept is one small record per entry, and the signals a
+//! file's first KiB gives (`sniff.rs`: a private key, a token), never its bytes. Where the layer sits
 //! in the image, and so what its entries mean for the union, is
 //! `fs/overlay.rs`'s business.
 
 use crate::archive::compression::{self, Compression, Sniffed};
+use super::sniff::{self, Signals};
 use crate::archive::digest::{Digest, HashingReader};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fs::entries::{Entries, EntryOp};
@@ -28,6 +30,9 @@ pub struct LayerScan {
     pub tar_size: u64,
     pub compression: Compression,
     pub entries: Entries,
+    /// What the first bytes of some regular files say ([`sniff`]), by entry
+    /// index, in entry order; most files say nothing and are not listed.
+    pub signals: Vec<(u32, Signals)>,
     /// Diagnostics about entries; their `layer` is filled in by the caller.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -146,6 +151,7 @@ fn scan_blob<R: Read>(
     };
     let mut diagnostics = Vec::new();
     let mut entries = Entries::default();
+    let mut signals = Vec::new();
     let (diff_id, tar_size) = {
         let decoded = compression::decoder(compression, Cursor::new(head).chain(&mut blob))
             .map_err(|e| Error::from_io(&e, "starting to decompress the layer"))?;
@@ -172,6 +178,7 @@ fn scan_blob<R: Read>(
                 &mut tar_stream,
                 compression,
                 &mut entries,
+                &mut signals,
                 &mut diagnostics,
             )?)
         };
@@ -208,6 +215,7 @@ fn scan_blob<R: Read>(
         tar_size,
         compression,
         entries,
+        signals,
         diagnostics,
     };
     Ok((Unhashed { scan, tar }, digest))
@@ -322,6 +330,7 @@ fn read_entries<R: Read>(
     stream: &mut R,
     compression: Compression,
     entries: &mut Entries,
+    signals: &mut Vec<(u32, Signals)>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Result<TarEnd, Error> {
     let what = match compression {
@@ -337,6 +346,7 @@ fn read_entries<R: Read>(
     let (pos, ended) = (&at.read, &at.ended);
     let iter = archive.entries().map_err(|e| Error::from_io(&e, what))?;
     let mut buf = vec![0u8; 64 * 1024];
+    let mut head = Vec::with_capacity(sniff::HEAD);
     let mut last_path: Option<String> = None;
     let mut end = TarEnd {
         data_end: 0,
@@ -538,6 +548,7 @@ fn read_entries<R: Read>(
             FileKind::Regular => {
                 let mut hasher = xxhash_rust::xxh3::Xxh3::new();
                 let mut read: u64 = 0;
+                head.clear();
                 loop {
                     let n = entry.read(&mut buf).map_err(|e| {
                         Error::from_io(&e, "reading the file's content").path(&clean)
@@ -546,6 +557,10 @@ fn read_entries<R: Read>(
                         break;
                     }
                     hasher.update(&buf[..n]);
+                    if head.len() < sniff::HEAD {
+                        let take = n.min(sniff::HEAD - head.len());
+                        head.extend_from_slice(&buf[..take]);
+                    }
                     read += n as u64;
                 }
                 if read != stored {
@@ -558,6 +573,10 @@ fn read_entries<R: Read>(
                 node.size = stored;
                 node.content = hasher.digest();
                 node.data = Some(EntryRef::new(0, index));
+                let found = sniff::sniff(&head);
+                if !found.is_empty() {
+                    signals.push((index, found));
+                }
             }
             FileKind::Symlink => {
                 node.set_link(Some(link_target.as_deref().unwrap_or_default()));

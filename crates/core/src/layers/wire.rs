@@ -5,6 +5,7 @@
 //! malformed buffer is a bug, reported as one and never a panic.
 
 use super::scan::LayerScan;
+use super::sniff::Signals;
 use crate::archive::compression::Compression;
 use crate::archive::digest::Digest;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -12,7 +13,7 @@ use crate::fs::entries::{Entries, OpKind, Packed};
 use crate::fs::node::{Extra, FileKind};
 use crate::{Error, ErrorKind};
 
-const MAGIC: &[u8; 8] = b"LSSCAN01";
+const MAGIC: &[u8; 8] = b"LSSCAN02";
 
 /// The bytes of a scan.
 pub fn to_bytes(scan: &LayerScan) -> Vec<u8> {
@@ -28,6 +29,11 @@ pub fn to_bytes(scan: &LayerScan) -> Vec<u8> {
         Compression::Zstd => 2,
     });
     encode_entries(&scan.entries, &mut w);
+    w.u32(scan.signals.len() as u32);
+    for (entry, found) in &scan.signals {
+        w.u32(*entry);
+        w.u8(found.bits());
+    }
     w.u32(scan.diagnostics.len() as u32);
     for d in &scan.diagnostics {
         w.u8(match d.severity {
@@ -67,6 +73,15 @@ fn decode(r: &mut Reader<'_>) -> Option<LayerScan> {
     };
     let entries = decode_entries(r)?;
     let count = r.u32()? as usize;
+    let mut signals = Vec::with_capacity(count.min(r.remaining() / 5));
+    for _ in 0..count {
+        let entry = r.u32()?;
+        if entry as usize >= entries.len() {
+            return None;
+        }
+        signals.push((entry, Signals::from_bits(r.u8()?)));
+    }
+    let count = r.u32()? as usize;
     let mut diagnostics = Vec::with_capacity(count.min(r.remaining()));
     for _ in 0..count {
         let severity = match r.u8()? {
@@ -87,6 +102,7 @@ fn decode(r: &mut Reader<'_>) -> Option<LayerScan> {
         tar_size,
         compression,
         entries,
+        signals,
         diagnostics,
     })
 }

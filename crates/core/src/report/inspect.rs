@@ -7,6 +7,7 @@
 //! (adding keys does not).
 
 use super::listing;
+use crate::findings::{self, Finding};
 use crate::fs::node::{Change, ChangeKind, FileKind, Node};
 use crate::Analysis;
 use serde::ser::SerializeSeq;
@@ -57,7 +58,36 @@ pub struct Report<'a> {
     user_wasted_percent: Ratio,
     dive: Dive<'a>,
     exact: Exact<'a>,
+    findings: Vec<FindingRow>,
     diagnostics: Vec<DiagnosticRow<'a>>,
+}
+
+/// A finding as the report, the CI report and the page show it.
+#[derive(Serialize)]
+pub struct FindingRow {
+    pub id: &'static str,
+    pub severity: &'static str,
+    pub title: String,
+    pub layer: Option<usize>,
+    pub paths: Vec<String>,
+    pub more_paths: usize,
+    pub bytes: u64,
+    pub fix: &'static str,
+}
+
+impl FindingRow {
+    pub fn new(f: &Finding) -> FindingRow {
+        FindingRow {
+            id: f.id,
+            severity: f.level.name(),
+            title: f.title.clone(),
+            layer: f.layer,
+            paths: f.paths.iter().map(|p| format!("/{p}")).collect(),
+            more_paths: f.more_paths,
+            bytes: f.bytes,
+            fix: f.fix(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -339,6 +369,7 @@ pub fn build(a: &Analysis) -> Report<'_> {
                 })
                 .collect(),
         },
+        findings: findings::find(a).iter().map(FindingRow::new).collect(),
         diagnostics: a
             .diagnostics
             .iter()
