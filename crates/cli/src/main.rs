@@ -5,6 +5,7 @@
 
 mod alloc_tuning;
 mod cache_cmd;
+mod ci_cmd;
 mod diff_cmd;
 mod dir_source;
 mod parallel;
@@ -50,8 +51,11 @@ enum Command {
         #[command(flatten)]
         args: ImageArgs,
         /// Print the whole report as one JSON document (see docs/report.md).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "markdown")]
         json: bool,
+        /// Print the report for people in Markdown: summary, findings, wasted paths.
+        #[arg(long)]
+        markdown: bool,
     },
     /// List the union filesystem after a layer, one path per line, as `find -printf` would over the unpacked rootfs.
     Ls {
@@ -63,6 +67,13 @@ enum Command {
         /// List what that layer changed instead: `A|M|D<TAB>path<TAB>changed fields`.
         #[arg(long)]
         changes: bool,
+        /// With --changes: from this layer to --layer (a range).
+        #[arg(long, requires = "changes")]
+        from: Option<usize>,
+        /// Write CSV (a header row; every path with its type, size, mode, owner
+        /// and the layer that wrote it; or every change with its sizes).
+        #[arg(long)]
+        csv: bool,
     },
     /// The build as Dockerfile steps, and what a change would rebuild, push and pull (docs/cache.md).
     Cache {
@@ -70,6 +81,15 @@ enum Command {
         args: ImageArgs,
         #[command(flatten)]
         cache: cache_cmd::CacheArgs,
+    },
+    /// CI gate: dive's rules from `.dive-ci` (same semantics) and ours, with
+    /// JSON, Markdown and JUnit reports from the same run (docs/ci.md).
+    /// Exit status 0 pass, 1 fail (or misconfigured rules), 2 on trouble.
+    Ci {
+        #[command(flatten)]
+        args: ImageArgs,
+        #[command(flatten)]
+        ci: ci_cmd::CiArgs,
     },
     /// Compare image A with image B: shared layers, pull plans, paths, history, config (docs/diff.md).
     /// Exit status 0 if they are identical, 1 if they differ, 2 on trouble.
@@ -109,11 +129,33 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Inspect { args, .. } | Command::Ls { args, .. } | Command::Cache { args, .. } => {
             (load(args)?, args.image.display().to_string())
         }
+        Command::Ci { args, ci } => {
+            let rules = ci_cmd::rules(ci)?;
+            let a = load(args)?;
+            let name = args.image.display().to_string();
+            let outcome = ci_cmd::run(&mut out, &a, &name, ci, rules)?;
+            out.flush()?;
+            return Ok(if reported_errors(&a, &name) {
+                ExitCode::from(2)
+            } else if outcome == layerscope_core::gate::Outcome::Pass {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            });
+        }
         Command::Diff { diff } => return run_diff(&mut out, diff),
     };
     match cli.command {
-        Command::Inspect { args, json } => {
-            if json {
+        Command::Inspect {
+            args,
+            json,
+            markdown,
+        } => {
+            if markdown {
+                let found = layerscope_core::findings::find(&analysis);
+                let md = layerscope_core::report::markdown::report(&analysis, &found, &name, None);
+                out.write_all(md.as_bytes())?;
+            } else if json {
                 serde_json::to_writer_pretty(
                     &mut out,
                     &layerscope_core::report::inspect::build(&analysis),
@@ -124,8 +166,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Cache { cache, .. } => cache_cmd::run(&mut out, &analysis, &name, &cache)?,
-        Command::Diff { .. } => unreachable!("answered above"),
-        Command::Ls { layer, changes, .. } => {
+        Command::Diff { .. } | Command::Ci { .. } => unreachable!("answered above"),
+        Command::Ls {
+            layer,
+            changes,
+            from,
+            csv,
+            ..
+        } => {
             let n = analysis.layers.len();
             let layer = layer.unwrap_or(n.saturating_sub(1));
             if n == 0 {
@@ -137,8 +185,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     n - 1
                 );
             }
-            if changes {
-                for change in &analysis.layers[layer].changes {
+            if let Some(first) = from.filter(|f| *f > layer) {
+                bail!("--from {first} is after --layer {layer}");
+            }
+            if csv && changes {
+                let first = from.unwrap_or(layer);
+                out.write_all(layerscope_core::report::csv::changes(&analysis, first, layer).as_bytes())?;
+            } else if csv {
+                out.write_all(
+                    layerscope_core::report::csv::paths(&analysis, &analysis.union_at(layer)).as_bytes(),
+                )?;
+            } else if changes {
+                let first = from.unwrap_or(layer);
+                for change in analysis.layers[first..=layer].iter().flat_map(|l| &l.changes) {
                     if let Some(line) = listing::change_line(&analysis, change) {
                         writeln!(out, "{line}")?;
                     }

@@ -32,6 +32,7 @@ mod error;
 pub mod figures;
 pub mod findings;
 pub mod fs;
+pub mod gate;
 pub mod human;
 pub mod layers;
 mod progress;

@@ -28,6 +28,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "gate",
+        &[
+            "base", "fs", "archive", "figures", "analysis", "findings", "gate",
+        ],
+    ),
+    (
         "build",
         &[
             "base", "fs", "archive", "figures", "analysis", "findings", "build",
@@ -42,8 +48,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "report",
         &[
-            "base", "fs", "archive", "layers", "figures", "analysis", "findings", "build",
-            "compare", "report",
+            "base", "fs", "archive", "layers", "figures", "analysis", "findings", "gate",
+            "build", "compare", "report",
         ],
     ),
 ];
@@ -58,6 +64,7 @@ fn module_of(name: &str) -> Option<&'static str> {
         "layers" => "layers",
         "figures" => "figures",
         "findings" => "findings",
+        "gate" => "gate",
         "analysis" | "Analysis" | "Layer" | "Step" | "Stack" | "Prepared" | "analyze"
         | "analyze_stream" | "analyze_source" | "prepare" | "sniff_archive" => "analysis",
         "build" => "build",

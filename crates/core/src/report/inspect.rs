@@ -60,6 +60,9 @@ pub struct Report<'a> {
     exact: Exact<'a>,
     findings: Vec<FindingRow>,
     diagnostics: Vec<DiagnosticRow<'a>>,
+    /// `layerscope ci --json`: the verdicts, in the same document.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ci: Option<super::ci::CiSection>,
 }
 
 /// A finding as the report, the CI report and the page show it.
@@ -257,6 +260,15 @@ fn change_row<'a>(a: &'a Analysis, change: &Change) -> Option<ChangeRow<'a>> {
 
 /// Builds the report (serialize it with serde_json).
 pub fn build(a: &Analysis) -> Report<'_> {
+    build_with(a, &findings::find(a), None)
+}
+
+/// The report with findings already found, and the CI verdicts when there are.
+pub fn build_with<'a>(
+    a: &'a Analysis,
+    found: &[Finding],
+    ci: Option<super::ci::CiSection>,
+) -> Report<'a> {
     let layers = a
         .steps
         .iter()
@@ -369,7 +381,8 @@ pub fn build(a: &Analysis) -> Report<'_> {
                 })
                 .collect(),
         },
-        findings: findings::find(a).iter().map(FindingRow::new).collect(),
+        findings: found.iter().map(FindingRow::new).collect(),
+        ci,
         diagnostics: a
             .diagnostics
             .iter()

@@ -4,12 +4,17 @@
 //! simulation's (`layerscope cache --json`, the page's download: [`cache`]),
 //! a comparison of two images (`layerscope diff --json` and `--paths`:
 //! [`compare`]), and the `ls` lines that diff against `find -printf`
-//! ([`listing`]).
+//! ([`listing`]), also as CSV ([`csv`]); the CI verdicts (`layerscope ci`:
+//! a section of the JSON, JUnit XML: [`ci`]) and the Markdown report for
+//! people and pull requests ([`markdown`]).
 //!
 //! Must not compute anything: every figure comes from the stages below.
 //! Model types are not `Serialize`; the shapes are written here.
 
 pub mod cache;
+pub mod ci;
 pub mod compare;
+pub mod csv;
 pub mod inspect;
 pub mod listing;
+pub mod markdown;
