@@ -126,13 +126,13 @@ impl Rules {
                 if seen.contains(&lower) {
                     rules
                         .our_problems
-                        .push(format!("{OUR_KEY}.{k}: set twice (keys are case-insensitive)"));
+                        .push(format!("{k}: set twice (keys are case-insensitive)"));
                 }
                 seen.push(lower);
                 if !OUR_RULES.iter().any(|(r, _)| r.eq_ignore_ascii_case(k)) {
                     let known: Vec<&str> = OUR_RULES.iter().map(|(r, _)| *r).collect();
                     rules.our_problems.push(format!(
-                        "{OUR_KEY}.{k}: unknown key (known: {})",
+                        "{k}: unknown key (known: {})",
                         known.join(", ")
                     ));
                 }
@@ -140,7 +140,7 @@ impl Rules {
         } else if ours != Node::Null {
             rules
                 .our_problems
-                .push(format!("{OUR_KEY}: expected a mapping of rules"));
+                .push("expected a mapping of rules".to_string());
         }
         for (key, value) in rules.ours.iter_mut() {
             match ours.get(key) {

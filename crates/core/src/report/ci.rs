@@ -59,7 +59,8 @@ impl CiSection {
 pub fn rule_name(origin: Origin, rule: &str) -> String {
     match origin {
         Origin::Dive => rule.to_string(),
-        Origin::Layerscope => format!("layerscope.{rule}"),
+        Origin::Layerscope if rule == crate::gate::OUR_KEY => rule.to_string(),
+        Origin::Layerscope => format!("{}.{rule}", crate::gate::OUR_KEY),
     }
 }
 
