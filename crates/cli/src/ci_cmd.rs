@@ -54,14 +54,18 @@ pub fn rules(args: &CiArgs) -> Result<(Rules, Option<String>)> {
     } else {
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("{}: cannot read the CI rules", path.display()))?;
-        let rules = Rules::parse(&text)
-            .map_err(|e| anyhow::anyhow!("{}: the CI rules are not valid YAML: {e}", path.display()))?;
+        let rules = Rules::parse(&text).map_err(|e| {
+            anyhow::anyhow!("{}: the CI rules are not valid YAML: {e}", path.display())
+        })?;
         (rules, Some(path.display().to_string()))
     };
     for (key, value) in [
         ("lowestEfficiency", &args.lowest_efficiency),
         ("highestWastedBytes", &args.highest_wasted_bytes),
-        ("highestUserWastedPercent", &args.highest_user_wasted_percent),
+        (
+            "highestUserWastedPercent",
+            &args.highest_user_wasted_percent,
+        ),
     ] {
         if let Some(v) = value {
             rules.set_dive(key, v);

@@ -190,14 +190,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             if csv && changes {
                 let first = from.unwrap_or(layer);
-                out.write_all(layerscope_core::report::csv::changes(&analysis, first, layer).as_bytes())?;
+                out.write_all(
+                    layerscope_core::report::csv::changes(&analysis, first, layer).as_bytes(),
+                )?;
             } else if csv {
                 out.write_all(
-                    layerscope_core::report::csv::paths(&analysis, &analysis.union_at(layer)).as_bytes(),
+                    layerscope_core::report::csv::paths(&analysis, &analysis.union_at(layer))
+                        .as_bytes(),
                 )?;
             } else if changes {
                 let first = from.unwrap_or(layer);
-                for change in analysis.layers[first..=layer].iter().flat_map(|l| &l.changes) {
+                for change in analysis.layers[first..=layer]
+                    .iter()
+                    .flat_map(|l| &l.changes)
+                {
                     if let Some(line) = listing::change_line(&analysis, change) {
                         writeln!(out, "{line}")?;
                     }

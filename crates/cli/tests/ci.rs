@@ -33,8 +33,8 @@ fn corpus_archives() -> Vec<PathBuf> {
 }
 
 fn tmp(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("ci-{}-{name}", std::process::id()));
+    let dir =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("ci-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -84,8 +84,12 @@ fn statuses(text: &[u8]) -> BTreeMap<String, String> {
                 continue;
             };
             let key = rest.split(':').next().unwrap_or("").to_string();
-            if ["lowestEfficiency", "highestWastedBytes", "highestUserWastedPercent"]
-                .contains(&key.as_str())
+            if [
+                "lowestEfficiency",
+                "highestWastedBytes",
+                "highestUserWastedPercent",
+            ]
+            .contains(&key.as_str())
             {
                 out.insert(key, status.trim().to_string());
             }
@@ -173,7 +177,13 @@ fn verdicts_equal_dives_rule_by_rule() {
             std::fs::write(&config, text).unwrap();
             let (theirs, mine) = (dive(&image, &config), ours(&image, &config, &[]));
             let (want, got) = (statuses(&theirs.stdout), statuses(&mine.stdout));
-            assert_eq!(want.len(), 3, "{}: dive's output: {}", image.display(), String::from_utf8_lossy(&theirs.stdout));
+            assert_eq!(
+                want.len(),
+                3,
+                "{}: dive's output: {}",
+                image.display(),
+                String::from_utf8_lossy(&theirs.stdout)
+            );
             assert_eq!(
                 got,
                 want,
@@ -195,7 +205,10 @@ fn verdicts_equal_dives_rule_by_rule() {
         }
     }
     eprintln!("dive and layerscope ci agreed on {compared} runs over {archives} archives");
-    assert!(archives >= 15, "dive read only {archives} archives of the corpus");
+    assert!(
+        archives >= 15,
+        "dive read only {archives} archives of the corpus"
+    );
     assert!(compared >= 300, "only {compared} runs compared");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -222,11 +235,18 @@ fn our_rules_fail_on_findings_and_exact_waste() {
     ];
     for (i, (text, code, says)) in cases.iter().enumerate() {
         let config = dir.join(format!("ours-{i}.yaml"));
-        std::fs::write(&config, format!("rules:\n  highestUserWastedPercent: disabled\n{text}")).unwrap();
+        std::fs::write(
+            &config,
+            format!("rules:\n  highestUserWastedPercent: disabled\n{text}"),
+        )
+        .unwrap();
         let out = ours(&image, &config, &[]);
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert_eq!(out.status.code(), Some(*code), "{text}\n{stdout}");
-        assert!(stdout.contains(says), "{text}\nwanted {says:?} in\n{stdout}");
+        assert!(
+            stdout.contains(says),
+            "{text}\nwanted {says:?} in\n{stdout}"
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -241,7 +261,14 @@ fn one_run_writes_every_report_and_trouble_is_exit_2() {
     let out = ours(
         &image,
         &config,
-        &["--json", json.to_str().unwrap(), "--markdown", md.to_str().unwrap(), "--junit", xml.to_str().unwrap()],
+        &[
+            "--json",
+            json.to_str().unwrap(),
+            "--markdown",
+            md.to_str().unwrap(),
+            "--junit",
+            xml.to_str().unwrap(),
+        ],
     );
     assert_eq!(out.status.code(), Some(1));
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
@@ -256,12 +283,22 @@ fn one_run_writes_every_report_and_trouble_is_exit_2() {
     assert_eq!(eff["value"], "0.9844212134184309");
     // The rest of the document is inspect's.
     assert_eq!(report["dive"]["wasted_bytes"], 32025);
-    assert!(report["findings"].as_array().unwrap().iter().any(|f| f["id"] == "runs-as-root"));
+    assert!(report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["id"] == "runs-as-root"));
     let md = std::fs::read_to_string(&md).unwrap();
     assert!(md.starts_with("## layerscope ci: **FAIL**"), "{md}");
-    assert!(md.contains("| lowestEfficiency | 0.99 | 0.9844212134184309 | FAIL: "), "{md}");
+    assert!(
+        md.contains("| lowestEfficiency | 0.99 | 0.9844212134184309 | FAIL: "),
+        "{md}"
+    );
     let xml = std::fs::read_to_string(&xml).unwrap();
-    assert!(xml.contains("<testcase classname=\"dive\" name=\"lowestEfficiency\">\n      <failure"), "{xml}");
+    assert!(
+        xml.contains("<testcase classname=\"dive\" name=\"lowestEfficiency\">\n      <failure"),
+        "{xml}"
+    );
     assert!(xml.contains("failures=\"2\""), "{xml}");
 
     // A rules file that is not YAML: trouble, before the image is read.
@@ -269,7 +306,10 @@ fn one_run_writes_every_report_and_trouble_is_exit_2() {
     let out = ours(Path::new("/nonexistent.tar"), &config, &[]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("rules.yaml: the CI rules are not valid YAML"), "{stderr}");
+    assert!(
+        stderr.contains("rules.yaml: the CI rules are not valid YAML"),
+        "{stderr}"
+    );
     // An image that cannot be read: trouble.
     std::fs::write(&config, "").unwrap();
     let out = ours(Path::new("/nonexistent.tar"), &config, &[]);

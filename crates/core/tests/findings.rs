@@ -15,7 +15,8 @@ use std::io::Cursor;
 use support::*;
 
 const PEM_KEY: &str = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n-----END OPENSSH PRIVATE KEY-----\n";
-const PEM_CERT: &str = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n";
+const PEM_CERT: &str =
+    "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n";
 
 fn analysis(spec: &ImageSpec) -> Analysis {
     analyze(
@@ -92,7 +93,10 @@ fn secrets_by_content_and_by_name_left_in_the_image() {
         Entry::file("app/conf/ca.pem", PEM_CERT),
         Entry::file("app/.env", "DB=postgres\n"),
         Entry::file("app/.env.example", "DB=\n"),
-        Entry::file("root/.npmrc", "//registry.npmjs.org/:_authToken=npm_abc123\n"),
+        Entry::file(
+            "root/.npmrc",
+            "//registry.npmjs.org/:_authToken=npm_abc123\n",
+        ),
         Entry::file("home/app/.npmrc", "registry=https://registry.npmjs.org/\n"),
         Entry::file("app/.git/HEAD", "ref: refs/heads/main\n"),
         Entry::file("app/.git/config", "[core]\n"),
@@ -105,7 +109,12 @@ fn secrets_by_content_and_by_name_left_in_the_image() {
     shown.sort();
     assert_eq!(
         shown,
-        vec!["app/.env", "app/.git/HEAD", "app/conf/server.dat", "root/.npmrc"],
+        vec![
+            "app/.env",
+            "app/.git/HEAD",
+            "app/conf/server.dat",
+            "root/.npmrc"
+        ],
         "{found:#?}"
     );
     let git = of(&found, "secret-in-image")
@@ -113,7 +122,12 @@ fn secrets_by_content_and_by_name_left_in_the_image() {
         .find(|f| f.title.contains(".git directory"))
         .unwrap();
     assert_eq!(git.paths.len(), 2);
-    assert!(git.title.starts_with("/app/.git is a .git directory (2 files"), "{}", git.title);
+    assert!(
+        git.title
+            .starts_with("/app/.git is a .git directory (2 files"),
+        "{}",
+        git.title
+    );
 }
 
 #[test]
@@ -151,8 +165,18 @@ fn apt_lists_removed_in_the_same_run_do_not_fire_and_in_a_later_run_do() {
     assert_eq!(cache.len(), 1, "{found:#?}");
     assert_eq!(cache[0].layer, Some(1));
     assert_eq!(cache[0].bytes, 30_000);
-    assert!(cache[0].title.contains("apt-get's cache in /var/lib/apt/lists"), "{}", cache[0].title);
-    assert!(cache[0].title.contains("deleted by a later layer"), "{}", cache[0].title);
+    assert!(
+        cache[0]
+            .title
+            .contains("apt-get's cache in /var/lib/apt/lists"),
+        "{}",
+        cache[0].title
+    );
+    assert!(
+        cache[0].title.contains("deleted by a later layer"),
+        "{}",
+        cache[0].title
+    );
     let deleted = of(&found, "deleted-files");
     assert_eq!(deleted.len(), 1);
     assert_eq!((deleted[0].layer, deleted[0].bytes), (Some(1), 30_000));
@@ -161,7 +185,11 @@ fn apt_lists_removed_in_the_same_run_do_not_fire_and_in_a_later_run_do() {
     let kept = as_app(ImageSpec::new().layer(&base()).layer(&lists()));
     let found = findings::find(&analysis(&kept));
     let cache = of(&found, "package-cache");
-    assert!(cache[0].title.contains("still in the final filesystem"), "{}", cache[0].title);
+    assert!(
+        cache[0].title.contains("still in the final filesystem"),
+        "{}",
+        cache[0].title
+    );
 }
 
 #[test]
@@ -169,8 +197,14 @@ fn waste_findings_add_up_to_the_exact_waste() {
     let spec = as_app(
         ImageSpec::new()
             .layer(&base())
-            .layer(&[Entry::file("app/big.bin", vec![1u8; 2 << 20]), Entry::file("app/main.py", "print(2)\n")])
-            .layer(&[Entry::whiteout("app/big.bin"), Entry::file("app/main.py", "print(3)\n")]),
+            .layer(&[
+                Entry::file("app/big.bin", vec![1u8; 2 << 20]),
+                Entry::file("app/main.py", "print(2)\n"),
+            ])
+            .layer(&[
+                Entry::whiteout("app/big.bin"),
+                Entry::file("app/main.py", "print(3)\n"),
+            ]),
     );
     let a = analysis(&spec);
     let found = findings::find(&a);
@@ -181,7 +215,11 @@ fn waste_findings_add_up_to_the_exact_waste() {
         .sum();
     assert_eq!(waste, a.waste.wasted_bytes);
     let big = of(&found, "deleted-files");
-    assert_eq!(big[0].level, Level::Medium, "2 MiB is worth more than a low");
+    assert_eq!(
+        big[0].level,
+        Level::Medium,
+        "2 MiB is worth more than a low"
+    );
     assert_eq!(big[0].paths, vec!["app/big.bin"]);
 }
 
@@ -221,14 +259,27 @@ fn modes_metadata_rewrites_and_tool_chains() {
 #[test]
 fn the_config_root_env_and_build_arguments() {
     let spec = with_config(ImageSpec::new().layer(&base()), |c| {
-        c["config"]["Env"] = json!(["PATH=/usr/bin", "NPM_TOKEN=npm_abcdef", "GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D", "PASSWORD_FILE=/run/secrets/db"]);
-        c["history"][1]["created_by"] = json!("RUN |1 GITHUB_TOKEN=ghp_secret /bin/sh -c make # buildkit");
+        c["config"]["Env"] = json!([
+            "PATH=/usr/bin",
+            "NPM_TOKEN=npm_abcdef",
+            "GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D",
+            "PASSWORD_FILE=/run/secrets/db"
+        ]);
+        c["history"][1]["created_by"] =
+            json!("RUN |1 GITHUB_TOKEN=ghp_secret /bin/sh -c make # buildkit");
     });
     let found = findings::find(&analysis(&spec));
     let env = of(&found, "secret-in-env");
     assert_eq!(env.len(), 1, "{found:#?}");
-    assert!(env[0].title.contains("NPM_TOKEN") && env[0].title.contains("(np…)"), "{}", env[0].title);
-    assert!(!env[0].title.contains("npm_abcdef"), "the value itself is never shown");
+    assert!(
+        env[0].title.contains("NPM_TOKEN") && env[0].title.contains("(np…)"),
+        "{}",
+        env[0].title
+    );
+    assert!(
+        !env[0].title.contains("npm_abcdef"),
+        "the value itself is never shown"
+    );
     let history = of(&found, "secret-in-history");
     assert_eq!(history.len(), 1, "{found:#?}");
     assert!(history[0].title.contains("GITHUB_TOKEN"));
@@ -267,11 +318,19 @@ fn findings_on_the_corpus_are_sorted_and_name_real_rules() {
         "wagoodman-dive/.data/test-docker-image.tar",
         "google-go-containerregistry/pkg/v1/mutate/testdata/whiteout_image.tar",
     ] {
-        let a = analyze(Cursor::new(corpus(rel)), &Options::default(), &mut NoProgress).unwrap();
+        let a = analyze(
+            Cursor::new(corpus(rel)),
+            &Options::default(),
+            &mut NoProgress,
+        )
+        .unwrap();
         let found = findings::find(&a);
         assert!(!found.is_empty(), "{rel}");
         for pair in found.windows(2) {
-            assert!(pair[0].level >= pair[1].level, "{rel}: not most severe first");
+            assert!(
+                pair[0].level >= pair[1].level,
+                "{rel}: not most severe first"
+            );
         }
         for f in &found {
             assert!(findings::rule(f.id).is_some());

@@ -48,8 +48,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "report",
         &[
-            "base", "fs", "archive", "layers", "figures", "analysis", "findings", "gate",
-            "build", "compare", "report",
+            "base", "fs", "archive", "layers", "figures", "analysis", "findings", "gate", "build",
+            "compare", "report",
         ],
     ),
 ];

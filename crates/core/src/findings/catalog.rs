@@ -30,7 +30,10 @@ pub fn secret_file(path: &str, signals: Signals) -> Option<&'static str> {
     if is_dotenv(name) {
         return Some("a .env file");
     }
-    if [".p12", ".pfx", ".jks", ".keystore"].iter().any(|e| name.ends_with(e)) {
+    if [".p12", ".pfx", ".jks", ".keystore"]
+        .iter()
+        .any(|e| name.ends_with(e))
+    {
         return Some("a key store");
     }
     let token_file = matches!(
@@ -106,9 +109,7 @@ pub fn toolchain_marker(name: &str, parents: &[&str]) -> Option<(&'static str, u
         // …/rustup/toolchains/<toolchain>/bin/rustc
         "rustc" if parent(0) == "bin" && parent(2) == "toolchains" => Some(("Rust (rustup)", 4)),
         "go" if parent(0) == "bin" && parent(1) == "go" => Some(("Go", 2)),
-        "clang" if parent(0) == "bin" && parent(1).starts_with("llvm") => {
-            Some(("LLVM/Clang", 2))
-        }
+        "clang" if parent(0) == "bin" && parent(1).starts_with("llvm") => Some(("LLVM/Clang", 2)),
         _ => None,
     }
 }
@@ -147,7 +148,8 @@ fn looks_like_aws_key_id(value: &str) -> bool {
     let b = value.as_bytes();
     b.len() == 20
         && (value.starts_with("AKIA") || value.starts_with("ASIA"))
-        && b.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && b.iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
 /// A secret value as it may be shown: its first two characters.
@@ -188,7 +190,10 @@ mod tests {
         );
         assert_eq!(cache_of("var/lib/apt/lists/lock"), None);
         assert_eq!(cache_of("var/lib/apt/listsx"), None);
-        assert_eq!(cache_of("root/.cache/pip/http/a/b"), Some(("root/.cache/pip", "pip")));
+        assert_eq!(
+            cache_of("root/.cache/pip/http/a/b"),
+            Some(("root/.cache/pip", "pip"))
+        );
     }
 
     #[test]
@@ -198,7 +203,10 @@ mod tests {
             Some(("GCC", 3))
         );
         assert_eq!(toolchain_marker("cc1", &["bin"]), None);
-        assert_eq!(toolchain_marker("go", &["bin", "go", "local"]), Some(("Go", 2)));
+        assert_eq!(
+            toolchain_marker("go", &["bin", "go", "local"]),
+            Some(("Go", 2))
+        );
         assert_eq!(toolchain_marker("go", &["bin", "usr"]), None);
     }
 
@@ -209,7 +217,10 @@ mod tests {
         assert!(secret_variable("ANYTHING", "AKIAIOSFODNN7EXAMPLE"));
         assert!(!secret_variable("NPM_TOKEN", ""));
         assert!(!secret_variable("PASSWORD_FILE", "/run/secrets/db"));
-        assert!(!secret_variable("GPG_KEY", "A035C8C19219BA821ECEA86B64E628F8D684696D"));
+        assert!(!secret_variable(
+            "GPG_KEY",
+            "A035C8C19219BA821ECEA86B64E628F8D684696D"
+        ));
         assert!(!secret_variable("TOKEN_PATH", "x"));
         assert!(!secret_variable("PATH", "/usr/bin"));
         assert!(!secret_variable("PYTHON_VERSION", "3.12.1"));

@@ -149,8 +149,14 @@ mod tests {
             pairs("/bin/sh -c #(nop)  ENV DB_PASSWORD=hunter2"),
             vec![p("DB_PASSWORD", "hunter2")]
         );
-        assert_eq!(pairs("ENV API_TOKEN=x Y=2"), vec![p("API_TOKEN", "x"), p("Y", "2")]);
-        assert_eq!(pairs("ENV API_TOKEN two words"), vec![p("API_TOKEN", "two words")]);
+        assert_eq!(
+            pairs("ENV API_TOKEN=x Y=2"),
+            vec![p("API_TOKEN", "x"), p("Y", "2")]
+        );
+        assert_eq!(
+            pairs("ENV API_TOKEN two words"),
+            vec![p("API_TOKEN", "two words")]
+        );
         assert_eq!(pairs("ARG TOKEN=abc"), vec![p("TOKEN", "abc")]);
         assert_eq!(pairs("/bin/sh -c apt-get update"), vec![]);
         assert_eq!(pairs("RUN /bin/sh -c echo TOKEN=x # buildkit"), vec![]);

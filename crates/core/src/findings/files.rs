@@ -48,6 +48,27 @@ fn noun(n: usize, one: &str, many: &str) -> String {
     }
 }
 
+/// A finding over a group of paths (listed most bytes first, cut to the first few).
+fn over_paths(
+    id: &'static str,
+    level: Level,
+    title: String,
+    layer: usize,
+    paths: Vec<(String, u64)>,
+    bytes: u64,
+) -> Finding {
+    let (paths, more_paths) = top_paths(paths);
+    Finding {
+        id,
+        level,
+        title,
+        layer: Some(layer),
+        paths,
+        more_paths,
+        bytes,
+    }
+}
+
 /// Grouped paths and bytes.
 #[derive(Default)]
 struct Group {
@@ -98,7 +119,6 @@ pub(super) fn secrets(a: &Analysis, out: &mut Vec<Finding>) {
     });
     for ((layer, root, shown, what), g) in groups {
         let files = g.paths.len();
-        let (paths, more_paths) = top_paths(g.paths);
         let inside = if what == "a .git directory" {
             format!(" ({}, {})", noun(files, "file", "files"), bytes(g.bytes))
         } else {
@@ -107,7 +127,9 @@ pub(super) fn secrets(a: &Analysis, out: &mut Vec<Finding>) {
         let (id, title) = if shown {
             (
                 "secret-in-image",
-                format!("/{root} is {what}{inside}, in the final filesystem (written by layer {layer})"),
+                format!(
+                    "/{root} is {what}{inside}, in the final filesystem (written by layer {layer})"
+                ),
             )
         } else {
             (
@@ -117,15 +139,7 @@ pub(super) fn secrets(a: &Analysis, out: &mut Vec<Finding>) {
                 ),
             )
         };
-        out.push(Finding {
-            id,
-            level: Level::High,
-            title,
-            layer: Some(layer),
-            paths,
-            more_paths,
-            bytes: g.bytes,
-        });
+        out.push(over_paths(id, Level::High, title, layer, g.paths, g.bytes));
     }
 }
 
@@ -136,7 +150,10 @@ pub(super) fn waste(a: &Analysis, out: &mut Vec<Finding>) {
     for w in &a.waste.paths {
         for (&layer, &b) in w.layers.iter().zip(&w.layer_bytes) {
             if b > 0 {
-                groups.entry((layer, w.present)).or_default().add(&w.path, b);
+                groups
+                    .entry((layer, w.present))
+                    .or_default()
+                    .add(&w.path, b);
             }
         }
     }
@@ -160,23 +177,13 @@ pub(super) fn waste(a: &Analysis, out: &mut Vec<Finding>) {
             )
         };
         let level = level_by_bytes(g.bytes);
-        let (paths, more_paths) = top_paths(g.paths);
-        out.push(Finding {
-            id,
-            level,
-            title,
-            layer: Some(layer),
-            paths,
-            more_paths,
-            bytes: g.bytes,
-        });
+        out.push(over_paths(id, level, title, layer, g.paths, g.bytes));
     }
 }
 
 pub(super) fn caches(a: &Analysis, out: &mut Vec<Finding>) {
     // (layer, cache prefix, tool) → files, and how many are still shown.
-    let mut groups: BTreeMap<(usize, &'static str, &'static str), (Group, usize)> =
-        BTreeMap::new();
+    let mut groups: BTreeMap<(usize, &'static str, &'static str), (Group, usize)> = BTreeMap::new();
     each_copy(a, |layer, change, id, node, path| {
         if node.size == 0 {
             return;
@@ -201,16 +208,14 @@ pub(super) fn caches(a: &Analysis, out: &mut Vec<Finding>) {
             bytes(g.bytes)
         );
         let level = level_by_bytes(g.bytes);
-        let (paths, more_paths) = top_paths(g.paths);
-        out.push(Finding {
-            id: "package-cache",
+        out.push(over_paths(
+            "package-cache",
             level,
             title,
-            layer: Some(layer),
-            paths,
-            more_paths,
-            bytes: g.bytes,
-        });
+            layer,
+            g.paths,
+            g.bytes,
+        ));
     }
 }
 
@@ -252,7 +257,9 @@ pub(super) fn toolchains(a: &Analysis, out: &mut Vec<Finding>) {
         for _ in 0..up {
             root = paths.parent(root).unwrap_or(PathId::ROOT);
         }
-        roots.entry(root).or_insert((tool, a.node(n).layer as usize));
+        roots
+            .entry(root)
+            .or_insert((tool, a.node(n).layer as usize));
     }
     for (root, (tool, layer)) in roots {
         let (total, files) = visible_bytes_under(a, root);
@@ -280,9 +287,15 @@ pub const MAX_LAYERS: usize = 127;
 pub(super) fn layer_count(a: &Analysis, out: &mut Vec<Finding>) {
     let n = a.layers.len();
     let (level, what) = if n > MAX_LAYERS {
-        (Level::High, "more than the 127 Docker can stack: it will not run")
+        (
+            Level::High,
+            "more than the 127 Docker can stack: it will not run",
+        )
     } else if n + 10 >= MAX_LAYERS {
-        (Level::Medium, "within 10 of the 127 Docker can stack: a few more steps and it will not run")
+        (
+            Level::Medium,
+            "within 10 of the 127 Docker can stack: a few more steps and it will not run",
+        )
     } else {
         return;
     };
@@ -311,26 +324,28 @@ pub(super) fn metadata_only(a: &Analysis, out: &mut Vec<Finding>) {
         let mut files = Vec::new();
         for c in &layer.changes {
             if let Some(n) = c.after.map(|n| a.node(n)) {
-                if n.kind == FileKind::Regular && n.data.is_some_and(|d| d.layer as usize == layer.index) {
+                if n.kind == FileKind::Regular
+                    && n.data.is_some_and(|d| d.layer as usize == layer.index)
+                {
                     files.push((a.path(c.path), n.size));
                 }
             }
         }
         let count = noun(files.len(), "file", "files");
-        let (paths, more_paths) = top_paths(files);
-        out.push(Finding {
-            id: "metadata-only-layer",
-            level: level_by_bytes(layer.size),
-            title: format!(
-                "layer {} stores {} again in {count} whose bytes did not change (only owner, mode or time)",
-                layer.index,
-                bytes(layer.size)
-            ),
-            layer: Some(layer.index),
-            paths,
-            more_paths,
-            bytes: layer.size,
-        });
+        let title = format!(
+            "layer {} stores {} again in {count} whose bytes did not change (only owner, mode or time)",
+            layer.index,
+            bytes(layer.size)
+        );
+        let level = level_by_bytes(layer.size);
+        out.push(over_paths(
+            "metadata-only-layer",
+            level,
+            title,
+            layer.index,
+            files,
+            layer.size,
+        ));
     }
 }
 
@@ -341,39 +356,46 @@ pub(super) fn modes(a: &Analysis, out: &mut Vec<Finding>) {
         let node = a.node(n);
         let layer = node.layer as usize;
         if node.kind == FileKind::Regular && node.mode & 0o6000 != 0 {
-            setuid.entry(layer).or_default().push((a.path(id), node.size));
+            setuid
+                .entry(layer)
+                .or_default()
+                .push((a.path(id), node.size));
         }
         let shared_dir = node.kind == FileKind::Dir && node.mode & 0o1000 != 0;
         if node.kind != FileKind::Symlink && node.mode & 0o002 != 0 && !shared_dir {
-            writable.entry(layer).or_default().push((a.path(id), node.size));
+            writable
+                .entry(layer)
+                .or_default()
+                .push((a.path(id), node.size));
         }
     }
     for (layer, files) in setuid {
-        let count = noun(files.len(), "setuid or setgid file", "setuid or setgid files");
-        let (paths, more_paths) = top_paths(files);
-        out.push(Finding {
-            id: "setuid-files",
-            level: Level::Low,
-            title: format!("layer {layer} adds {count}"),
-            layer: Some(layer),
-            paths,
-            more_paths,
-            bytes: 0,
-        });
+        let count = noun(
+            files.len(),
+            "setuid or setgid file",
+            "setuid or setgid files",
+        );
+        out.push(over_paths(
+            "setuid-files",
+            Level::Low,
+            format!("layer {layer} adds {count}"),
+            layer,
+            files,
+            0,
+        ));
     }
     for (layer, files) in writable {
         let count = noun(files.len(), "path", "paths");
-        let (paths, more_paths) = top_paths(files);
-        out.push(Finding {
-            id: "world-writable",
-            level: Level::Medium,
-            title: format!(
-                "layer {layer} leaves {count} writable by anyone (files, or directories without the sticky bit)"
-            ),
-            layer: Some(layer),
-            paths,
-            more_paths,
-            bytes: 0,
-        });
+        let title = format!(
+            "layer {layer} leaves {count} writable by anyone (files, or directories without the sticky bit)"
+        );
+        out.push(over_paths(
+            "world-writable",
+            Level::Medium,
+            title,
+            layer,
+            files,
+            0,
+        ));
     }
 }

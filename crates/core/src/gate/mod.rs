@@ -95,7 +95,10 @@ pub struct Rules {
 impl Default for Rules {
     fn default() -> Rules {
         Rules {
-            dive: DIVE_RULES.iter().map(|(k, d)| (*k, d.to_string())).collect(),
+            dive: DIVE_RULES
+                .iter()
+                .map(|(k, d)| (*k, d.to_string()))
+                .collect(),
             ours: OUR_RULES.iter().map(|(k, d)| (*k, d.to_string())).collect(),
             our_problems: Vec::new(),
         }
@@ -131,10 +134,9 @@ impl Rules {
                 seen.push(lower);
                 if !OUR_RULES.iter().any(|(r, _)| r.eq_ignore_ascii_case(k)) {
                     let known: Vec<&str> = OUR_RULES.iter().map(|(r, _)| *r).collect();
-                    rules.our_problems.push(format!(
-                        "{k}: unknown key (known: {})",
-                        known.join(", ")
-                    ));
+                    rules
+                        .our_problems
+                        .push(format!("{k}: unknown key (known: {})", known.join(", ")));
                 }
             }
         } else if ours != Node::Null {
@@ -146,7 +148,11 @@ impl Rules {
             match ours.get(key) {
                 None | Some(Node::Null) => {}
                 Some(Node::List(items)) => {
-                    *value = items.iter().map(Node::as_string).collect::<Vec<_>>().join(",")
+                    *value = items
+                        .iter()
+                        .map(Node::as_string)
+                        .collect::<Vec<_>>()
+                        .join(",")
                 }
                 Some(v) => *value = v.as_string(),
             }
@@ -156,7 +162,11 @@ impl Rules {
 
     /// Sets a dive rule as its command-line flag would (the flag wins over the file).
     pub fn set_dive(&mut self, key: &str, value: &str) -> bool {
-        match self.dive.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(key)) {
+        match self
+            .dive
+            .iter_mut()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        {
             Some((_, v)) => {
                 *v = value.to_string();
                 true
@@ -215,7 +225,11 @@ impl Outcome {
 
 impl Gate {
     pub fn outcome(&self) -> Outcome {
-        if self.verdicts.iter().any(|v| v.status == Status::Misconfigured) {
+        if self
+            .verdicts
+            .iter()
+            .any(|v| v.status == Status::Misconfigured)
+        {
             Outcome::Misconfigured
         } else if self.verdicts.iter().any(|v| v.status == Status::Fail) {
             Outcome::Fail
@@ -445,8 +459,7 @@ fn our_verdicts(a: &Analysis, found: &[Finding], rules: &Rules) -> Vec<Verdict> 
         };
         parsed.push((rule, setting.clone(), check));
     }
-    let misconfigured =
-        !rules.our_problems.is_empty() || parsed.iter().any(|(_, _, c)| c.is_err());
+    let misconfigured = !rules.our_problems.is_empty() || parsed.iter().any(|(_, _, c)| c.is_err());
     let mut out: Vec<Verdict> = parsed
         .into_iter()
         .filter(|(rule, _, check)| {
@@ -498,7 +511,9 @@ impl Check {
                 let w = a.waste.wasted_bytes;
                 verdict(
                     w > *t,
-                    format!("too many bytes wasted, counted exactly (wasted-bytes={w} > threshold={t})"),
+                    format!(
+                        "too many bytes wasted, counted exactly (wasted-bytes={w} > threshold={t})"
+                    ),
                     w.to_string(),
                 )
             }
@@ -515,7 +530,11 @@ impl Check {
                 )
             }
             Check::Level(level) => {
-                let hit: Vec<&Finding> = found.iter().copied().filter(|f| f.level >= *level).collect();
+                let hit: Vec<&Finding> = found
+                    .iter()
+                    .copied()
+                    .filter(|f| f.level >= *level)
+                    .collect();
                 verdict(
                     !hit.is_empty(),
                     format!(
@@ -528,10 +547,18 @@ impl Check {
                 )
             }
             Check::Ids(ids) => {
-                let hit: Vec<&Finding> = found.iter().copied().filter(|f| ids.contains(&f.id)).collect();
+                let hit: Vec<&Finding> = found
+                    .iter()
+                    .copied()
+                    .filter(|f| ids.contains(&f.id))
+                    .collect();
                 verdict(
                     !hit.is_empty(),
-                    format!("{} with a listed id: {}", plural(hit.len(), "finding"), listed(&hit)),
+                    format!(
+                        "{} with a listed id: {}",
+                        plural(hit.len(), "finding"),
+                        listed(&hit)
+                    ),
                     hit.len().to_string(),
                 )
             }
@@ -583,8 +610,13 @@ mod tests {
             "strconv.ParseFloat: parsing \"\": invalid syntax"
         );
         assert_eq!(parse_bytes("20XB").unwrap_err(), "unhandled size name: xb");
-        assert_eq!(parse_bytes("100bytes").unwrap_err(), "unhandled size name: bytes");
-        assert!(parse_bytes("18446744073709551615").unwrap_err().starts_with("too large"));
+        assert_eq!(
+            parse_bytes("100bytes").unwrap_err(),
+            "unhandled size name: bytes"
+        );
+        assert!(parse_bytes("18446744073709551615")
+            .unwrap_err()
+            .starts_with("too large"));
         assert!(parse_bytes("1.2.3").is_err());
     }
 
@@ -625,10 +657,14 @@ mod tests {
         let r = Rules::parse("lowestEfficiency: 0.5\n").unwrap();
         assert_eq!(r.dive[2].1, "0.9");
         // An explicit empty string is a value (misconfigured), null the default.
-        let r = Rules::parse("rules:\n  lowestEfficiency: \"\"\n  highestWastedBytes: ~\n").unwrap();
+        let r =
+            Rules::parse("rules:\n  lowestEfficiency: \"\"\n  highestWastedBytes: ~\n").unwrap();
         assert_eq!(r.dive[2].1, "");
         assert_eq!(r.dive[1].1, "disabled");
-        let r = Rules::parse("layerscope:\n  failOn: medium\n  failOnFindings: [secret-in-image]\n  typo: 1\n").unwrap();
+        let r = Rules::parse(
+            "layerscope:\n  failOn: medium\n  failOnFindings: [secret-in-image]\n  typo: 1\n",
+        )
+        .unwrap();
         assert_eq!(r.our("failOn"), "medium");
         assert_eq!(r.our("failOnFindings"), "secret-in-image");
         assert_eq!(r.our_problems.len(), 1);

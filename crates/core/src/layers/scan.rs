@@ -7,8 +7,8 @@
 //! in the image, and so what its entries mean for the union, is
 //! `fs/overlay.rs`'s business.
 
-use crate::archive::compression::{self, Compression, Sniffed};
 use super::sniff::{self, Signals};
+use crate::archive::compression::{self, Compression, Sniffed};
 use crate::archive::digest::{Digest, HashingReader};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fs::entries::{Entries, EntryOp};

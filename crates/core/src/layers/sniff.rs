@@ -66,7 +66,8 @@ pub fn sniff(head: &[u8]) -> Signals {
         find(&line[..end], b"PRIVATE KEY-----").is_some()
     });
     let cloud = (has_aws_key_id(head) && find(head, b"aws_secret_access_key").is_some())
-        || (find(head, b"\"service_account\"").is_some() && find(head, b"\"private_key\"").is_some());
+        || (find(head, b"\"service_account\"").is_some()
+            && find(head, b"\"private_key\"").is_some());
     let token = [
         &b"_authToken="[..],
         b"_auth=",

@@ -39,7 +39,10 @@ fn row(cells: &[String]) -> String {
 /// Every path of a union, sorted by path: where it is, what it is, and the
 /// layer that wrote it.
 pub fn paths(a: &Analysis, union: &Union) -> String {
-    let mut out = row(&["path", "type", "size", "mode", "uid", "gid", "layer", "link"].map(String::from));
+    let mut out = row(&[
+        "path", "type", "size", "mode", "uid", "gid", "layer", "link",
+    ]
+    .map(String::from));
     for (p, n) in union.sorted(&a.files.paths) {
         let node = a.node(n);
         out.push_str(&row(&[
@@ -60,13 +63,24 @@ pub fn paths(a: &Analysis, union: &Union) -> String {
 /// what changed, the bytes before and after, and which fields.
 pub fn changes(a: &Analysis, first: usize, last: usize) -> String {
     let mut out = row(&[
-        "layer", "change", "path", "type", "size", "size_before", "mode", "uid", "gid", "fields",
+        "layer",
+        "change",
+        "path",
+        "type",
+        "size",
+        "size_before",
+        "mode",
+        "uid",
+        "gid",
+        "fields",
     ]
     .map(String::from));
     for layer in a.layers.iter().take(last + 1).skip(first) {
         for c in layer.real_changes() {
             let (after, before) = (a.after(c), a.before(c));
-            let Some(node) = after.or(before) else { continue };
+            let Some(node) = after.or(before) else {
+                continue;
+            };
             let fields = match c.kind {
                 ChangeKind::Modified(f) => f.names().join(" "),
                 _ => String::new(),

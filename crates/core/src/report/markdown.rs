@@ -105,7 +105,11 @@ pub fn report(a: &Analysis, found: &[Finding], name: &str, gate: Option<&Gate>) 
                 f.level.name(),
                 f.id,
                 escape(&f.title),
-                if f.bytes > 0 { bytes(f.bytes) } else { String::new() },
+                if f.bytes > 0 {
+                    bytes(f.bytes)
+                } else {
+                    String::new()
+                },
                 escape(f.fix())
             ));
         }
