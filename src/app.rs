@@ -20,6 +20,7 @@ use crate::views::{
     build::BuildPanel,
     compare::ComparePanel,
     container::ContainerPanel,
+    findings::FindingsPanel,
     history::History,
     image::ImageInfo,
     intake::Intake,
@@ -145,6 +146,17 @@ pub fn app() -> Html {
                     base_end: *base_end,
                     dockerfile: dockerfile.clone(),
                 });
+            }
+        });
+    }
+
+    // The findings, once per image.
+    {
+        let client = client.clone();
+        let key = (state.gen, state.summary.is_some());
+        use_effect_with(key, move |(_, open)| {
+            if *open {
+                client.send(&Request::Findings);
             }
         });
     }
@@ -492,6 +504,7 @@ pub fn app() -> Html {
                             if stage >= 2 {
                                 <LayerDetails summary={summary.clone()} selection={state.selection} />
                                 <WastePanel summary={summary.clone()} dispatch={dispatch.clone()} />
+                                <FindingsPanel pane={state.findings.clone()} summary={summary.clone()} dispatch={dispatch.clone()} />
                                 <ImageInfo summary={summary.clone()} on_reopen={reopen} />
                             }
                         </div>

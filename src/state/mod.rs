@@ -13,13 +13,14 @@
 mod build;
 mod compare;
 mod container;
+pub mod findings;
 mod story;
 mod tour;
 mod tree;
 
 use std::rc::Rc;
 
-use layerscope_protocol::{Note, Progress, Response, SimChange, Sort, Summary, View};
+use layerscope_protocol::{Note, Progress, Response, Severity, SimChange, Sort, Summary, View};
 use serde::Deserialize;
 
 use crate::route::Route;
@@ -28,6 +29,7 @@ use crate::selection::{layer_at, layers_in, step_of_layer, Selection};
 pub use build::BuildPane;
 pub use compare::ComparePane;
 pub use container::ContainerPane;
+pub use findings::FindingsPane;
 pub use story::StoryState;
 pub use tour::Tour;
 pub use tree::{Mode, Tree, TreeKey};
@@ -140,6 +142,7 @@ pub struct State {
     pub build: BuildPane,
     pub compare: ComparePane,
     pub container: ContainerPane,
+    pub findings: FindingsPane,
     pub tour: Tour,
 }
 
@@ -226,6 +229,8 @@ pub enum Action {
     /// Simulate a change of the build.
     Simulate(SimChange),
     ClearSimulation,
+    /// Show (or hide) the findings of a severity.
+    ShowSeverity(Severity, bool),
     /// Start the tour at a step, or end it.
     Tour(Option<usize>),
     SetPresent(bool),
@@ -450,6 +455,7 @@ impl State {
             Action::SetDockerfile(text) => self.build.set_dockerfile(text),
             Action::Simulate(change) => self.build.start_simulation(change),
             Action::ClearSimulation => self.build.clear_simulation(),
+            Action::ShowSeverity(severity, shown) => self.findings.set_shown(severity, shown),
             Action::Tour(step) => self.tour.step = step,
             Action::SetPresent(on) => self.present = on,
         }
@@ -478,6 +484,7 @@ impl State {
         self.build = BuildPane::default();
         self.compare = ComparePane::default();
         self.container = ContainerPane::default();
+        self.findings.reset();
         self.tree.reset();
     }
 
@@ -570,6 +577,7 @@ impl State {
             Response::ExportCompare { .. } => self.compare.exporting = false,
             Response::Build(build) => self.build.view = Some(Rc::new(*build)),
             Response::Simulation(sim) => self.build.simulated(*sim),
+            Response::Findings { findings } => self.findings.answered(findings),
             Response::Container(container) => {
                 let before = self.view();
                 self.container.view = Some(Rc::new(*container));

@@ -6,6 +6,7 @@ pub mod bar;
 pub mod build;
 pub mod compare;
 pub mod container;
+pub mod findings;
 pub mod history;
 pub mod image;
 pub mod intake;

@@ -53,7 +53,14 @@ for (const [label, viewport, colorScheme] of [
     await page.locator(tid("sample-demo")).click();
     assert.equal(await waitTerminal(page, mark), "done");
     await page.locator(tid("build-step")).first().waitFor();
+    await page.locator(`${tid("findings-panel")} ${tid("finding")}`).first().waitFor();
     await assertAccessible(page, "the demo opened");
+
+    // The findings filtered down to none.
+    await page.locator(tid("findings-filter-low")).uncheck();
+    await page.locator(tid("findings-all-hidden")).waitFor();
+    await assertAccessible(page, "every finding hidden by the severity filter");
+    await page.locator(tid("findings-filter-low")).check();
 
     // A layer range, the changes view, the tree expanded, a path's story,
     // dive's list open.

@@ -71,6 +71,9 @@ pub enum Request {
         layer_a: Option<usize>,
         layer_b: Option<usize>,
     },
+    /// What a careful reviewer would flag in the open image (the `findings`
+    /// of `layerscope inspect --json`, in the same order).
+    Findings,
 }
 
 /// A change to simulate (`layerscope cache`'s options).
@@ -133,6 +136,62 @@ pub enum Response {
     Build(Box<BuildView>),
     Simulation(Box<SimulationView>),
     Container(Box<ContainerView>),
+    /// The answer to `Findings`: most severe first, as the engine orders them.
+    Findings {
+        findings: Vec<FindingRow>,
+    },
+}
+
+/// How much a finding matters. Serialized as the report spells it
+/// (`high`, `medium`, `low`, `info`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+impl Severity {
+    /// Most severe first.
+    pub const ALL: [Severity; 4] = [
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    /// `high`, `medium`, `low`, `info`: the report's `severity`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// One finding, as `layerscope inspect --json` writes it in `findings`
+/// (the engine's `report::inspect::FindingRow`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingRow {
+    /// A stable id (`deleted-files`, `setuid-files`…; docs/findings.md).
+    pub id: String,
+    pub severity: Severity,
+    /// One line about this image: what, where, how much.
+    pub title: String,
+    /// The layer it is about (0-based filesystem layer), if one.
+    pub layer: Option<usize>,
+    /// Absolute paths, the most bytes first (the engine lists at most 20).
+    pub paths: Vec<String>,
+    /// How many more paths are involved than listed.
+    pub more_paths: usize,
+    /// Bytes at stake.
+    pub bytes: u64,
+    /// The fix, in one line.
+    pub fix: String,
 }
 
 /// The build as Dockerfile steps (history order, metadata steps included).
@@ -635,6 +694,15 @@ mod tests {
             let wire = serde_json::to_string(&o).unwrap();
             assert_eq!(wire, format!("\"{}\"", o.name()));
             assert_eq!(serde_json::from_str::<Outcome>(&wire).unwrap(), o);
+        }
+    }
+
+    #[test]
+    fn a_severity_is_spelled_as_the_report_spells_it() {
+        for s in Severity::ALL {
+            let wire = serde_json::to_string(&s).unwrap();
+            assert_eq!(wire, format!("\"{}\"", s.name()));
+            assert_eq!(serde_json::from_str::<Severity>(&wire).unwrap(), s);
         }
     }
 }

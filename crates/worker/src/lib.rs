@@ -5,13 +5,14 @@
 //! windows of the file tree, one path's story, the JSON report.
 //!
 //! Everything but the browser glue is plain Rust tested natively:
-//! [`views`] (tree rows and stories), [`summary`], [`session`] (requests →
+//! [`views`] (tree rows and stories), [`summary`], [`findings`], [`session`] (requests →
 //! responses), [`window`] (`Read + Seek` over byte ranges). The glue, `web`,
 //! exists on wasm32 only; the worker binary (`src/main.rs`) documents the
 //! contract with the page.
 
 pub mod build;
 pub mod compare;
+pub mod findings;
 #[cfg(target_arch = "wasm32")]
 mod scanners;
 pub mod session;

@@ -33,6 +33,7 @@
 //! - `Tree(TreeQuery)` → `Tree(TreeRows)` with the query's `id`.
 //! - `Story{path}` → `Story`.
 //! - `Export` → `Export{json}` (the report `layerscope inspect --json` writes).
+//! - `Findings` → `Findings{findings}` (the report's `findings`, row for row).
 //! - `ExportCache{base_end, dockerfile, change}` → `ExportCache{json}` (what
 //!   `layerscope cache --json` writes for the same boundary, Dockerfile, change).
 //! - `Compare{name}`, with a `file` beside it like `Open` → `Progress`* then

@@ -76,7 +76,7 @@ pub fn opened(image: &Image) -> Response {
     Response::Opened(Box::new(summary(&image.analysis, &image.name)))
 }
 
-/// Answers Tree, Story and Export about `image` (Open is the caller's: it
+/// Answers Tree, Story, Export, Findings… about `image` (Open is the caller's: it
 /// needs the file that came with it).
 pub fn answer(image: Option<&Image>, views: &mut Views, request: &Request) -> Response {
     let Some(image) = image else {
@@ -129,6 +129,12 @@ pub fn answer(image: Option<&Image>, views: &mut Views, request: &Request) -> Re
                 .simulate(*id, change, *base_end),
         )),
         Request::Container(op) => Response::Container(Box::new(views.container_op(a, op))),
+        Request::Findings => Response::Findings {
+            findings: views
+                .findings
+                .get_or_insert_with(|| crate::findings::rows(a))
+                .clone(),
+        },
         Request::ExportCache {
             base_end,
             dockerfile,

@@ -745,6 +745,8 @@ pub struct Views {
     pub compared: Option<crate::compare::Compared>,
     /// The last comparison's number (`View::Compare`'s revision).
     pub compare_revision: u64,
+    /// The image's findings, once asked for (`crate::findings::rows`).
+    pub findings: Option<Vec<layerscope_protocol::FindingRow>>,
 }
 
 impl Views {
