@@ -921,3 +921,77 @@ fn diff_of_a_one_file_change_in_the_last_layer() {
     assert_eq!(doc["pull"]["b_onto_a"]["kept_layers"], 4);
     let _ = std::fs::remove_dir_all(&work);
 }
+
+// ---------------------------------------------------------------------------
+// Findings on images umoci wrote: where each must fire and where it must not
+// ---------------------------------------------------------------------------
+
+fn findings_fixture() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = process_dir().join("make-umoci-findings-image/image");
+        let script = repo_root().join("tests/fixtures/make-umoci-findings-image.sh");
+        let out = Command::new("bash").arg(&script).arg(&dir).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{} failed; are umoci and skopeo installed (scripts/setup)?\n{}",
+            script.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        dir
+    })
+}
+
+/// (id, layer, bytes, first path) of each finding `inspect --json` lists.
+fn findings_of(tag: &str) -> Vec<(String, Option<u64>, u64, String)> {
+    let c = Container {
+        name: "docker-archive",
+        args: vec![findings_fixture().join(format!("{tag}.tar")).display().to_string()],
+        stdin: None,
+    };
+    inspect(&c)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["id"].as_str().unwrap().to_string(),
+                f["layer"].as_u64(),
+                f["bytes"].as_u64().unwrap(),
+                f["paths"][0].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn umoci_images_fire_findings_where_a_reviewer_would() {
+    let lists = "/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages";
+    let f = |id: &str, layer: Option<u64>, bytes: u64, path: &str| {
+        (id.to_string(), layer, bytes, path.to_string())
+    };
+    // The key, added by layer 1 and deleted by layer 3, still ships; so do
+    // the lists layer 2 wrote and layer 4 hid.
+    let keyed = findings_of("keyed");
+    for want in [
+        f("secret-in-lower-layer", Some(1), 212, "/root/.ssh/id_rsa"),
+        f("package-cache", Some(2), 20_000, lists),
+        f("deleted-files", Some(2), 20_000, lists),
+        f("setuid-files", Some(0), 0, "/usr/bin/passwd"),
+    ] {
+        assert!(keyed.contains(&want), "{want:?} not in {keyed:#?}");
+    }
+    // The same steps without the key and the lists: neither fires.
+    let clean = findings_of("clean");
+    assert!(
+        clean.iter().all(|(id, ..)| !id.starts_with("secret") && id != "package-cache"),
+        "{clean:#?}"
+    );
+    assert!(clean.contains(&f("deleted-files", Some(1), 6, "/build.txt")));
+    // Lists removed in the same RUN: nothing about caches or deletions.
+    let same = findings_of("same-run");
+    assert!(
+        same.iter().all(|(id, ..)| id != "package-cache" && id != "deleted-files"),
+        "{same:#?}"
+    );
+}
