@@ -12,6 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 pub mod human;
+pub mod treemap;
 
 /// UI → worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -17,6 +17,7 @@ pub mod findings;
 mod scanners;
 pub mod session;
 pub mod summary;
+pub mod treemap;
 pub mod views;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
