@@ -18,6 +18,7 @@ use crate::route::Route;
 use crate::state::{parse_samples, Action, Sample, Samples, State};
 use crate::views::{
     build::BuildPanel,
+    ci::CiPanel,
     compare::ComparePanel,
     container::ContainerPanel,
     findings::FindingsPanel,
@@ -25,6 +26,7 @@ use crate::views::{
     image::ImageInfo,
     intake::Intake,
     layers::{LayerDetails, LayerStack},
+    reports::{use_report_download, ReportDownloads},
     story::PathStory,
     tour::{Tour, TOUR_SAMPLE},
     tree::FileTree,
@@ -160,6 +162,20 @@ pub fn app() -> Html {
             }
         });
     }
+
+    // The CI verdicts, once per image and rules checked.
+    {
+        let client = client.clone();
+        let key = (state.gen, state.summary.is_some(), state.ci.request());
+        use_effect_with(key, move |(_, open, request)| {
+            if let (true, Some(request)) = (*open, request) {
+                client.send(request);
+            }
+        });
+    }
+
+    // Each report the worker made is offered as a download once.
+    use_report_download(state.reports.ready.clone());
 
     // A simulation, once per change asked for.
     {
@@ -401,6 +417,13 @@ pub fn app() -> Html {
     let ondragover = {
         let dragging = dragging.clone();
         Callback::from(move |e: DragEvent| {
+            // A pane that takes drops of its own (CI rules) handled it first.
+            if e.default_prevented() {
+                if *dragging {
+                    dragging.set(false);
+                }
+                return;
+            }
             e.prevent_default();
             if let Some(dt) = e.data_transfer() {
                 dt.set_drop_effect("copy");
@@ -423,9 +446,13 @@ pub fn app() -> Html {
         let dragging = dragging.clone();
         let open_file = open_file.clone();
         Callback::from(move |e: DragEvent| {
+            let taken = e.default_prevented();
             e.prevent_default();
             let started = now_ms();
             dragging.set(false);
+            if taken {
+                return;
+            }
             if let Some(files) = e.data_transfer().and_then(|dt| dt.files()) {
                 if let Some(file) = files.get(0) {
                     open_file.emit((file, files.get(1), started));
@@ -467,11 +494,13 @@ pub fn app() -> Html {
                     </p>
                 </div>
                 <div class="top-actions">
-                    if summary.is_some() {
+                    if let Some(open) = &summary {
                         <button type="button" class="btn" data-testid="export-json" onclick={export}
                             disabled={state.exporting} title="Download the whole report as JSON (the same document as layerscope inspect --json)">
                             { if state.exporting { "Exporting…" } else { "Export JSON" } }
                         </button>
+                        <ReportDownloads summary={open.clone()} selection={state.selection}
+                            pane={state.reports.clone()} client={client.clone()} dispatch={dispatch.clone()} />
                     }
                     if matches!(state.samples, Samples::Ready(_)) {
                         <button type="button" class="btn ghost" data-testid="tour-start" onclick={start_tour}
@@ -505,6 +534,7 @@ pub fn app() -> Html {
                                 <LayerDetails summary={summary.clone()} selection={state.selection} />
                                 <WastePanel summary={summary.clone()} dispatch={dispatch.clone()} />
                                 <FindingsPanel pane={state.findings.clone()} summary={summary.clone()} dispatch={dispatch.clone()} />
+                                <CiPanel pane={state.ci.clone()} reports={state.reports.clone()} client={client.clone()} dispatch={dispatch.clone()} />
                                 <ImageInfo summary={summary.clone()} on_reopen={reopen} />
                             }
                         </div>

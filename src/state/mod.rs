@@ -11,25 +11,31 @@
 //! older query (a stale tree window) is dropped here.
 
 mod build;
+pub mod ci;
 mod compare;
 mod container;
 pub mod findings;
+pub mod reports;
 mod story;
 mod tour;
 mod tree;
 
 use std::rc::Rc;
 
-use layerscope_protocol::{Note, Progress, Response, Severity, SimChange, Sort, Summary, View};
+use layerscope_protocol::{
+    CiRules, Note, Progress, ReportKind, Response, Severity, SimChange, Sort, Summary, View,
+};
 use serde::Deserialize;
 
 use crate::route::Route;
 use crate::selection::{layer_at, layers_in, step_of_layer, Selection};
 
 pub use build::BuildPane;
+pub use ci::CiPane;
 pub use compare::ComparePane;
 pub use container::ContainerPane;
 pub use findings::FindingsPane;
+pub use reports::ReportsPane;
 pub use story::StoryState;
 pub use tour::Tour;
 pub use tree::{Mode, Tree, TreeKey};
@@ -143,6 +149,9 @@ pub struct State {
     pub compare: ComparePane,
     pub container: ContainerPane,
     pub findings: FindingsPane,
+    pub ci: CiPane,
+    /// The report downloads asked for, and the last that came.
+    pub reports: ReportsPane,
     pub tour: Tour,
 }
 
@@ -231,6 +240,10 @@ pub enum Action {
     ClearSimulation,
     /// Show (or hide) the findings of a severity.
     ShowSeverity(Severity, bool),
+    /// Check the image (and the next ones) against CI rules.
+    CheckRules(CiRules),
+    /// A report was asked of the worker, to download.
+    ReportStarted(ReportKind),
     /// Start the tour at a step, or end it.
     Tour(Option<usize>),
     SetPresent(bool),
@@ -393,6 +406,7 @@ impl State {
                     self.tree.pending = None;
                     self.exporting = false;
                     self.build.exporting = false;
+                    self.reports.failed();
                     self.compare = ComparePane::default();
                 }
             }
@@ -456,6 +470,8 @@ impl State {
             Action::Simulate(change) => self.build.start_simulation(change),
             Action::ClearSimulation => self.build.clear_simulation(),
             Action::ShowSeverity(severity, shown) => self.findings.set_shown(severity, shown),
+            Action::CheckRules(rules) => self.ci.check(rules),
+            Action::ReportStarted(kind) => self.reports.started(kind),
             Action::Tour(step) => self.tour.step = step,
             Action::SetPresent(on) => self.present = on,
         }
@@ -485,6 +501,8 @@ impl State {
         self.compare = ComparePane::default();
         self.container = ContainerPane::default();
         self.findings.reset();
+        self.ci.reset();
+        self.reports.reset();
         self.tree.reset();
     }
 
@@ -523,6 +541,7 @@ impl State {
                 self.tree.pending = None;
                 self.exporting = false;
                 self.build.exporting = false;
+                self.reports.failed();
                 let running = match &self.status {
                     Status::Running { name, .. } => Some(name.clone()),
                     _ => None,
@@ -578,6 +597,8 @@ impl State {
             Response::Build(build) => self.build.view = Some(Rc::new(*build)),
             Response::Simulation(sim) => self.build.simulated(*sim),
             Response::Findings { findings } => self.findings.answered(findings),
+            Response::Report(file) => self.reports.answered(*file),
+            Response::Rules(view) => self.ci.answered(*view),
             Response::Container(container) => {
                 let before = self.view();
                 self.container.view = Some(Rc::new(*container));

@@ -4,6 +4,7 @@
 
 pub mod bar;
 pub mod build;
+pub mod ci;
 pub mod compare;
 pub mod container;
 pub mod findings;
@@ -11,6 +12,7 @@ pub mod history;
 pub mod image;
 pub mod intake;
 pub mod layers;
+pub mod reports;
 pub mod story;
 pub mod term;
 pub mod tour;

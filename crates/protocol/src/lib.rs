@@ -75,6 +75,16 @@ pub enum Request {
     /// What a careful reviewer would flag in the open image (the `findings`
     /// of `layerscope inspect --json`, in the same order).
     Findings,
+    /// A document about the open image as a file to download: byte for
+    /// byte what the command line writes for the same file name.
+    Report(ReportKind),
+    /// The open image checked against CI rules (dive's `.dive-ci`, ours
+    /// under `layerscope:`): what `layerscope ci` decides, rule by rule.
+    CheckRules {
+        /// Echoed in the answer so the UI can drop stale ones.
+        id: u64,
+        rules: CiRules,
+    },
 }
 
 /// A change to simulate (`layerscope cache`'s options).
@@ -141,6 +151,10 @@ pub enum Response {
     Findings {
         findings: Vec<FindingRow>,
     },
+    /// The answer to `Report`: the file to offer.
+    Report(Box<ReportFile>),
+    /// The answer to `CheckRules`.
+    Rules(Box<CiView>),
 }
 
 /// How much a finding matters. Serialized as the report spells it
@@ -193,6 +207,158 @@ pub struct FindingRow {
     pub bytes: u64,
     /// The fix, in one line.
     pub fix: String,
+}
+
+/// Which document a `Report` asks for, as the command line writes it
+/// (`IMAGE` is the open file's name).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ReportKind {
+    /// `layerscope inspect IMAGE --markdown`.
+    Markdown,
+    /// `layerscope ls IMAGE --layer LAYER --csv`: the filesystem after a layer.
+    PathsCsv { layer: usize },
+    /// `layerscope ls IMAGE --from FROM --layer LAYER --changes --csv`:
+    /// every change of layers `from..=layer`.
+    ChangesCsv { from: usize, layer: usize },
+    /// `layerscope ci IMAGE --ci-config CONFIG --json FILE`: the report with
+    /// each rule's verdict.
+    CiJson { rules: CiRules },
+    /// `layerscope ci IMAGE --ci-config CONFIG --junit FILE`.
+    CiJunit { rules: CiRules },
+    /// `layerscope ci IMAGE --ci-config CONFIG --markdown FILE`: the
+    /// pull-request comment.
+    CiMarkdown { rules: CiRules },
+}
+
+/// A rules file as `layerscope ci --ci-config` reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CiRules {
+    /// The name the reports give it (`ci.config`): the dropped file's
+    /// name, or [`DEFAULT_RULES_FILE`] for pasted text.
+    pub config: String,
+    /// The file's text.
+    pub text: String,
+}
+
+/// The file `layerscope ci` (and dive) reads when none is named; the name
+/// pasted rules are reported under.
+pub const DEFAULT_RULES_FILE: &str = ".dive-ci";
+
+/// A document to download.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportFile {
+    /// What was asked for.
+    pub kind: ReportKind,
+    /// The name to save it under (`app.layerscope.md`…).
+    pub file_name: String,
+    /// Its media type (`text/markdown`, `text/csv`, `application/json`,
+    /// `application/xml`).
+    pub mime: String,
+    /// The document: the command line's bytes.
+    pub text: String,
+}
+
+/// A rule's verdict, as `layerscope ci` (and dive) names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CiStatus {
+    Pass,
+    Fail,
+    /// The rule is `disabled`.
+    Skip,
+    /// Its value does not parse: nothing of its group is evaluated.
+    Misconfigured,
+    /// Valid, not evaluated: another rule of its group is misconfigured.
+    Configured,
+}
+
+impl CiStatus {
+    pub const ALL: [CiStatus; 5] = [
+        CiStatus::Pass,
+        CiStatus::Fail,
+        CiStatus::Skip,
+        CiStatus::Misconfigured,
+        CiStatus::Configured,
+    ];
+
+    /// `PASS`, `FAIL`, `SKIP`, `MISCONFIGURED`, `CONFIGURED`: the report's `status`.
+    pub fn name(self) -> &'static str {
+        match self {
+            CiStatus::Pass => "PASS",
+            CiStatus::Fail => "FAIL",
+            CiStatus::Skip => "SKIP",
+            CiStatus::Misconfigured => "MISCONFIGURED",
+            CiStatus::Configured => "CONFIGURED",
+        }
+    }
+}
+
+/// The run's result (`ci.result`: `pass`, `fail`, `misconfigured`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CiResult {
+    Pass,
+    Fail,
+    Misconfigured,
+}
+
+impl CiResult {
+    pub fn name(self) -> &'static str {
+        match self {
+            CiResult::Pass => "pass",
+            CiResult::Fail => "fail",
+            CiResult::Misconfigured => "misconfigured",
+        }
+    }
+}
+
+/// The verdicts for the open image (the `ci` section of `layerscope ci
+/// --json`), or why the rules could not be read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CiView {
+    /// The `CheckRules` this answers.
+    pub id: u64,
+    /// The rules checked.
+    pub rules: CiRules,
+    /// The file is not valid YAML: the message `layerscope ci` stops with
+    /// (then there are no verdicts).
+    pub error: Option<String>,
+    pub result: Option<CiResult>,
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    pub misconfigured: usize,
+    /// dive's rules, then ours, in the report's order.
+    pub verdicts: Vec<CiVerdict>,
+}
+
+/// One rule's verdict: a row of the report's `ci.rules`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CiVerdict {
+    /// `dive` or `layerscope`.
+    pub origin: String,
+    /// The key (`lowestEfficiency`, `failOn`).
+    pub rule: String,
+    /// As `layerscope ci` prints it (`lowestEfficiency`, `layerscope.failOn`).
+    pub name: String,
+    /// The value as set (or the default).
+    pub setting: String,
+    pub status: CiStatus,
+    /// The image's figure, if the rule has one.
+    pub value: Option<String>,
+    /// Why it failed, is misconfigured or skipped; empty for a pass.
+    pub message: String,
+}
+
+/// `app.tar.gz` → `app`: an image's name without its archive suffixes,
+/// what the page's downloads are named after.
+pub fn file_stem(image: &str) -> String {
+    let stem = image
+        .trim_end_matches(".gz")
+        .trim_end_matches(".zst")
+        .trim_end_matches(".tar");
+    if stem.is_empty() { "image" } else { stem }.to_string()
 }
 
 /// The build as Dockerfile steps (history order, metadata steps included).
@@ -705,5 +871,70 @@ mod tests {
             assert_eq!(wire, format!("\"{}\"", s.name()));
             assert_eq!(serde_json::from_str::<Severity>(&wire).unwrap(), s);
         }
+    }
+
+    #[test]
+    fn a_ci_status_and_result_are_spelled_as_the_report_spells_them() {
+        for s in CiStatus::ALL {
+            let wire = serde_json::to_string(&s).unwrap();
+            assert_eq!(wire, format!("\"{}\"", s.name()));
+            assert_eq!(serde_json::from_str::<CiStatus>(&wire).unwrap(), s);
+        }
+        for r in [CiResult::Pass, CiResult::Fail, CiResult::Misconfigured] {
+            let wire = serde_json::to_string(&r).unwrap();
+            assert_eq!(wire, format!("\"{}\"", r.name()));
+        }
+    }
+
+    #[test]
+    fn report_requests_read_as_the_page_writes_them() {
+        let rules = CiRules {
+            config: DEFAULT_RULES_FILE.into(),
+            text: "rules:\n  lowestEfficiency: 0.9\n".into(),
+        };
+        for (request, wire) in [
+            (
+                Request::Report(ReportKind::Markdown),
+                r#"{"type":"report","kind":"markdown"}"#.to_string(),
+            ),
+            (
+                Request::Report(ReportKind::PathsCsv { layer: 2 }),
+                r#"{"type":"report","kind":"paths_csv","layer":2}"#.to_string(),
+            ),
+            (
+                Request::Report(ReportKind::ChangesCsv { from: 1, layer: 3 }),
+                r#"{"type":"report","kind":"changes_csv","from":1,"layer":3}"#.to_string(),
+            ),
+            (
+                Request::Report(ReportKind::CiJunit {
+                    rules: rules.clone(),
+                }),
+                format!(
+                    r#"{{"type":"report","kind":"ci_junit","rules":{}}}"#,
+                    serde_json::to_string(&rules).unwrap()
+                ),
+            ),
+            (
+                Request::CheckRules {
+                    id: 7,
+                    rules: rules.clone(),
+                },
+                format!(
+                    r#"{{"type":"check_rules","id":7,"rules":{}}}"#,
+                    serde_json::to_string(&rules).unwrap()
+                ),
+            ),
+        ] {
+            assert_eq!(serde_json::to_string(&request).unwrap(), wire);
+            assert_eq!(serde_json::from_str::<Request>(&wire).unwrap(), request);
+        }
+    }
+
+    #[test]
+    fn a_file_stem_drops_the_archive_suffixes() {
+        assert_eq!(file_stem("app.tar.gz"), "app");
+        assert_eq!(file_stem("demo.docker.tar"), "demo.docker");
+        assert_eq!(file_stem("x.tar.zst"), "x");
+        assert_eq!(file_stem(".tar"), "image");
     }
 }

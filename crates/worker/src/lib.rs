@@ -5,7 +5,8 @@
 //! windows of the file tree, one path's story, the JSON report.
 //!
 //! Everything but the browser glue is plain Rust tested natively:
-//! [`views`] (tree rows and stories), [`summary`], [`findings`], [`session`] (requests →
+//! [`views`] (tree rows and stories), [`summary`], [`findings`], [`reports`]
+//! (the downloads and the CI verdicts), [`session`] (requests →
 //! responses), [`window`] (`Read + Seek` over byte ranges). The glue, `web`,
 //! exists on wasm32 only; the worker binary (`src/main.rs`) documents the
 //! contract with the page.
@@ -13,6 +14,7 @@
 pub mod build;
 pub mod compare;
 pub mod findings;
+pub mod reports;
 #[cfg(target_arch = "wasm32")]
 mod scanners;
 pub mod session;

@@ -34,6 +34,12 @@
 //! - `Story{path}` → `Story`.
 //! - `Export` → `Export{json}` (the report `layerscope inspect --json` writes).
 //! - `Findings` → `Findings{findings}` (the report's `findings`, row for row).
+//! - `Report(kind)` → `Report(ReportFile)`: a file to download, the bytes
+//!   the command line writes (`inspect --markdown`, `ls --csv`, `ls
+//!   --changes --csv`, `ci --json`, `--junit`, `--markdown`), or `Failed`
+//!   (`bad_request`: a layer the image lacks, rules that are not YAML).
+//! - `CheckRules{id, rules}` → `Rules(CiView)`: each rule's verdict as
+//!   `layerscope ci` decides it, or the YAML error in `error`.
 //! - `ExportCache{base_end, dockerfile, change}` → `ExportCache{json}` (what
 //!   `layerscope cache --json` writes for the same boundary, Dockerfile, change).
 //! - `Compare{name}`, with a `file` beside it like `Open` → `Progress`* then

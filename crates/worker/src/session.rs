@@ -129,6 +129,10 @@ pub fn answer(image: Option<&Image>, views: &mut Views, request: &Request) -> Re
                 .simulate(*id, change, *base_end),
         )),
         Request::Container(op) => Response::Container(Box::new(views.container_op(a, op))),
+        Request::Report(kind) => crate::reports::report(image, views, kind),
+        Request::CheckRules { id, rules } => {
+            Response::Rules(Box::new(crate::reports::check(image, views, *id, rules)))
+        }
         Request::Findings => Response::Findings {
             findings: views
                 .findings

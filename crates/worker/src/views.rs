@@ -747,6 +747,9 @@ pub struct Views {
     pub compare_revision: u64,
     /// The image's findings, once asked for (`crate::findings::rows`).
     pub findings: Option<Vec<layerscope_protocol::FindingRow>>,
+    /// The engine's findings, once a report or the CI gate needed them
+    /// (`crate::reports`).
+    pub found: Option<Vec<layerscope_core::findings::Finding>>,
 }
 
 impl Views {
