@@ -22,6 +22,7 @@ use crate::views::{
     compare::ComparePanel,
     container::ContainerPanel,
     findings::FindingsPanel,
+    treemap::TreemapPanel,
     history::History,
     image::ImageInfo,
     intake::Intake,
@@ -159,6 +160,19 @@ pub fn app() -> Html {
         use_effect_with(key, move |(_, open)| {
             if *open {
                 client.send(&Request::Findings);
+            }
+        });
+    }
+
+    // The treemap, for the layer selected, the map and the directory shown.
+    {
+        let client = client.clone();
+        let layer = state.treemap_layer();
+        let query = layer.map(|l| state.treemap.query(l));
+        let key = (state.gen, query);
+        use_effect_with(key, move |(_, query)| {
+            if let Some(query) = query {
+                client.send(&Request::Treemap(query.clone()));
             }
         });
     }
@@ -549,6 +563,9 @@ pub fn app() -> Html {
                             if stage >= 3 {
                                 <ContainerPanel container={state.container.view.clone()} selected_path={state.selected_path().map(str::to_string)}
                                     mode={state.effective_mode()} client={client.clone()} dispatch={dispatch.clone()} />
+                                if let Some(layer) = state.treemap_layer() {
+                                    <TreemapPanel pane={state.treemap.clone()} summary={summary.clone()} layer={layer} dispatch={dispatch.clone()} />
+                                }
                             }
                         </div>
                         if stage >= 4 {

@@ -19,6 +19,7 @@ pub mod reports;
 mod story;
 mod tour;
 mod tree;
+pub mod treemap;
 
 use std::rc::Rc;
 
@@ -35,6 +36,7 @@ pub use ci::CiPane;
 pub use compare::ComparePane;
 pub use container::ContainerPane;
 pub use findings::FindingsPane;
+pub use treemap::TreemapPane;
 pub use reports::ReportsPane;
 pub use story::StoryState;
 pub use tour::Tour;
@@ -149,6 +151,7 @@ pub struct State {
     pub compare: ComparePane,
     pub container: ContainerPane,
     pub findings: FindingsPane,
+    pub treemap: TreemapPane,
     pub ci: CiPane,
     /// The report downloads asked for, and the last that came.
     pub reports: ReportsPane,
@@ -240,6 +243,10 @@ pub enum Action {
     ClearSimulation,
     /// Show (or hide) the findings of a severity.
     ShowSeverity(Severity, bool),
+    /// The treemap of the files, or of the waste.
+    TreemapMode(layerscope_protocol::treemap::TreemapMode),
+    /// The treemap of another directory (absolute).
+    TreemapZoom(String),
     /// Check the image (and the next ones) against CI rules.
     CheckRules(CiRules),
     /// A report was asked of the worker, to download.
@@ -270,6 +277,12 @@ impl State {
             Mode::Changes => layers_in(steps, lo, hi).map(|(from, to)| View::Changes { from, to }),
             Mode::Union => layer_at(steps, hi).map(|layer| View::Union { layer }),
         }
+    }
+
+    /// The layer whose filesystem the treemap shows: the last one selected.
+    pub fn treemap_layer(&self) -> Option<usize> {
+        let steps = &self.summary.as_ref()?.steps;
+        layer_at(steps, self.selection.bounds().1)
     }
 
     /// A range always shows changes; one layer shows what the tree's mode says.
@@ -470,6 +483,8 @@ impl State {
             Action::Simulate(change) => self.build.start_simulation(change),
             Action::ClearSimulation => self.build.clear_simulation(),
             Action::ShowSeverity(severity, shown) => self.findings.set_shown(severity, shown),
+            Action::TreemapMode(mode) => self.treemap.set_mode(mode),
+            Action::TreemapZoom(root) => self.treemap.zoom(root),
             Action::CheckRules(rules) => self.ci.check(rules),
             Action::ReportStarted(kind) => self.reports.started(kind),
             Action::Tour(step) => self.tour.step = step,
@@ -501,6 +516,7 @@ impl State {
         self.compare = ComparePane::default();
         self.container = ContainerPane::default();
         self.findings.reset();
+        self.treemap.reset();
         self.ci.reset();
         self.reports.reset();
         self.tree.reset();
@@ -597,6 +613,19 @@ impl State {
             Response::Build(build) => self.build.view = Some(Rc::new(*build)),
             Response::Simulation(sim) => self.build.simulated(*sim),
             Response::Findings { findings } => self.findings.answered(findings),
+            Response::Treemap {
+                id,
+                layer,
+                map,
+                error,
+            } => {
+                let now = self.treemap_layer();
+                let answer = match (map, error) {
+                    (Some(map), _) => Ok(*map),
+                    (None, error) => Err(error.unwrap_or_default()),
+                };
+                self.treemap.answered(id, layer, now, answer);
+            }
             Response::Report(file) => self.reports.answered(*file),
             Response::Rules(view) => self.ci.answered(*view),
             Response::Container(container) => {

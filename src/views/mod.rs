@@ -17,4 +17,5 @@ pub mod story;
 pub mod term;
 pub mod tour;
 pub mod tree;
+pub mod treemap;
 pub mod waste;

@@ -85,6 +85,8 @@ pub enum Request {
         id: u64,
         rules: CiRules,
     },
+    /// Where the bytes go: one directory's treemap.
+    Treemap(treemap::TreemapQuery),
 }
 
 /// A change to simulate (`layerscope cache`'s options).
@@ -155,6 +157,14 @@ pub enum Response {
     Report(Box<ReportFile>),
     /// The answer to `CheckRules`.
     Rules(Box<CiView>),
+    /// The answer to `Treemap`: the map, or why there is none (a directory
+    /// the filesystem after that layer does not have).
+    Treemap {
+        id: u64,
+        layer: usize,
+        map: Option<Box<treemap::Treemap>>,
+        error: Option<String>,
+    },
 }
 
 /// How much a finding matters. Serialized as the report spells it

@@ -133,6 +133,20 @@ pub fn answer(image: Option<&Image>, views: &mut Views, request: &Request) -> Re
         Request::CheckRules { id, rules } => {
             Response::Rules(Box::new(crate::reports::check(image, views, *id, rules)))
         }
+        Request::Treemap(q) => match crate::treemap::treemap(a, q) {
+            Ok(map) => Response::Treemap {
+                id: q.id,
+                layer: q.layer,
+                map: Some(Box::new(map)),
+                error: None,
+            },
+            Err(e) => Response::Treemap {
+                id: q.id,
+                layer: q.layer,
+                map: None,
+                error: Some(e),
+            },
+        },
         Request::Findings => Response::Findings {
             findings: views
                 .findings
