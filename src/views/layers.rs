@@ -15,7 +15,7 @@ use crate::app::Dispatch;
 use crate::format;
 use crate::selection::Selection;
 use crate::state::Action;
-use crate::views::bar::bar;
+use crate::views::bar::{bar, bar_with_waste};
 use crate::views::history::CopyButton;
 
 #[derive(Properties, PartialEq)]
@@ -88,6 +88,7 @@ pub fn layer_stack(props: &LayerStackProps) -> Html {
             <div class="layer-legend">
                 <span class="key size"><Term key_name="uncompressed-size" label="content" /></span>
                 <span class="key blob"><Term key_name="compressed-size" label="stored (compressed)" /></span>
+                <span class="key waste"><Term key_name="wasted-bytes" label="of it wasted" /></span>
                 <span class="key-empty"><Term key_name="empty-layer" label="0 B: an empty layer" /></span>
             </div>
             <div class="layer-stack" role="listbox" data-testid="layer-stack" tabindex="0" ref={list_ref}
@@ -112,12 +113,13 @@ pub fn layer_stack(props: &LayerStackProps) -> Html {
                             data-layer={step.layer.map(|l| l.to_string()).unwrap_or_default()}
                             data-index={i.to_string()} aria-selected={selected.to_string()}
                             class={classes!("layer-item", selected.then_some("selected"), (i == props.selection.focus).then_some("focus"), step.layer.is_none().then_some("empty"))}
-                            {onclick} title={format!("{command}\n{} of content, {} stored (compressed)", format::bytes(step.size), format::bytes(step.blob_size))}>
+                            {onclick} title={format!("{command}\n{} of content, {} stored (compressed){}", format::bytes(step.size), format::bytes(step.blob_size),
+                                if step.wasted_bytes > 0 { format!(", {} of it wasted (nobody sees it)", format::bytes(step.wasted_bytes)) } else { String::new() })}>
                             <span class="li-num" aria-label={match step.layer { Some(l) => format!("layer {l}"), None => "empty step".into() }}>{ label }</span>
                             <span class="li-cmd">{ if short.is_empty() { "(no command recorded)".to_string() } else { short } }</span>
                             <span class="li-size">{ format::bytes(step.size) }</span>
                             <span class="li-bars">
-                                { bar(step.size as f64 / max, "size") }
+                                { bar_with_waste(step.size as f64 / max, step.wasted_bytes as f64 / max, "size") }
                                 { bar(step.blob_size as f64 / max, "blob") }
                             </span>
                             if step.layer.is_some() {

@@ -135,3 +135,25 @@ test("a file's cell tells its story; the waste map is the exact waste; the list 
   assert.equal(waste.reduce((s, c) => s + c.bytes, 0), report.exact.wasted_bytes, "the waste map adds up to the exact waste");
   assertClean();
 });
+
+test("the layer stack marks the bytes each layer wastes", { timeout: 120_000 }, async (t) => {
+  const { page, assertClean } = await openPage(t, h);
+  await gotoApp(page, h);
+  await openDone(page, DEMO);
+  const report = cliReport(DEMO);
+  const rows = await page
+    .locator(`${tid("layer-stack")} ${tid("layer-item")}`)
+    .evaluateAll((els) =>
+      els
+        .filter((e) => e.dataset.layer !== "")
+        .map((e) => ({ layer: Number(e.dataset.layer), marked: e.querySelector(".bar-waste") !== null, title: e.getAttribute("title") })),
+    );
+  const wasted = new Map(report.layers.filter((r) => r.layer !== null).map((r) => [r.layer, r.wasted_bytes]));
+  assert.ok([...wasted.values()].some((w) => w > 0) && [...wasted.values()].some((w) => w === 0), "the demo has layers with and without waste");
+  for (const r of rows) {
+    const w = wasted.get(r.layer);
+    assert.equal(r.marked, w > 0, `layer ${r.layer}: marked ${r.marked}, wastes ${w} B`);
+    if (w > 0) assert.match(r.title, /of it wasted/, `layer ${r.layer}: the title says how much is wasted`);
+  }
+  assertClean();
+});
