@@ -88,15 +88,7 @@ pub fn step_of_layer(steps: &[Step], layer: usize) -> Option<usize> {
 mod tests {
     use super::*;
 
-    fn steps(layers: &[Option<usize>]) -> Vec<Step> {
-        layers
-            .iter()
-            .map(|&layer| Step {
-                layer,
-                ..Step::default()
-            })
-            .collect()
-    }
+    use crate::state::testing::steps;
 
     #[test]
     fn clicks_and_shift_clicks() {

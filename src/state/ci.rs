@@ -239,34 +239,11 @@ mod reducer {
     use layerscope_protocol::{Response, Step, Summary};
 
     fn open(s: &mut State, gen: u64) {
-        s.apply(Action::Open {
-            gen,
-            name: "app.tar".into(),
-            sample: None,
-            platform: None,
-            started_ms: 0.0,
-            keep_place: false,
-        });
-        s.apply(Action::Response {
-            gen,
-            now_ms: 1.0,
-            response: Response::Opened(Box::new(Summary {
-                file_name: "app.tar".into(),
-                steps: vec![Step {
-                    layer: Some(0),
-                    ..Step::default()
-                }],
-                ..Summary::default()
-            })),
-        });
+        crate::state::testing::open(s, gen, &[Some(0)]);
     }
 
     fn answer(gen: u64, view: CiView) -> Action {
-        Action::Response {
-            gen,
-            now_ms: 2.0,
-            response: Response::Rules(Box::new(view)),
-        }
+        crate::state::testing::answer(gen, Response::Rules(Box::new(view)))
     }
 
     #[test]

@@ -166,38 +166,11 @@ mod reducer {
     use layerscope_protocol::{Response, Step, Summary, View};
 
     fn open(s: &mut State, gen: u64) {
-        s.apply(Action::Open {
-            gen,
-            name: "app.tar".into(),
-            sample: None,
-            platform: None,
-            started_ms: 0.0,
-            keep_place: false,
-        });
-        let steps = [Some(0), None, Some(1), Some(2)]
-            .into_iter()
-            .map(|layer| Step {
-                layer,
-                ..Step::default()
-            })
-            .collect();
-        s.apply(Action::Response {
-            gen,
-            now_ms: 1.0,
-            response: Response::Opened(Box::new(Summary {
-                file_name: "app.tar".into(),
-                steps,
-                ..Summary::default()
-            })),
-        });
+        crate::state::testing::open(s, gen, &[Some(0), None, Some(1), Some(2)]);
     }
 
     fn answer(gen: u64, rows: Vec<FindingRow>) -> Action {
-        Action::Response {
-            gen,
-            now_ms: 2.0,
-            response: Response::Findings { findings: rows },
-        }
+        crate::state::testing::answer(gen, Response::Findings { findings: rows })
     }
 
     #[test]

@@ -20,6 +20,8 @@ mod story;
 mod tour;
 mod tree;
 pub mod treemap;
+#[cfg(test)]
+pub(crate) mod testing;
 
 use std::rc::Rc;
 

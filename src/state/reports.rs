@@ -65,15 +65,7 @@ pub fn csv_kinds(steps: &[Step], selection: Selection) -> (Option<ReportKind>, O
 mod tests {
     use super::*;
 
-    fn steps(layers: &[Option<usize>]) -> Vec<Step> {
-        layers
-            .iter()
-            .map(|&layer| Step {
-                layer,
-                ..Step::default()
-            })
-            .collect()
-    }
+    use crate::state::testing::steps;
 
     #[test]
     fn the_csvs_follow_the_selection() {
