@@ -190,6 +190,10 @@ export function isLocal(href) {
 // (a second file's `done`, not the first file's, still shown); and logs what
 // the page copies (navigator.clipboard.writeText, or a copy event).
 function instrument() {
+  // Every CSP violation, reported to the test (assertClean fails on any).
+  document.addEventListener("securitypolicyviolation", (e) => {
+    window.__lsCspViolation?.(`${e.effectiveDirective} blocked ${e.blockedURI || "(inline)"} at ${e.sourceFile}:${e.lineNumber}`);
+  });
   window.__lsClipboard = [];
   const clip = navigator.clipboard;
   if (clip?.writeText) {
@@ -247,6 +251,8 @@ export async function openPage(t, h, { viewport = { width: 1280, height: 800 }, 
     if (!foreign.includes(href)) foreign.push(href);
     return route.abort("blockedbyclient");
   });
+  const cspViolations = [];
+  await context.exposeBinding("__lsCspViolation", (_source, what) => cspViolations.push(what));
   await context.addInitScript(instrument);
   const page = await context.newPage();
   page.on("console", (msg) => {
@@ -271,11 +277,13 @@ export async function openPage(t, h, { viewport = { width: 1280, height: 800 }, 
     foreign,
     consoleErrors,
     pageErrors,
-    /** Every request so far went to 127.0.0.1, and the page threw nothing. */
+    cspViolations,
+    /** Every request so far went to 127.0.0.1, the page threw nothing and broke no CSP rule. */
     assertClean({ allowConsole = [] } = {}) {
       assert.deepEqual(foreign, [], "requests to hosts other than 127.0.0.1");
       for (const url of requests) assert.ok(isLocal(url), `request beyond 127.0.0.1: ${url}`);
       assert.deepEqual(pageErrors, [], "uncaught errors in the page");
+      assert.deepEqual(cspViolations, [], "Content-Security-Policy violations");
       const errs = consoleErrors.filter(
         (m) => !/favicon\.ico/.test(m) && !allowConsole.some((re) => re.test(m)),
       );

@@ -34,15 +34,20 @@ test("the page starts from wasm, CSP-clean, with no request beyond 127.0.0.1", a
 });
 
 test("the Content-Security-Policy forbids inline script and third-party hosts", async (t) => {
-  const { page } = await openPage(t, h);
+  const pg = await openPage(t, h);
+  const { page } = pg;
   await page.goto(h.baseUrl, { waitUntil: "load" });
   const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute("content");
   assert.ok(csp, "the page carries a CSP meta");
   const directives = Object.fromEntries(
     csp.split(";").map((d) => d.trim().split(/\s+/)).filter((d) => d[0]).map(([name, ...v]) => [name, v]),
   );
-  assert.deepEqual(directives["default-src"], ["'self'"]);
+  // Nothing by default; each kind of resource from the page's own origin only.
+  assert.deepEqual(directives["default-src"], ["'none'"]);
   assert.deepEqual(directives["script-src"], ["'self'", "'wasm-unsafe-eval'"]);
+  assert.deepEqual(directives["connect-src"], ["'self'"]);
+  assert.deepEqual(directives["worker-src"], ["'self'"]);
+  assert.deepEqual(directives["style-src"], ["'self'"]);
   for (const [name, values] of Object.entries(directives)) {
     for (const v of values) {
       assert.ok(!/^(https?:|\*|'unsafe-inline'|'unsafe-eval')/.test(v), `${name} allows ${v}`);
@@ -57,4 +62,9 @@ test("the Content-Security-Policy forbids inline script and third-party hosts", 
     return window.__inline;
   });
   assert.equal(ran, false, "an inline script ran despite the CSP");
+  // …and the test saw the violation (so a clean session is a real zero).
+  await page.waitForFunction(() => true);
+  const { cspViolations } = pg;
+  for (let i = 0; i < 50 && cspViolations.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(cspViolations.some((v) => v.startsWith("script-src")), `the inline script was reported: ${cspViolations}`);
 });
