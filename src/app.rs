@@ -22,7 +22,6 @@ use crate::views::{
     compare::ComparePanel,
     container::ContainerPanel,
     findings::FindingsPanel,
-    treemap::TreemapPanel,
     history::History,
     image::ImageInfo,
     intake::Intake,
@@ -31,6 +30,7 @@ use crate::views::{
     story::PathStory,
     tour::{Tour, TOUR_SAMPLE},
     tree::FileTree,
+    treemap::TreemapPanel,
     waste::WastePanel,
 };
 

@@ -17,11 +17,11 @@ mod container;
 pub mod findings;
 pub mod reports;
 mod story;
+#[cfg(test)]
+pub(crate) mod testing;
 mod tour;
 mod tree;
 pub mod treemap;
-#[cfg(test)]
-pub(crate) mod testing;
 
 use std::rc::Rc;
 
@@ -38,11 +38,11 @@ pub use ci::CiPane;
 pub use compare::ComparePane;
 pub use container::ContainerPane;
 pub use findings::FindingsPane;
-pub use treemap::TreemapPane;
 pub use reports::ReportsPane;
 pub use story::StoryState;
 pub use tour::Tour;
 pub use tree::{Mode, Tree, TreeKey};
+pub use treemap::TreemapPane;
 
 /// One entry of `samples/index.json` (written by `scripts/make-samples`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

@@ -39,7 +39,11 @@ impl TreemapPane {
         TreemapQuery {
             id: self.asked,
             mode: self.mode,
-            layer: if self.mode == TreemapMode::Waste { 0 } else { layer },
+            layer: if self.mode == TreemapMode::Waste {
+                0
+            } else {
+                layer
+            },
             root: self.root.clone(),
             aspect: ASPECT,
         }
@@ -67,7 +71,13 @@ impl TreemapPane {
 
     /// An answer: kept when it is to the last question, about the layer
     /// now selected (the waste map is the same at every layer).
-    pub(super) fn answered(&mut self, id: u64, layer: usize, now: Option<usize>, answer: Result<Treemap, String>) {
+    pub(super) fn answered(
+        &mut self,
+        id: u64,
+        layer: usize,
+        now: Option<usize>,
+        answer: Result<Treemap, String>,
+    ) {
         if id != self.asked || (self.mode == TreemapMode::Files && Some(layer) != now) {
             return;
         }
@@ -127,9 +137,15 @@ mod tests {
         let first = pane.asked;
         pane.zoom("/usr".into());
         pane.answered(first, 0, Some(0), Ok(map(first)));
-        assert_eq!(pane.answer, None, "an answer about / after zooming into /usr");
+        assert_eq!(
+            pane.answer, None,
+            "an answer about / after zooming into /usr"
+        );
         pane.answered(pane.asked, 1, Some(0), Ok(map(pane.asked)));
-        assert_eq!(pane.answer, None, "an answer about layer 1 with layer 0 selected");
+        assert_eq!(
+            pane.answer, None,
+            "an answer about layer 1 with layer 0 selected"
+        );
         pane.answered(pane.asked, 0, Some(0), Ok(map(pane.asked)));
         assert!(pane.answer.is_some());
         pane.answered(pane.asked, 0, Some(0), Err("gone".into()));

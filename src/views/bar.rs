@@ -23,9 +23,23 @@ pub fn bar(fraction: f64, class: &'static str) -> Html {
 /// The size bar with the part of it nobody sees marked: `fraction` of the
 /// width filled, its last `wasted` (also a fraction of the width) hatched.
 pub fn bar_with_waste(fraction: f64, wasted: f64, class: &'static str) -> Html {
-    let units = |f: f64| if f.is_finite() { (f.clamp(0.0, 1.0) * 1000.0).round() } else { 0.0 };
-    let width = if fraction > 0.0 { units(fraction).max(4.0) } else { 0.0 };
-    let waste = if wasted > 0.0 { units(wasted).max(4.0).min(width) } else { 0.0 };
+    let units = |f: f64| {
+        if f.is_finite() {
+            (f.clamp(0.0, 1.0) * 1000.0).round()
+        } else {
+            0.0
+        }
+    };
+    let width = if fraction > 0.0 {
+        units(fraction).max(4.0)
+    } else {
+        0.0
+    };
+    let waste = if wasted > 0.0 {
+        units(wasted).max(4.0).min(width)
+    } else {
+        0.0
+    };
     html! {
         <svg class={classes!("bar", class)} viewBox="0 0 1000 10" preserveAspectRatio="none" aria-hidden="true" focusable="false">
             <rect class="bar-track" x="0" y="0" width="1000" height="10" />

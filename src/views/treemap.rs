@@ -39,7 +39,12 @@ fn label(cell: &TreemapCell) -> String {
         CellKind::File => "file".to_string(),
         CellKind::Rest => format!("{} files, the smallest entries", cell.files),
     };
-    format!("{}: {}, {what}, mostly layer {}", cell.name, human::bytes(cell.bytes), cell.layer)
+    format!(
+        "{}: {}, {what}, mostly layer {}",
+        cell.name,
+        human::bytes(cell.bytes),
+        cell.layer
+    )
 }
 
 #[function_component(TreemapPanel)]
@@ -83,10 +88,14 @@ pub fn treemap_panel(props: &TreemapProps) -> Html {
     };
     // An answer about another directory, map or layer is not this one's.
     let current = pane.answer.as_ref().filter(|t| {
-        t.root == pane.root && t.mode == pane.mode && (t.mode == TreemapMode::Waste || t.layer == props.layer)
+        t.root == pane.root
+            && t.mode == pane.mode
+            && (t.mode == TreemapMode::Waste || t.layer == props.layer)
     });
     let body = match (current, &pane.error) {
-        (_, Some(error)) => html! { <p class="error" role="alert" data-testid="treemap-error">{ error }</p> },
+        (_, Some(error)) => {
+            html! { <p class="error" role="alert" data-testid="treemap-error">{ error }</p> }
+        }
         (None, None) => html! { <p class="muted">{ "Laying out the map…" }</p> },
         (Some(t), None) if t.cells.is_empty() => html! {
             <p class="muted" data-testid="treemap-empty">{ if t.mode == TreemapMode::Waste { "Nothing wasted here." } else { "No file bytes here." } }</p>
@@ -94,8 +103,15 @@ pub fn treemap_panel(props: &TreemapProps) -> Html {
         (Some(t), None) => drawing(t, &props.summary, &props.dispatch),
     };
     let what = match (current, pane.mode) {
-        (Some(t), TreemapMode::Files) => format!("{} in {} files after layer {}", human::bytes(t.bytes), t.files, props.layer),
-        (Some(t), TreemapMode::Waste) => format!("{} wasted in {} paths", human::bytes(t.bytes), t.files),
+        (Some(t), TreemapMode::Files) => format!(
+            "{} in {} files after layer {}",
+            human::bytes(t.bytes),
+            t.files,
+            props.layer
+        ),
+        (Some(t), TreemapMode::Waste) => {
+            format!("{} wasted in {} paths", human::bytes(t.bytes), t.files)
+        }
         (None, _) => String::new(),
     };
     html! {
@@ -160,7 +176,10 @@ fn click(cell: &TreemapCell, summary: &Summary, dispatch: &Dispatch) -> Callback
         CellKind::Dir => dispatch.dispatch(Action::TreemapZoom(path.clone())),
         CellKind::File => {
             if let Some(index) = step {
-                dispatch.dispatch(Action::SelectStep { index, extend: false });
+                dispatch.dispatch(Action::SelectStep {
+                    index,
+                    extend: false,
+                });
             }
             dispatch.dispatch(Action::SelectPath(path.clone()));
         }

@@ -931,7 +931,11 @@ fn findings_fixture() -> &'static Path {
     DIR.get_or_init(|| {
         let dir = process_dir().join("make-umoci-findings-image/image");
         let script = repo_root().join("tests/fixtures/make-umoci-findings-image.sh");
-        let out = Command::new("bash").arg(&script).arg(&dir).output().unwrap();
+        let out = Command::new("bash")
+            .arg(&script)
+            .arg(&dir)
+            .output()
+            .unwrap();
         assert!(
             out.status.success(),
             "{} failed; are umoci and skopeo installed (scripts/setup)?\n{}",
@@ -946,7 +950,10 @@ fn findings_fixture() -> &'static Path {
 fn findings_of(tag: &str) -> Vec<(String, Option<u64>, u64, String)> {
     let c = Container {
         name: "docker-archive",
-        args: vec![findings_fixture().join(format!("{tag}.tar")).display().to_string()],
+        args: vec![findings_fixture()
+            .join(format!("{tag}.tar"))
+            .display()
+            .to_string()],
         stdin: None,
     };
     inspect(&c)["findings"]
@@ -966,7 +973,8 @@ fn findings_of(tag: &str) -> Vec<(String, Option<u64>, u64, String)> {
 
 #[test]
 fn umoci_images_fire_findings_where_a_reviewer_would() {
-    let lists = "/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages";
+    let lists =
+        "/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages";
     let f = |id: &str, layer: Option<u64>, bytes: u64, path: &str| {
         (id.to_string(), layer, bytes, path.to_string())
     };
@@ -984,14 +992,17 @@ fn umoci_images_fire_findings_where_a_reviewer_would() {
     // The same steps without the key and the lists: neither fires.
     let clean = findings_of("clean");
     assert!(
-        clean.iter().all(|(id, ..)| !id.starts_with("secret") && id != "package-cache"),
+        clean
+            .iter()
+            .all(|(id, ..)| !id.starts_with("secret") && id != "package-cache"),
         "{clean:#?}"
     );
     assert!(clean.contains(&f("deleted-files", Some(1), 6, "/build.txt")));
     // Lists removed in the same RUN: nothing about caches or deletions.
     let same = findings_of("same-run");
     assert!(
-        same.iter().all(|(id, ..)| id != "package-cache" && id != "deleted-files"),
+        same.iter()
+            .all(|(id, ..)| id != "package-cache" && id != "deleted-files"),
         "{same:#?}"
     );
 }

@@ -98,7 +98,9 @@ pub fn treemap(a: &Analysis, q: &TreemapQuery) -> Result<Treemap, String> {
         }
         TreemapMode::Waste => {
             for w in &a.waste.paths {
-                let Some(id) = a.lookup(&w.path) else { continue };
+                let Some(id) = a.lookup(&w.path) else {
+                    continue;
+                };
                 let Some(entry) = entry_of(a, root, id) else {
                     continue;
                 };
@@ -125,7 +127,11 @@ pub fn treemap(a: &Analysis, q: &TreemapQuery) -> Result<Treemap, String> {
         .take_while(|(_, i)| i.bytes as f64 >= total.bytes as f64 * MIN_SHARE)
         .count();
     // Room for the rest's cell within MAX_CELLS.
-    let shown = if shown < list.len() { shown.min(MAX_CELLS - 1) } else { shown };
+    let shown = if shown < list.len() {
+        shown.min(MAX_CELLS - 1)
+    } else {
+        shown
+    };
     let mut rest = Item::default();
     let mut rest_count = 0;
     for (_, i) in list.drain(shown..) {
@@ -141,7 +147,11 @@ pub fn treemap(a: &Analysis, q: &TreemapQuery) -> Result<Treemap, String> {
         .map(|(path, i)| TreemapCell {
             path: format!("/{path}"),
             name: path.rsplit('/').next().unwrap_or(path).to_string(),
-            kind: if i.is_file { CellKind::File } else { CellKind::Dir },
+            kind: if i.is_file {
+                CellKind::File
+            } else {
+                CellKind::Dir
+            },
             bytes: i.bytes,
             files: i.files,
             layer: i.layer(),
@@ -174,7 +184,15 @@ pub fn treemap(a: &Analysis, q: &TreemapQuery) -> Result<Treemap, String> {
         .iter()
         .map(|c| c.bytes as f64 / total.bytes.max(1) as f64 * aspect)
         .collect();
-    for (cell, r) in cells.iter_mut().zip(squarify(&areas, Rect { x: 0.0, y: 0.0, w: aspect, h: 1.0 })) {
+    for (cell, r) in cells.iter_mut().zip(squarify(
+        &areas,
+        Rect {
+            x: 0.0,
+            y: 0.0,
+            w: aspect,
+            h: 1.0,
+        },
+    )) {
         cell.x = r.x / aspect;
         cell.w = r.w / aspect;
         cell.y = r.y;
@@ -186,7 +204,11 @@ pub fn treemap(a: &Analysis, q: &TreemapQuery) -> Result<Treemap, String> {
         id: q.id,
         mode: q.mode,
         layer: q.layer,
-        root: if clean.is_empty() { "/".to_string() } else { root_path },
+        root: if clean.is_empty() {
+            "/".to_string()
+        } else {
+            root_path
+        },
         bytes: total.bytes,
         files: total.files,
         layer_bytes,
@@ -239,7 +261,12 @@ pub fn squarify(areas: &[f64], mut rect: Rect) -> Vec<Rect> {
             let mut y = rect.y;
             for a in row {
                 let h = if width > 0.0 { a / width } else { 0.0 };
-                out.push(Rect { x: rect.x, y, w: width, h });
+                out.push(Rect {
+                    x: rect.x,
+                    y,
+                    w: width,
+                    h,
+                });
                 y += h;
             }
             rect.x += width;
@@ -250,7 +277,12 @@ pub fn squarify(areas: &[f64], mut rect: Rect) -> Vec<Rect> {
             let mut x = rect.x;
             for a in row {
                 let w = if height > 0.0 { a / height } else { 0.0 };
-                out.push(Rect { x, y: rect.y, w, h: height });
+                out.push(Rect {
+                    x,
+                    y: rect.y,
+                    w,
+                    h: height,
+                });
                 x += w;
             }
             rect.y += height;
@@ -268,17 +300,30 @@ mod tests {
     #[test]
     fn squarified_cells_tile_the_rect() {
         let areas = [6.0, 6.0, 4.0, 3.0, 2.0, 2.0, 1.0];
-        let rects = squarify(&areas, Rect { x: 0.0, y: 0.0, w: 6.0, h: 4.0 });
+        let rects = squarify(
+            &areas,
+            Rect {
+                x: 0.0,
+                y: 0.0,
+                w: 6.0,
+                h: 4.0,
+            },
+        );
         assert_eq!(rects.len(), areas.len());
         for (a, r) in areas.iter().zip(&rects) {
             assert!((r.w * r.h - a).abs() < 1e-9, "{r:?} for {a}");
-            assert!(r.x >= -1e-9 && r.y >= -1e-9 && r.x + r.w <= 6.0 + 1e-9 && r.y + r.h <= 4.0 + 1e-9);
+            assert!(
+                r.x >= -1e-9 && r.y >= -1e-9 && r.x + r.w <= 6.0 + 1e-9 && r.y + r.h <= 4.0 + 1e-9
+            );
         }
         for (i, p) in rects.iter().enumerate() {
             for q in &rects[i + 1..] {
                 let overlap_w = (p.x + p.w).min(q.x + q.w) - p.x.max(q.x);
                 let overlap_h = (p.y + p.h).min(q.y + q.h) - p.y.max(q.y);
-                assert!(overlap_w <= 1e-9 || overlap_h <= 1e-9, "{p:?} overlaps {q:?}");
+                assert!(
+                    overlap_w <= 1e-9 || overlap_h <= 1e-9,
+                    "{p:?} overlaps {q:?}"
+                );
             }
         }
     }

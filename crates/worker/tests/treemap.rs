@@ -9,9 +9,16 @@ use layerscope_worker::treemap::treemap;
 use std::path::Path;
 
 fn open(rel: &str) -> Analysis {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(rel);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(rel);
     let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    analyze(std::io::BufReader::new(file), &Options::default(), &mut NoProgress).unwrap()
+    analyze(
+        std::io::BufReader::new(file),
+        &Options::default(),
+        &mut NoProgress,
+    )
+    .unwrap()
 }
 
 fn query(mode: TreemapMode, layer: usize, root: &str) -> TreemapQuery {
@@ -26,7 +33,10 @@ fn query(mode: TreemapMode, layer: usize, root: &str) -> TreemapQuery {
 
 #[test]
 fn the_cells_add_up_to_the_filesystem_and_wear_the_layer_that_wrote_them() {
-    for rel in ["www/samples/demo.docker.tar", "www/samples/app-naive.docker.tar"] {
+    for rel in [
+        "www/samples/demo.docker.tar",
+        "www/samples/app-naive.docker.tar",
+    ] {
         let a = open(rel);
         for layer in 0..a.layers.len() {
             let t = treemap(&a, &query(TreemapMode::Files, layer, "/")).unwrap();
@@ -42,19 +52,39 @@ fn the_cells_add_up_to_the_filesystem_and_wear_the_layer_that_wrote_them() {
             assert_eq!(t.layer_bytes.iter().sum::<u64>(), want);
             assert_eq!(t.id, 7);
             let area: f64 = t.cells.iter().map(|c| c.w * c.h).sum();
-            assert!((area - 1.0).abs() < 1e-6 || want == 0, "{rel}: areas sum to {area}");
+            assert!(
+                (area - 1.0).abs() < 1e-6 || want == 0,
+                "{rel}: areas sum to {area}"
+            );
             for c in &t.cells {
                 let share = c.bytes as f64 / want as f64;
-                assert!((c.w * c.h - share).abs() < 1e-9, "{rel}: {} is not its share", c.path);
-                assert!(c.x >= -1e-9 && c.y >= -1e-9 && c.x + c.w <= 1.0 + 1e-9 && c.y + c.h <= 1.0 + 1e-9);
+                assert!(
+                    (c.w * c.h - share).abs() < 1e-9,
+                    "{rel}: {} is not its share",
+                    c.path
+                );
+                assert!(
+                    c.x >= -1e-9
+                        && c.y >= -1e-9
+                        && c.x + c.w <= 1.0 + 1e-9
+                        && c.y + c.h <= 1.0 + 1e-9
+                );
                 if c.kind == CellKind::File {
-                    let node = a.node(union.get(a.lookup(c.path.trim_start_matches('/')).unwrap()).unwrap());
+                    let node = a.node(
+                        union
+                            .get(a.lookup(c.path.trim_start_matches('/')).unwrap())
+                            .unwrap(),
+                    );
                     assert_eq!(c.layer, node.layer as usize, "{rel}: {}", c.path);
                     assert_eq!(c.bytes, node.size);
                 }
             }
             for pair in t.cells.windows(2) {
-                assert!(pair[0].kind == CellKind::Rest || pair[1].kind == CellKind::Rest || pair[0].bytes >= pair[1].bytes);
+                assert!(
+                    pair[0].kind == CellKind::Rest
+                        || pair[1].kind == CellKind::Rest
+                        || pair[0].bytes >= pair[1].bytes
+                );
             }
         }
     }
@@ -65,13 +95,24 @@ fn zooming_shows_a_directorys_entries_and_refuses_a_file() {
     let a = open("www/samples/demo.docker.tar");
     let last = a.layers.len() - 1;
     let top = treemap(&a, &query(TreemapMode::Files, last, "/")).unwrap();
-    let dir = top.cells.iter().find(|c| c.kind == CellKind::Dir).expect("a directory cell");
+    let dir = top
+        .cells
+        .iter()
+        .find(|c| c.kind == CellKind::Dir)
+        .expect("a directory cell");
     let inner = treemap(&a, &query(TreemapMode::Files, last, &dir.path)).unwrap();
     assert_eq!(inner.root, dir.path);
-    assert_eq!(inner.bytes, dir.bytes, "the directory's cell is what zooming shows");
+    assert_eq!(
+        inner.bytes, dir.bytes,
+        "the directory's cell is what zooming shows"
+    );
     assert_eq!(inner.files, dir.files);
     for c in &inner.cells {
-        assert!(c.path.starts_with(&format!("{}/", dir.path)) || c.kind == CellKind::Rest, "{}", c.path);
+        assert!(
+            c.path.starts_with(&format!("{}/", dir.path)) || c.kind == CellKind::Rest,
+            "{}",
+            c.path
+        );
     }
     // Down the largest directories to a file: not a directory to zoom into.
     let mut at = inner;
@@ -79,7 +120,11 @@ fn zooming_shows_a_directorys_entries_and_refuses_a_file() {
         if let Some(f) = at.cells.iter().find(|c| c.kind == CellKind::File) {
             break f.clone();
         }
-        let next = at.cells.iter().find(|c| c.kind == CellKind::Dir).expect("a file somewhere below");
+        let next = at
+            .cells
+            .iter()
+            .find(|c| c.kind == CellKind::Dir)
+            .expect("a file somewhere below");
         at = treemap(&a, &query(TreemapMode::Files, last, &next.path)).unwrap();
     };
     let err = treemap(&a, &query(TreemapMode::Files, last, &file.path)).unwrap_err();
@@ -94,6 +139,9 @@ fn the_waste_map_adds_up_to_the_exact_waste() {
     let t = treemap(&a, &query(TreemapMode::Waste, 0, "/")).unwrap();
     assert!(a.waste.wasted_bytes > 0);
     assert_eq!(t.bytes, a.waste.wasted_bytes);
-    assert_eq!(t.cells.iter().map(|c| c.bytes).sum::<u64>(), a.waste.wasted_bytes);
+    assert_eq!(
+        t.cells.iter().map(|c| c.bytes).sum::<u64>(),
+        a.waste.wasted_bytes
+    );
     assert_eq!(t.layer_bytes, a.waste.per_layer);
 }
