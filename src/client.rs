@@ -411,18 +411,10 @@ fn compare_file_name() -> String {
 }
 
 fn set_compare_name(image: &str) {
-    COMPARE_STEM.with(|n| *n.borrow_mut() = stem(image));
+    COMPARE_STEM.with(|n| *n.borrow_mut() = layerscope_protocol::file_stem(image));
 }
 
 /// `app.tar.gz` → `app`: an image's name without its archive suffixes.
-fn stem(image: &str) -> String {
-    let stem = image
-        .trim_end_matches(".gz")
-        .trim_end_matches(".zst")
-        .trim_end_matches(".tar");
-    if stem.is_empty() { "image" } else { stem }.to_string()
-}
-
 fn set_export_name(image: &str) {
-    EXPORT_STEM.with(|n| *n.borrow_mut() = stem(image));
+    EXPORT_STEM.with(|n| *n.borrow_mut() = layerscope_protocol::file_stem(image));
 }

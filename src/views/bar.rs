@@ -5,23 +5,12 @@ use yew::prelude::*;
 
 /// `fraction` (0 to 1) of the width, filled; `class` picks the colour.
 pub fn bar(fraction: f64, class: &'static str) -> Html {
-    let width = if fraction.is_finite() {
-        (fraction.clamp(0.0, 1.0) * 1000.0).round()
-    } else {
-        0.0
-    };
-    // A sliver for anything non-zero, so a small layer is not drawn as empty.
-    let width = if fraction > 0.0 { width.max(4.0) } else { 0.0 };
-    html! {
-        <svg class={classes!("bar", class)} viewBox="0 0 1000 10" preserveAspectRatio="none" aria-hidden="true" focusable="false">
-            <rect class="bar-track" x="0" y="0" width="1000" height="10" />
-            <rect class="bar-fill" x="0" y="0" width={width.to_string()} height="10" />
-        </svg>
-    }
+    bar_with_waste(fraction, 0.0, class)
 }
 
 /// The size bar with the part of it nobody sees marked: `fraction` of the
-/// width filled, its last `wasted` (also a fraction of the width) hatched.
+/// width filled (a sliver for anything above 0), its last `wasted` (also a
+/// fraction of the width) in the waste colour.
 pub fn bar_with_waste(fraction: f64, wasted: f64, class: &'static str) -> Html {
     let units = |f: f64| {
         if f.is_finite() {

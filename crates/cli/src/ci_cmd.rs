@@ -5,7 +5,7 @@
 use anyhow::{Context, Result};
 use layerscope_core::findings;
 use layerscope_core::gate::{self, Outcome, Rules};
-use layerscope_core::report::{ci, inspect, markdown};
+use layerscope_core::report::{ci, markdown};
 use layerscope_core::Analysis;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -54,9 +54,8 @@ pub fn rules(args: &CiArgs) -> Result<(Rules, Option<String>)> {
     } else {
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("{}: cannot read the CI rules", path.display()))?;
-        let rules = Rules::parse(&text).map_err(|e| {
-            anyhow::anyhow!("{}: the CI rules are not valid YAML: {e}", path.display())
-        })?;
+        let rules =
+            Rules::read(&text, &path.display().to_string()).map_err(|e| anyhow::anyhow!(e))?;
         (rules, Some(path.display().to_string()))
     };
     for (key, value) in [
@@ -94,10 +93,7 @@ pub fn run(
     let gate = gate::evaluate(a, &found, &rules);
     let section = ci::CiSection::new(&gate, config.as_deref());
     if let Some(path) = &args.json {
-        let report = inspect::build_with(a, &found, Some(section));
-        let mut text = serde_json::to_string_pretty(&report)?;
-        text.push('\n');
-        write_to(path, &text, out)?;
+        write_to(path, &ci::json(a, &found, section), out)?;
     }
     if let Some(path) = &args.markdown {
         write_to(path, &markdown::report(a, &found, name, Some(&gate)), out)?;

@@ -174,22 +174,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             csv,
             ..
         } => {
-            let n = analysis.layers.len();
-            let layer = layer.unwrap_or(n.saturating_sub(1));
-            if n == 0 {
-                bail!("the image has no layers");
-            }
-            if layer >= n {
-                bail!(
-                    "there is no layer {layer}: the image has {n} layers (0 to {})",
-                    n - 1
-                );
-            }
-            if let Some(first) = from.filter(|f| *f > layer) {
-                bail!("--from {first} is after --layer {layer}");
-            }
+            let layer = layer.unwrap_or(analysis.layers.len().saturating_sub(1));
+            let first = from.unwrap_or(layer);
+            listing::check_layers(&analysis, first, layer).map_err(|e| anyhow::anyhow!(e))?;
             if csv && changes {
-                let first = from.unwrap_or(layer);
                 out.write_all(
                     layerscope_core::report::csv::changes(&analysis, first, layer).as_bytes(),
                 )?;
@@ -199,7 +187,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         .as_bytes(),
                 )?;
             } else if changes {
-                let first = from.unwrap_or(layer);
                 for change in analysis.layers[first..=layer]
                     .iter()
                     .flat_map(|l| &l.changes)

@@ -19,7 +19,7 @@ use crate::session::{failed, kind, Image};
 use crate::views::Views;
 use layerscope_core::findings::{self, Finding};
 use layerscope_core::gate::{self, Gate, Rules, Status};
-use layerscope_core::report::{ci, csv, inspect, markdown};
+use layerscope_core::report::{ci, csv, listing, markdown};
 use layerscope_core::Analysis;
 use layerscope_protocol::{
     file_stem, CiResult, CiRules, CiStatus, CiVerdict, CiView, ReportFile, ReportKind, Response,
@@ -30,35 +30,11 @@ fn found<'v>(a: &Analysis, views: &'v mut Views) -> &'v [Finding] {
     views.found.get_or_insert_with(|| findings::find(a))
 }
 
-/// `layerscope ci`'s reading of the rules: `Err` is the line it stops with
-/// (`CONFIG: the CI rules are not valid YAML: …`).
-fn parse_rules(rules: &CiRules) -> Result<Rules, String> {
-    Rules::parse(&rules.text)
-        .map_err(|e| format!("{}: the CI rules are not valid YAML: {e}", rules.config))
-}
-
-/// The gate over the open image, as `layerscope ci` evaluates it.
+/// The gate over the open image, as `layerscope ci` evaluates it; `Err` is
+/// the line it stops with when the rules are not YAML.
 fn evaluate(a: &Analysis, views: &mut Views, rules: &CiRules) -> Result<Gate, String> {
-    let parsed = parse_rules(rules)?;
+    let parsed = Rules::read(&rules.text, &rules.config)?;
     Ok(gate::evaluate(a, found(a, views), &parsed))
-}
-
-/// `layerscope ls`'s checks of `--layer` (and `--from`), worded as it words them.
-fn check_layers(a: &Analysis, from: usize, layer: usize) -> Result<(), String> {
-    let n = a.layers.len();
-    if n == 0 {
-        return Err("the image has no layers".to_string());
-    }
-    if layer >= n {
-        return Err(format!(
-            "there is no layer {layer}: the image has {n} layers (0 to {})",
-            n - 1
-        ));
-    }
-    if from > layer {
-        return Err(format!("--from {from} is after --layer {layer}"));
-    }
-    Ok(())
 }
 
 /// The file `kind` asks for: its name, media type and the CLI's text.
@@ -73,7 +49,7 @@ fn document(image: &Image, views: &mut Views, kind: &ReportKind) -> Result<Repor
             markdown::report(a, found(a, views), name, None),
         ),
         ReportKind::PathsCsv { layer } => {
-            check_layers(a, *layer, *layer)?;
+            listing::check_layers(a, *layer, *layer)?;
             (
                 format!("{stem}.layerscope-layer-{layer}.csv"),
                 "text/csv",
@@ -81,7 +57,7 @@ fn document(image: &Image, views: &mut Views, kind: &ReportKind) -> Result<Repor
             )
         }
         ReportKind::ChangesCsv { from, layer } => {
-            check_layers(a, *from, *layer)?;
+            listing::check_layers(a, *from, *layer)?;
             let which = if from == layer {
                 layer.to_string()
             } else {
@@ -96,13 +72,10 @@ fn document(image: &Image, views: &mut Views, kind: &ReportKind) -> Result<Repor
         ReportKind::CiJson { rules } => {
             let gate = evaluate(a, views, rules)?;
             let section = ci::CiSection::new(&gate, Some(&rules.config));
-            let report = inspect::build_with(a, found(a, views), Some(section));
-            let mut text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
-            text.push('\n');
             (
                 format!("{stem}.layerscope-ci.json"),
                 "application/json",
-                text,
+                ci::json(a, found(a, views), section),
             )
         }
         ReportKind::CiJunit { rules } => {

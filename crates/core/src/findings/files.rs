@@ -83,7 +83,14 @@ impl Group {
     }
 }
 
-pub(super) fn secrets(a: &Analysis, out: &mut Vec<Finding>) {
+/// (layer, the secret's root path, shown at the end, what) → files.
+type SecretGroups = BTreeMap<(usize, String, bool, &'static str), Group>;
+/// (layer, cache prefix, tool) → files, and how many are still shown.
+type CacheGroups = BTreeMap<(usize, &'static str, &'static str), (Group, usize)>;
+
+/// Secrets and caches: both are read off the copies the layers wrote, so
+/// those are walked (and their paths spelled) once.
+pub(super) fn written(a: &Analysis, out: &mut Vec<Finding>) {
     let git_dirs: HashSet<PathId> = a
         .layers
         .iter()
@@ -93,10 +100,17 @@ pub(super) fn secrets(a: &Analysis, out: &mut Vec<Finding>) {
         })
         .map(|c| c.path)
         .collect();
-    // (layer, the secret's root path, shown at the end, what) → files.
-    let mut groups: BTreeMap<(usize, String, bool, &'static str), Group> = BTreeMap::new();
+    let mut secrets = SecretGroups::new();
+    let mut caches = CacheGroups::new();
     each_copy(a, |layer, change, id, node, path| {
         let shown = a.union.get(change.path) == Some(id);
+        if node.size > 0 {
+            if let Some((prefix, tool)) = catalog::cache_of(path) {
+                let g = caches.entry((layer.index, prefix, tool)).or_default();
+                g.0.add(path, node.size);
+                g.1 += usize::from(shown);
+            }
+        }
         let git = (!git_dirs.is_empty())
             .then(|| ancestor_in(a, change.path, &git_dirs))
             .flatten();
@@ -112,11 +126,16 @@ pub(super) fn secrets(a: &Analysis, out: &mut Vec<Finding>) {
                 }
             }
         };
-        groups
+        secrets
             .entry((layer.index, root, shown, what))
             .or_default()
             .add(path, node.size);
     });
+    secret_findings(secrets, out);
+    cache_findings(caches, out);
+}
+
+fn secret_findings(groups: SecretGroups, out: &mut Vec<Finding>) {
     for ((layer, root, shown, what), g) in groups {
         let files = g.paths.len();
         let inside = if what == "a .git directory" {
@@ -181,19 +200,7 @@ pub(super) fn waste(a: &Analysis, out: &mut Vec<Finding>) {
     }
 }
 
-pub(super) fn caches(a: &Analysis, out: &mut Vec<Finding>) {
-    // (layer, cache prefix, tool) → files, and how many are still shown.
-    let mut groups: BTreeMap<(usize, &'static str, &'static str), (Group, usize)> = BTreeMap::new();
-    each_copy(a, |layer, change, id, node, path| {
-        if node.size == 0 {
-            return;
-        }
-        if let Some((prefix, tool)) = catalog::cache_of(path) {
-            let g = groups.entry((layer.index, prefix, tool)).or_default();
-            g.0.add(path, node.size);
-            g.1 += usize::from(a.union.get(change.path) == Some(id));
-        }
-    });
+fn cache_findings(groups: CacheGroups, out: &mut Vec<Finding>) {
     for ((layer, prefix, tool), (g, shown)) in groups {
         let files = noun(g.paths.len(), "file", "files");
         let fate = if shown == g.paths.len() {

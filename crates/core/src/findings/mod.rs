@@ -183,9 +183,8 @@ fn level_by_bytes(bytes: u64) -> Level {
 /// then by layer, id and first path.
 pub fn find(a: &Analysis) -> Vec<Finding> {
     let mut out = Vec::new();
-    files::secrets(a, &mut out);
+    files::written(a, &mut out);
     files::waste(a, &mut out);
-    files::caches(a, &mut out);
     files::toolchains(a, &mut out);
     files::layer_count(a, &mut out);
     files::metadata_only(a, &mut out);

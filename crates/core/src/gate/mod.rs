@@ -160,6 +160,12 @@ impl Rules {
         Ok(rules)
     }
 
+    /// Reads the rules file `name`: an error is the one line `layerscope
+    /// ci` stops with (`NAME: the CI rules are not valid YAML: …`).
+    pub fn read(text: &str, name: &str) -> Result<Rules, String> {
+        Rules::parse(text).map_err(|e| format!("{name}: the CI rules are not valid YAML: {e}"))
+    }
+
     /// Sets a dive rule as its command-line flag would (the flag wins over the file).
     pub fn set_dive(&mut self, key: &str, value: &str) -> bool {
         match self

@@ -55,6 +55,15 @@ impl CiSection {
     }
 }
 
+/// `layerscope ci --json`: the inspect report with the `ci` section, as
+/// pretty JSON and a final newline.
+pub fn json(a: &Analysis, found: &[crate::findings::Finding], section: CiSection) -> String {
+    let report = super::inspect::build_with(a, found, Some(section));
+    let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
 /// The rule's name as the summary, the JUnit file and the Markdown show it.
 pub fn rule_name(origin: Origin, rule: &str) -> String {
     match origin {

@@ -91,3 +91,21 @@ mod tests {
         assert_eq!(escape("plain"), "plain");
     }
 }
+
+/// `layerscope ls`'s checks of `--layer` and `--from`, worded as it says them.
+pub fn check_layers(a: &Analysis, from: usize, layer: usize) -> Result<(), String> {
+    let n = a.layers.len();
+    if n == 0 {
+        return Err("the image has no layers".to_string());
+    }
+    if layer >= n {
+        return Err(format!(
+            "there is no layer {layer}: the image has {n} layers (0 to {})",
+            n - 1
+        ));
+    }
+    if from > layer {
+        return Err(format!("--from {from} is after --layer {layer}"));
+    }
+    Ok(())
+}
