@@ -443,6 +443,21 @@ fn stack(plan: Plan, scans: Vec<LayerScan>) -> Analysis {
     stack.finish()
 }
 
+/// A layer not read yet, as the manifest (and config) describe it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingLayer {
+    /// 0-based position in the manifest.
+    pub index: usize,
+    pub member: String,
+    pub media_type: Option<String>,
+    /// The digest the manifest promises.
+    pub digest: Option<Digest>,
+    /// The blob's size as the manifest says it.
+    pub size: Option<u64>,
+    /// The diff_id the config promises.
+    pub diff_id: Option<Digest>,
+}
+
 /// Layers stacked one at a time, in manifest order: each scan is applied to
 /// the union, counted for waste and for dive, and then dropped, so memory
 /// holds the union and the changes, never every layer's entries at once.
@@ -479,6 +494,70 @@ impl Stack {
     /// The number of layers still to push.
     pub fn remaining(&self) -> usize {
         self.planned.len() - self.layers.len()
+    }
+
+    /// The number of layers pushed so far.
+    pub fn stacked(&self) -> usize {
+        self.layers.len()
+    }
+
+    /// The layers not pushed yet, as the manifest describes them (what can
+    /// be shown of a layer before it is read).
+    pub fn pending(&self) -> Vec<PendingLayer> {
+        self.planned
+            .iter()
+            .enumerate()
+            .skip(self.layers.len())
+            .map(|(index, p)| PendingLayer {
+                index,
+                member: p.member.clone(),
+                media_type: p.media_type.clone(),
+                digest: p.digest.clone(),
+                size: p.size,
+                diff_id: p.diff_id.clone(),
+            })
+            .collect()
+    }
+
+    /// The analysis of the layers pushed so far, as if the image ended with
+    /// them: the union, changes and exact waste after them. What is not
+    /// known before every layer is counted is left out: dive's figures are
+    /// NaN and empty. `steps` is the whole image's history (a step may name
+    /// a layer `layers` does not hold yet: see [`Stack::pending`]). The
+    /// stack goes on; the copy costs the union's size.
+    pub fn snapshot(&self) -> Analysis {
+        let mut layers = self.layers.clone();
+        let waste = self.waste.so_far(&self.files, &self.union);
+        for (layer, wasted) in layers.iter_mut().zip(&waste.per_layer) {
+            layer.wasted_bytes = *wasted;
+        }
+        let meta = &self.meta;
+        Analysis {
+            format: meta.format,
+            reference: meta.reference.clone(),
+            images: meta.images.clone(),
+            platform: meta.platform.clone(),
+            platforms: meta.platforms.clone(),
+            manifest_digest: meta.manifest_digest.clone(),
+            config_digest: meta.config_digest.clone(),
+            created: meta.created.clone(),
+            input_size: None,
+            layers,
+            history: meta.history.clone(),
+            runtime: meta.runtime.clone(),
+            steps: self.steps.clone(),
+            files: self.files.clone(),
+            union: self.union.clone(),
+            waste,
+            dive: DiveFigures {
+                efficiency: f64::NAN,
+                wasted_bytes: 0,
+                user_wasted_percent: f64::NAN,
+                layer_sizes: Vec::new(),
+                inefficiencies: Vec::new(),
+            },
+            diagnostics: self.diagnostics.clone(),
+        }
     }
 
     /// Stacks the next layer (they must come in manifest order).

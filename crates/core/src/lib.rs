@@ -39,8 +39,8 @@ mod progress;
 pub mod report;
 
 pub use analysis::{
-    analyze, analyze_source, analyze_stream, prepare, sniff_archive, Analysis, Layer, Prepared,
-    Stack, Step,
+    analyze, analyze_source, analyze_stream, prepare, sniff_archive, Analysis, Layer, PendingLayer,
+    Prepared, Stack, Step,
 };
 pub use archive::image::Options;
 pub use archive::source::{member_at, Source, TarSource};

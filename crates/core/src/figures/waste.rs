@@ -179,26 +179,68 @@ impl Tracker {
 
     /// The figures, once every layer is counted.
     pub fn finish(self, files: &Files, final_union: &Union) -> ExactWaste {
-        let visible_bytes = self.visible_bytes;
-        let mut paths: Vec<WastedPath> = self
+        let paths = self
             .by_path
             .into_iter()
-            .filter(|(_, w)| w.wasted_bytes > 0)
-            .map(|(path, w)| WastedPath {
-                path: files.path(path),
-                wasted_bytes: w.wasted_bytes,
-                copies: w.copies,
-                layers: w.layers,
-                layer_bytes: w.layer_bytes,
-                present: final_union.contains(path),
-            })
+            .map(|(path, w)| (path, w.wasted_bytes, w.copies, w.layers, w.layer_bytes));
+        Self::figures(
+            self.stored_bytes,
+            self.visible_bytes,
+            self.per_layer,
+            paths,
+            files,
+            final_union,
+        )
+    }
+
+    /// The figures of the layers counted so far, as if the image ended
+    /// there (`union` is the union after them); the tracker goes on.
+    pub fn so_far(&self, files: &Files, union: &Union) -> ExactWaste {
+        let paths = self.by_path.iter().map(|(path, w)| {
+            (
+                *path,
+                w.wasted_bytes,
+                w.copies,
+                w.layers.clone(),
+                w.layer_bytes.clone(),
+            )
+        });
+        Self::figures(
+            self.stored_bytes,
+            self.visible_bytes,
+            self.per_layer.clone(),
+            paths,
+            files,
+            union,
+        )
+    }
+
+    fn figures(
+        stored_bytes: u64,
+        visible_bytes: u64,
+        per_layer: Vec<u64>,
+        by_path: impl Iterator<Item = (PathId, u64, usize, Vec<usize>, Vec<u64>)>,
+        files: &Files,
+        final_union: &Union,
+    ) -> ExactWaste {
+        let mut paths: Vec<WastedPath> = by_path
+            .filter(|(_, wasted, ..)| *wasted > 0)
+            .map(
+                |(path, wasted_bytes, copies, layers, layer_bytes)| WastedPath {
+                    path: files.path(path),
+                    wasted_bytes,
+                    copies,
+                    layers,
+                    layer_bytes,
+                    present: final_union.contains(path),
+                },
+            )
             .collect();
         paths.sort_by(|a, b| {
             b.wasted_bytes
                 .cmp(&a.wasted_bytes)
                 .then_with(|| a.path.cmp(&b.path))
         });
-        let stored_bytes = self.stored_bytes;
         ExactWaste {
             stored_bytes,
             visible_bytes,
@@ -208,7 +250,7 @@ impl Tracker {
             } else {
                 visible_bytes as f64 / stored_bytes as f64
             },
-            per_layer: self.per_layer,
+            per_layer,
             paths,
         }
     }
