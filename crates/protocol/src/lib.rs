@@ -126,6 +126,12 @@ pub enum ContainerOp {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Response {
     Progress(Progress),
+    /// The image before its layers are all read (its `reading` says how
+    /// far): sent at once from the manifest and config when the layers are
+    /// read by several workers, then again as layers are stacked. Meanwhile
+    /// `Tree`, `Story` and `Treemap` are answered about the layers read so
+    /// far; the other requests wait for `Opened`.
+    Preview(Box<Summary>),
     /// The analysis is done: everything but per-path data.
     Opened(Box<Summary>),
     /// The analysis failed; the page stays usable for the next file.
@@ -656,6 +662,30 @@ pub struct Summary {
     pub files: usize,
     pub waste: Waste,
     pub diagnostics: Vec<Note>,
+    /// While the layers are still being read (a [`Response::Preview`]):
+    /// how many are stacked. Everything above is then about those layers
+    /// only (the files and waste so far; dive's figures come at the end),
+    /// and a step whose layer is not read yet has only what the manifest
+    /// says of it (its digest and stored size). `None` once every layer is
+    /// read ([`Response::Opened`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reading: Option<Reading>,
+}
+
+/// How far the reading of the layers is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reading {
+    /// Layers read and stacked: layers `0..layers_read`.
+    pub layers_read: usize,
+    /// Layers in the image.
+    pub layers: usize,
+}
+
+impl Summary {
+    /// Whether filesystem layer `layer` is read (always, once opened).
+    pub fn is_read(&self, layer: usize) -> bool {
+        self.reading.is_none_or(|r| layer < r.layers_read)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -22,6 +22,7 @@
 //! are this worker's own and end with it.
 
 use crate::session::{self, Image, Throttle};
+use crate::views::Views;
 use crate::web::{post, post_text, scope, BlobAccess, BytesAccess, IMAGE};
 use crate::window::WindowReader;
 use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
@@ -30,6 +31,7 @@ use layerscope_core::archive::digest::Digest;
 use layerscope_core::layers::scan::{self as layer_scan, LayerScan};
 use layerscope_core::layers::wire as scan_wire;
 use layerscope_core::{member_at, prepare, sniff_archive, Options, ProgressInfo, Stack, TarSource};
+use layerscope_protocol::{Request, Response};
 use std::cell::RefCell;
 use std::io::{Read, Seek};
 use std::rc::Rc;
@@ -44,6 +46,9 @@ use web_sys::{Blob, FileReaderSync, MessageEvent, ReadableStreamByobReader, Subt
 const MAX_SCANNERS: usize = 4;
 /// A scanner posts how far it has read at most this often.
 const SCANNER_PROGRESS_MS: f64 = 100.0;
+/// A `Preview` (the summary of the layers stacked so far) goes at most
+/// this often: each costs a copy of the union so far.
+const PREVIEW_EVERY_MS: f64 = 250.0;
 
 type Handler = Closure<dyn FnMut(MessageEvent)>;
 
@@ -77,6 +82,15 @@ struct Opening {
     budget: u64,
     throttle: Throttle,
     scanners: Vec<Worker>,
+    /// The layers read so far as an image to answer `Tree`, `Story` and
+    /// `Treemap` about (made when first asked after a layer is stacked), and
+    /// its view cache.
+    snapshot: Option<(usize, Rc<Image>)>,
+    views: Views,
+    /// A `Preview` is due (a layer was stacked) but was held back by
+    /// `preview_throttle`: the next message sends it.
+    preview_owed: bool,
+    preview_throttle: Throttle,
 }
 
 thread_local! {
@@ -96,9 +110,27 @@ pub fn busy() -> bool {
     OPENING.with(|o| o.borrow().is_some())
 }
 
-/// Keeps a page message for after the open.
-pub fn wait(data: JsValue) {
-    WAITING.with(|w| w.borrow_mut().push(data));
+/// A page message while the layers are read: `Tree`, `Story` and
+/// `Treemap` are answered about the layers read so far (the page knows
+/// which, from the last `Preview`, and asks only about those); the rest
+/// wait for the open to end.
+pub fn during(data: JsValue, request: &Request) {
+    if !matches!(
+        request,
+        Request::Tree(_) | Request::Story { .. } | Request::Treemap(_)
+    ) {
+        return WAITING.with(|w| w.borrow_mut().push(data));
+    }
+    let response = OPENING.with(|cell| {
+        let mut guard = cell.borrow_mut();
+        let opening = guard.as_mut()?;
+        let image = opening.snapshot()?;
+        Some(session::answer(Some(&image), &mut opening.views, request))
+    });
+    match response {
+        Some(response) => post(&response),
+        None => WAITING.with(|w| w.borrow_mut().push(data)),
+    }
 }
 
 /// Stops reading (a new Open came): scanners end, their answers are dropped.
@@ -209,10 +241,16 @@ pub fn start(file: &Blob, name: &str, options: &Options) -> bool {
         budget: whole_budget(),
         throttle: Throttle::new(50.0),
         scanners,
+        snapshot: None,
+        views: Views::default(),
+        preview_owed: true,
+        preview_throttle: Throttle::new(PREVIEW_EVERY_MS),
     };
     for k in 0..opening.scanners.len() {
         opening.hand_out(k);
     }
+    // The first view, from the manifest and config alone.
+    opening.send_preview();
     opening.report_progress(true);
     OPENING.with(|o| *o.borrow_mut() = Some(opening));
     true
@@ -270,6 +308,52 @@ fn object(fields: &[(&str, JsValue)]) -> Object {
 }
 
 impl Opening {
+    /// The layers stacked so far as an image, made again only when a layer
+    /// was stacked since (the view cache then starts over).
+    fn snapshot(&mut self) -> Option<Rc<Image>> {
+        let stack = self.stack.as_ref()?;
+        match &self.snapshot {
+            Some((at, image)) if *at == stack.stacked() => Some(image.clone()),
+            _ => {
+                let mut analysis = stack.snapshot();
+                analysis.input_size = Some(self.file.size() as u64);
+                let image = Rc::new(Image {
+                    name: self.name.clone(),
+                    analysis,
+                });
+                self.snapshot = Some((stack.stacked(), image.clone()));
+                self.views = Views::default();
+                Some(image)
+            }
+        }
+    }
+
+    /// Posts the summary of the layers stacked so far.
+    fn send_preview(&mut self) {
+        let Some(image) = self.snapshot() else {
+            return;
+        };
+        let Some(stack) = self.stack.as_ref() else {
+            return;
+        };
+        // A size the manifest does not give (docker save's) is the member's.
+        let mut pending = stack.pending();
+        for p in &mut pending {
+            p.size = p.size.or(self.ranges.get(p.index).map(|r| r.1));
+        }
+        let summary = crate::summary::preview(&image.analysis, &pending, &self.name);
+        post(&Response::Preview(Box::new(summary)));
+        self.preview_owed = false;
+        self.preview_throttle.due(js_sys::Date::now());
+    }
+
+    /// Sends the owed `Preview` if it is time.
+    fn preview_if_due(&mut self) {
+        if self.preview_owed && self.preview_throttle.due(js_sys::Date::now()) {
+            self.send_preview();
+        }
+    }
+
     /// Gives scanner `k` the next layer, if one is left.
     fn hand_out(&mut self, k: usize) {
         let Some(&i) = self.order.get(self.next) else {
@@ -361,6 +445,7 @@ fn on_message(k: usize, data: JsValue) {
             if let (Some(slot), Some(bytes)) = (opening.read.get_mut(i as usize), number("bytes")) {
                 *slot = bytes as u64;
             }
+            opening.preview_if_due();
             opening.report_progress(false);
             return Some(Next::Reading);
         }
@@ -408,6 +493,7 @@ impl Opening {
                         stack.push(scan);
                     }
                     self.stacked += 1;
+                    self.preview_owed = true;
                 }
                 Err((kind, message)) => {
                     return Next::Failed(session::to_text(&session::failed(
@@ -418,9 +504,11 @@ impl Opening {
             }
         }
         if self.stacked < self.results.len() {
+            self.preview_if_due();
             self.report_progress(false);
             return Next::Reading;
         }
+        self.snapshot = None;
         self.report_progress(true);
         let Some(stack) = self.stack.take() else {
             return Next::Reading;

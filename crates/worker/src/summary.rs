@@ -5,8 +5,8 @@
 //! (`Layer::real_changes`), as the JSON report does; nothing is decided here
 //! but the shape.
 
-use layerscope_core::{Analysis, ChangeKind};
-use layerscope_protocol::{DivePath, Note, Step, Summary, Waste, WastedPath};
+use layerscope_core::{Analysis, ChangeKind, PendingLayer};
+use layerscope_protocol::{DivePath, Note, Reading, Step, Summary, Waste, WastedPath};
 
 /// How many wasted paths the summary carries (the report has them all).
 pub const TOP_PATHS: usize = 100;
@@ -106,5 +106,30 @@ pub fn summary(a: &Analysis, file_name: &str) -> Summary {
                 text: d.text(),
             })
             .collect(),
+        reading: None,
     }
+}
+
+/// The summary while layers are still being read: `a` is the stack's
+/// snapshot (the layers read so far), `pending` the layers to come, whose
+/// steps show what the manifest says of them.
+pub fn preview(a: &Analysis, pending: &[PendingLayer], file_name: &str) -> Summary {
+    let mut s = summary(a, file_name);
+    for step in &mut s.steps {
+        let Some(p) = step
+            .layer
+            .and_then(|l| pending.iter().find(|p| p.index == l))
+        else {
+            continue;
+        };
+        step.digest = p.digest.as_ref().map(|d| d.to_string());
+        step.diff_id = p.diff_id.as_ref().map(|d| d.to_string());
+        step.media_type = p.media_type.clone();
+        step.blob_size = p.size.unwrap_or(0);
+    }
+    s.reading = Some(Reading {
+        layers_read: a.layers.len(),
+        layers: a.layers.len() + pending.len(),
+    });
+    s
 }

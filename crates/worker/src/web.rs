@@ -105,7 +105,7 @@ pub fn handle(data: JsValue) {
             let file = js_sys::Reflect::get(&data, &JsValue::from_str("file")).unwrap_or_default();
             open(file, &name, image, platform);
         }
-        _ if crate::scanners::busy() => crate::scanners::wait(data),
+        ref other if crate::scanners::busy() => crate::scanners::during(data, other),
         Request::Compare { name } => {
             let file = js_sys::Reflect::get(&data, &JsValue::from_str("file")).unwrap_or_default();
             compare(&file, &name);
