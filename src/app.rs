@@ -14,6 +14,7 @@ use yew::prelude::*;
 
 use crate::browser::{self, now_ms};
 use crate::client::Client;
+use crate::format;
 use crate::route::Route;
 use crate::state::{parse_samples, Action, Sample, Samples, State};
 use crate::views::{
@@ -244,13 +245,15 @@ pub fn app() -> Html {
     // container layer changes what a read finds, so its revision asks again.
     {
         let client = client.clone();
+        // While layers are read, each one read adds to the story: ask again.
         let key = (
             state.gen,
             state.summary.is_some(),
             state.story.as_ref().map(|s| s.path.clone()),
             state.container.view.as_ref().map(|c| c.revision),
+            state.reading().map(|r| r.layers_read),
         );
-        use_effect_with(key, move |(_, open, path, _)| {
+        use_effect_with(key, move |(_, open, path, _, _)| {
             let timer = match (*open, path) {
                 (true, Some(path)) => {
                     let request = Request::Story { path: path.clone() };
@@ -540,6 +543,11 @@ pub fn app() -> Html {
                 if let Some(notice) = &state.notice {
                     <p class="notice" role="alert" data-testid="notice">{ notice }</p>
                 }
+                if let Some(reading) = state.reading() {
+                    <p class="reading-banner" role="status" data-testid="reading-banner">
+                        { format::reading(reading) }
+                    </p>
+                }
                 if let Some(summary) = summary {
                     <div class="workspace">
                         <div class="col-left">
@@ -557,7 +565,8 @@ pub fn app() -> Html {
                             <FileTree tree={state.tree.clone()} mode={state.effective_mode()} view={state.view()}
                                 selected_path={state.selected_path().map(str::to_string)}
                                 is_range={state.selection.is_range()} dispatch={dispatch.clone()} filter_ref={filter_ref.clone()}
-                                compared_with={state.compare.view.as_ref().map(|v| v.name.clone())} />
+                                compared_with={state.compare.view.as_ref().map(|v| v.name.clone())}
+                                unread_layer={state.unread_layer()} />
                             <PathStory story={state.story.clone()} layers={summary.steps.iter().filter(|s| s.layer.is_some()).count()} dispatch={dispatch.clone()} />
                             }
                             if stage >= 3 {
@@ -565,6 +574,11 @@ pub fn app() -> Html {
                                     mode={state.effective_mode()} client={client.clone()} dispatch={dispatch.clone()} />
                                 if let Some(layer) = state.treemap_layer() {
                                     <TreemapPanel pane={state.treemap.clone()} summary={summary.clone()} layer={layer} dispatch={dispatch.clone()} />
+                                } else if let Some(layer) = state.unread_layer() {
+                                    <section class="pane treemap" aria-labelledby="treemap-h">
+                                        <h2 id="treemap-h">{ "Where the bytes go" }</h2>
+                                        <p class="hint" data-testid="treemap-reading">{ format!("Layer {layer} is still being read: its map shows here as soon as it is.") }</p>
+                                    </section>
                                 }
                             }
                         </div>

@@ -3,7 +3,7 @@
 //! so the page and the CLI print the same figure the same way. Pure: tested
 //! on the host.
 
-use layerscope_protocol::{human, Mark, Progress};
+use layerscope_protocol::{human, Mark, Progress, Reading};
 
 pub use human::{bytes, percent};
 
@@ -120,6 +120,24 @@ pub fn kind_name(kind: char) -> &'static str {
 
 pub use layerscope_protocol::human::created;
 
+/// The banner while the layers are read: how far, which layers are still
+/// to come, and what works meanwhile.
+pub fn reading(r: Reading) -> String {
+    let to_come = match r.layers - r.layers_read {
+        0 => String::new(),
+        1 => format!("; layer {} is still being read", r.layers - 1),
+        _ => format!(
+            "; layers {}–{} are still being read",
+            r.layers_read,
+            r.layers - 1
+        ),
+    };
+    format!(
+        "Reading the layers: {} of {} read{to_come}. The stack and the history come from the manifest; each layer fills in as it is read, and the file tree, the path story and the map work on the layers read so far. Findings, the build and the downloads come when every layer is read.",
+        r.layers_read, r.layers
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,5 +201,20 @@ mod tests {
         assert_eq!(mark_name(Some(Mark::Modified)), "modified");
         assert_eq!(mark_name(None), "");
         assert_eq!(bytes(5_612_345), "5.6 MB");
+    }
+
+    #[test]
+    fn the_reading_banner_names_the_layers_to_come() {
+        let r = |layers_read, layers| {
+            reading(Reading {
+                layers_read,
+                layers,
+            })
+        };
+        assert!(r(0, 12)
+            .starts_with("Reading the layers: 0 of 12 read; layers 0–11 are still being read."));
+        assert!(r(11, 12)
+            .starts_with("Reading the layers: 11 of 12 read; layer 11 is still being read."));
+        assert!(r(3, 3).starts_with("Reading the layers: 3 of 3 read. "));
     }
 }

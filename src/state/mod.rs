@@ -26,7 +26,8 @@ pub mod treemap;
 use std::rc::Rc;
 
 use layerscope_protocol::{
-    CiRules, Note, Progress, ReportKind, Response, Severity, SimChange, Sort, Summary, View,
+    CiRules, Note, Progress, Reading, ReportKind, Response, Severity, SimChange, Sort, Summary,
+    View,
 };
 use serde::Deserialize;
 
@@ -271,20 +272,41 @@ impl State {
     /// What the tree shows for the selection, or `None` (no image, or only
     /// empty-layer steps selected in changes mode).
     pub fn view(&self) -> Option<View> {
-        let steps = &self.summary.as_ref()?.steps;
+        let summary = self.summary.as_ref()?;
+        let steps = &summary.steps;
         let (lo, hi) = self.selection.bounds();
         match self.effective_mode() {
             Mode::Container => Some(self.container.tree_view()),
             Mode::Compare => self.compare.tree_view(),
-            Mode::Changes => layers_in(steps, lo, hi).map(|(from, to)| View::Changes { from, to }),
-            Mode::Union => layer_at(steps, hi).map(|layer| View::Union { layer }),
+            Mode::Changes => layers_in(steps, lo, hi)
+                .filter(|&(_, to)| summary.is_read(to))
+                .map(|(from, to)| View::Changes { from, to }),
+            Mode::Union => layer_at(steps, hi)
+                .filter(|&layer| summary.is_read(layer))
+                .map(|layer| View::Union { layer }),
         }
     }
 
-    /// The layer whose filesystem the treemap shows: the last one selected.
+    /// The layer whose filesystem the treemap shows: the last one selected
+    /// (once it is read).
     pub fn treemap_layer(&self) -> Option<usize> {
-        let steps = &self.summary.as_ref()?.steps;
-        layer_at(steps, self.selection.bounds().1)
+        let summary = self.summary.as_ref()?;
+        layer_at(&summary.steps, self.selection.bounds().1).filter(|&l| summary.is_read(l))
+    }
+
+    /// The layer the selection needs that is still being read, if any: the
+    /// tree and the treemap wait for it.
+    pub fn unread_layer(&self) -> Option<usize> {
+        let summary = self.summary.as_ref()?;
+        if matches!(self.effective_mode(), Mode::Container | Mode::Compare) {
+            return None;
+        }
+        layer_at(&summary.steps, self.selection.bounds().1).filter(|&l| !summary.is_read(l))
+    }
+
+    /// How far the layers are read, while they are (`Preview`).
+    pub fn reading(&self) -> Option<Reading> {
+        self.summary.as_ref()?.reading
     }
 
     /// A range always shows changes; one layer shows what the tree's mode says.
@@ -535,7 +557,27 @@ impl State {
                     *fetching = false;
                 }
             }
+            Response::Preview(summary) => {
+                // Only while this open runs: a late preview never replaces the result.
+                if !matches!(self.status, Status::Running { .. }) {
+                    return;
+                }
+                let first = self.summary.is_none();
+                let before = self.view();
+                self.summary = Some(Rc::new(*summary));
+                if first {
+                    let route = self.pending_route.take();
+                    self.place(route);
+                } else {
+                    // The layer the tree waited for may be read now.
+                    self.view_changed(before);
+                }
+            }
             Response::Opened(summary) => {
+                // Shown already while its layers were read: the person may
+                // have moved; keep their place (the tree's rows are final
+                // already; the story and the treemap ask again).
+                let previewed = self.summary.as_ref().is_some_and(|s| s.reading.is_some());
                 let (started, read) = match &self.status {
                     Status::Running {
                         started_ms,
@@ -550,9 +592,15 @@ impl State {
                     bytes: summary.input_size.or(read),
                     problem: first_error(&summary.diagnostics),
                 };
+                let before = self.view();
                 self.summary = Some(Rc::new(*summary));
-                let route = self.pending_route.take();
-                self.place(route);
+                if previewed {
+                    self.treemap.ask();
+                    self.view_changed(before);
+                } else {
+                    let route = self.pending_route.take();
+                    self.place(route);
+                }
             }
             Response::Failed { message, kind } => {
                 // Nothing answers the request that failed: let the tree ask again.
@@ -800,6 +848,124 @@ mod tests {
         });
     }
 
+    /// `summary` with its first `read` layers read (a `Preview`).
+    fn reading(mut summary: Summary, read: usize) -> Summary {
+        let layers = summary.steps.iter().filter(|s| s.layer.is_some()).count();
+        summary.reading = Some(Reading {
+            layers_read: read,
+            layers,
+        });
+        summary
+    }
+
+    #[test]
+    fn the_image_shows_while_its_layers_are_read_and_the_tree_waits_for_its_layer() {
+        let steps = [Some(0), None, Some(1), Some(2)];
+        let mut s = State::default();
+        s.apply(Action::Open {
+            gen: 1,
+            name: "app.tar".into(),
+            sample: None,
+            platform: None,
+            started_ms: 1000.0,
+            keep_place: false,
+        });
+        let preview = |s: &mut State, read: usize| {
+            s.apply(Action::Response {
+                gen: 1,
+                now_ms: 1100.0,
+                response: Response::Preview(Box::new(reading(summary(&steps), read))),
+            })
+        };
+        // Before any layer is read: the stack and history are there, the
+        // last layer is selected, the tree waits for it and says so.
+        preview(&mut s, 0);
+        assert_eq!(s.status.state_name(), "running");
+        assert_eq!(s.summary.as_ref().map(|x| x.steps.len()), Some(4));
+        assert_eq!(s.selection, Selection::single(3));
+        assert_eq!(s.view(), None);
+        assert_eq!(s.unread_layer(), Some(2));
+        assert_eq!(s.treemap_layer(), None);
+        assert!(
+            s.tree.pending.is_none(),
+            "nothing asked about an unread layer"
+        );
+        // The person picks layer 0, then layer 0 is read: the tree asks.
+        s.apply(Action::SelectStep {
+            index: 0,
+            extend: false,
+        });
+        assert_eq!(s.view(), None);
+        preview(&mut s, 1);
+        assert_eq!(s.view(), Some(View::Union { layer: 0 }));
+        assert_eq!(s.unread_layer(), None);
+        assert!(
+            s.tree.pending.is_some(),
+            "the tree asks once its layer is read"
+        );
+        // A range over an unread layer waits too.
+        s.apply(Action::SelectStep {
+            index: 2,
+            extend: true,
+        });
+        assert_eq!(s.view(), None);
+        assert_eq!(s.unread_layer(), Some(1));
+        s.apply(Action::SelectStep {
+            index: 0,
+            extend: false,
+        });
+        // Opened: the place the person chose is kept, the status is done.
+        s.apply(Action::Response {
+            gen: 1,
+            now_ms: 4400.0,
+            response: Response::Opened(Box::new(summary(&steps))),
+        });
+        assert_eq!(s.status.state_name(), "done");
+        assert_eq!(s.selection, Selection::single(0));
+        assert_eq!(s.reading(), None);
+        assert_eq!(s.view(), Some(View::Union { layer: 0 }));
+        // A preview that comes late never replaces the result.
+        preview(&mut s, 1);
+        assert_eq!(s.reading(), None);
+    }
+
+    #[test]
+    fn a_link_is_followed_at_the_first_preview_and_cancel_drops_the_preview() {
+        let steps = [Some(0), Some(1)];
+        let mut s = State::default();
+        s.apply(Action::Open {
+            gen: 1,
+            name: "app.tar".into(),
+            sample: None,
+            platform: None,
+            started_ms: 0.0,
+            keep_place: false,
+        });
+        s.apply(Action::Navigate(Route {
+            layers: Some((0, 0)),
+            ..Route::default()
+        }));
+        s.apply(Action::Response {
+            gen: 1,
+            now_ms: 5.0,
+            response: Response::Preview(Box::new(reading(summary(&steps), 0))),
+        });
+        assert_eq!(s.selection, Selection::single(0));
+        assert!(s.pending_route.is_none());
+        s.apply(Action::Cancel { gen: 2 });
+        assert_eq!(s.status, Status::Cancelled);
+        assert!(s.summary.is_none());
+        s.apply(Action::Response {
+            gen: 1,
+            now_ms: 6.0,
+            response: Response::Preview(Box::new(reading(summary(&steps), 1))),
+        });
+        assert!(
+            s.summary.is_none(),
+            "the cancelled worker's preview is dropped"
+        );
+    }
+
     #[test]
     fn open_progress_opened() {
         let mut s = State::default();
@@ -994,8 +1160,11 @@ mod tests {
         assert_eq!(s.view(), None);
         assert_eq!(s.tree.total, Some(0));
         assert!(s.tree.pending.is_none());
-        // A range shows the changes of its layers.
+        // Back to a view with rows: the tree asks for them.
         s.apply(Action::SetMode(Mode::Union));
+        assert_eq!(s.view(), Some(View::Union { layer: 0 }));
+        assert!(s.tree.pending.is_some());
+        // A range shows the changes of its layers.
         s.apply(Action::SelectStep {
             index: 0,
             extend: false,

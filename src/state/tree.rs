@@ -243,6 +243,9 @@ impl Tree {
 
     /// The query changed: held rows are stale, ask again.
     pub(super) fn invalidate(&mut self, view: Option<View>, debounce_ms: u32) {
+        // Whatever is held is stale now, even the "no rows" of a view that
+        // was none (an empty step, a layer still being read).
+        self.next_id += 1;
         self.epoch = self.next_id;
         if let Some(locate) = &mut self.locate {
             locate.next_offset = 0;

@@ -47,6 +47,7 @@ pub fn history(props: &HistoryProps) -> Html {
                                 let dispatch = props.dispatch.clone();
                                 Callback::from(move |e: MouseEvent| dispatch.dispatch(Action::SelectStep { index: i, extend: e.shift_key() }))
                             };
+                            let unread = step.layer.is_some_and(|l| !props.summary.is_read(l));
                             html! {
                                 <tr data-testid="history-row" data-index={i.to_string()}
                                     data-layer={step.layer.map(|l| l.to_string()).unwrap_or_default()}
@@ -59,7 +60,11 @@ pub fn history(props: &HistoryProps) -> Html {
                                     </th>
                                     <td class="nowrap" data-label="Created">{ step.created.as_deref().map(format::created).unwrap_or_default() }</td>
                                     <td class="mono wrap cmd" data-label="Created by">{ step.created_by.clone().unwrap_or_default() }</td>
-                                    <td class="num nowrap" data-label="Size" title={format!("{} bytes", step.size)}>{ format::bytes(step.size) }</td>
+                                    if unread {
+                                        <td class="num nowrap reading" data-label="Size">{ "reading…" }</td>
+                                    } else {
+                                        <td class="num nowrap" data-label="Size" title={format!("{} bytes", step.size)}>{ format::bytes(step.size) }</td>
+                                    }
                                     <td class="wrap" data-label="Comment">{ step.comment.clone().unwrap_or_default() }</td>
                                     <td class="digest" data-label="Digest">
                                         { digest_cell(step.digest.as_deref(), step.digest_verified, "copy-digest", "digest", i) }

@@ -108,21 +108,28 @@ pub fn layer_stack(props: &LayerStackProps) -> Html {
                         Some(l) => format!("L{l}"),
                         None => "·".to_string(),
                     };
+                    // Still being read: only what the manifest says (its stored size).
+                    let unread = step.layer.is_some_and(|l| !props.summary.is_read(l));
                     html! {
                         <div role="option" id={format!("step-{i}")} data-testid="layer-item"
                             data-layer={step.layer.map(|l| l.to_string()).unwrap_or_default()}
                             data-index={i.to_string()} aria-selected={selected.to_string()}
-                            class={classes!("layer-item", selected.then_some("selected"), (i == props.selection.focus).then_some("focus"), step.layer.is_none().then_some("empty"))}
+                            class={classes!("layer-item", selected.then_some("selected"), (i == props.selection.focus).then_some("focus"), step.layer.is_none().then_some("empty"), unread.then_some("unread"))}
+                            data-read={(!unread).to_string()}
                             {onclick} title={format!("{command}\n{} of content, {} stored (compressed){}", format::bytes(step.size), format::bytes(step.blob_size),
                                 if step.wasted_bytes > 0 { format!(", {} of it wasted (nobody sees it)", format::bytes(step.wasted_bytes)) } else { String::new() })}>
                             <span class="li-num" aria-label={match step.layer { Some(l) => format!("layer {l}"), None => "empty step".into() }}>{ label }</span>
                             <span class="li-cmd">{ if short.is_empty() { "(no command recorded)".to_string() } else { short } }</span>
-                            <span class="li-size">{ format::bytes(step.size) }</span>
+                            if unread {
+                                <span class="li-size reading" data-testid="layer-reading">{ "reading…" }</span>
+                            } else {
+                                <span class="li-size">{ format::bytes(step.size) }</span>
+                            }
                             <span class="li-bars">
                                 { bar_with_waste(step.size as f64 / max, step.wasted_bytes as f64 / max, "size") }
                                 { bar(step.blob_size as f64 / max, "blob") }
                             </span>
-                            if step.layer.is_some() {
+                            if step.layer.is_some() && !unread {
                                 <span class="li-changes" aria-label={format!("{} added, {} modified, {} removed", step.added, step.modified, step.removed)}>
                                     <span class="added">{ format!("+{}", step.added) }</span>
                                     <span class="modified">{ format!("~{}", step.modified) }</span>
@@ -165,6 +172,7 @@ pub fn layer_details(props: &LayerDetailsProps) -> Html {
         Some(l) => format!("Step {} · layer {l}", selection.focus),
         None => format!("Step {} · empty layer", selection.focus),
     };
+    let unread = step.layer.is_some_and(|l| !summary.is_read(l));
     html! {
         <section class="pane layer-details" aria-label="Selected layer details">
             if let Some(range) = range { <p class="range-note">{ range }</p> }
@@ -174,7 +182,10 @@ pub fn layer_details(props: &LayerDetailsProps) -> Html {
                 <dd class="mono wrap">{ step.created_by.clone().unwrap_or_else(|| "—".into()) }</dd>
                 if let Some(c) = &step.created { <dt>{ "Created" }</dt><dd>{ format::created(c) }</dd> }
                 if let Some(c) = &step.comment { <dt>{ "Comment" }</dt><dd class="wrap">{ c }</dd> }
-                if step.layer.is_some() {
+                if unread {
+                    <dt>{ "Size" }</dt>
+                    <dd data-testid="details-reading">{ format!("{} stored · still being read: its content, changes and waste show when it is", format::bytes(step.blob_size)) }</dd>
+                } else if step.layer.is_some() {
                     <dt>{ "Size" }</dt>
                     <dd>{ format!("{} content · {} stored · {} as tar", format::bytes(step.size), format::bytes(step.blob_size), format::bytes(step.tar_size)) }</dd>
                     <dt>{ "Changes" }</dt>

@@ -40,6 +40,9 @@ pub struct TreeProps {
     pub compared_with: Option<String>,
     pub dispatch: Dispatch,
     pub filter_ref: NodeRef,
+    /// The layer the selection needs that is still being read (no view yet).
+    #[prop_or_default]
+    pub unread_layer: Option<usize>,
 }
 
 #[function_component(FileTree)]
@@ -251,9 +254,15 @@ pub fn file_tree(props: &TreeProps) -> Html {
             "Every path that differs between this image and {}: added (only in it), removed (only in this one) or modified.",
             props.compared_with.as_deref().unwrap_or("the image compared with")
         ),
+        None if props.unread_layer.is_some() => String::new(),
         None => "This step changed no files (an empty-layer step).".to_string(),
     };
-    let empty_text = if props.view.is_none() {
+    let unread_text = props.unread_layer.map(|l| {
+        format!("Layer {l} is still being read: its files show here as soon as it is. The layers read so far can be explored meanwhile.")
+    });
+    let empty_text = if let Some(text) = &unread_text {
+        Some(text.as_str())
+    } else if props.view.is_none() {
         Some("No files changed here: this build step made no layer.")
     } else if total == 0 && tree.fresh() {
         Some(if !props.tree.filter.trim().is_empty() {
@@ -344,7 +353,7 @@ pub fn file_tree(props: &TreeProps) -> Html {
                     </div>
                 </div>
                 if let Some(text) = empty_text {
-                    <p class="tree-empty">{ text }</p>
+                    <p class="tree-empty" data-testid={if unread_text.is_some() { "tree-reading" } else { "tree-empty" }}>{ text }</p>
                 }
             </div>
         </section>

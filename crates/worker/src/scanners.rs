@@ -91,6 +91,10 @@ struct Opening {
     /// `preview_throttle`: the next message sends it.
     preview_owed: bool,
     preview_throttle: Throttle,
+    /// A timer is set to send the owed `Preview` (no scanner message may
+    /// come for a while: a large layer, the last one).
+    preview_timer: bool,
+    generation: u32,
 }
 
 thread_local! {
@@ -245,6 +249,8 @@ pub fn start(file: &Blob, name: &str, options: &Options) -> bool {
         views: Views::default(),
         preview_owed: true,
         preview_throttle: Throttle::new(PREVIEW_EVERY_MS),
+        preview_timer: false,
+        generation,
     };
     for k in 0..opening.scanners.len() {
         opening.hand_out(k);
@@ -298,6 +304,17 @@ fn gzip_size(file: &Blob, offset: u64, size: u64) -> Option<u32> {
     (n > 0).then_some(n)
 }
 
+/// Runs `f` in `ms` milliseconds (the worker's `setTimeout`).
+fn after(ms: f64, f: impl FnOnce() + 'static) {
+    let callback = Closure::once_into_js(f);
+    let set_timeout = Reflect::get(&js_sys::global(), &JsValue::from_str("setTimeout"))
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    if let Some(set_timeout) = set_timeout {
+        let _ = set_timeout.call2(&JsValue::NULL, &callback, &JsValue::from_f64(ms));
+    }
+}
+
 /// A plain object with these fields: the messages between the workers.
 fn object(fields: &[(&str, JsValue)]) -> Object {
     let object = Object::new();
@@ -347,10 +364,26 @@ impl Opening {
         self.preview_throttle.due(js_sys::Date::now());
     }
 
-    /// Sends the owed `Preview` if it is time.
+    /// Sends the owed `Preview` if it is time, or sets a timer to.
     fn preview_if_due(&mut self) {
-        if self.preview_owed && self.preview_throttle.due(js_sys::Date::now()) {
+        if !self.preview_owed {
+            return;
+        }
+        if self.preview_throttle.due(js_sys::Date::now()) {
             self.send_preview();
+        } else if !self.preview_timer {
+            self.preview_timer = true;
+            let generation = self.generation;
+            after(PREVIEW_EVERY_MS, move || {
+                OPENING.with(|cell| {
+                    if let Some(opening) = cell.borrow_mut().as_mut() {
+                        if opening.generation == generation {
+                            opening.preview_timer = false;
+                            opening.preview_if_due();
+                        }
+                    }
+                })
+            });
         }
     }
 
