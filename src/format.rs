@@ -133,7 +133,7 @@ pub fn reading(r: Reading) -> String {
         ),
     };
     format!(
-        "Reading the layers: {} of {} read{to_come}. The stack and the history come from the manifest; each layer fills in as it is read, and the file tree, the path story and the map work on the layers read so far. Findings, the build and the downloads come when every layer is read.",
+        "Reading the layers: {} of {} read{to_come}. The tree, the story and the map show the layers read so far; findings, the build and the downloads come when all are read.",
         r.layers_read, r.layers
     )
 }

@@ -7,26 +7,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { harness, openPage, gotoApp, stateMark, waitTerminal, corpusFile, root, tid } from "./lib.mjs";
+import { harness, openPage, gotoApp, stateMark, waitTerminal, corpusFile, root, tid, axeViolations } from "./lib.mjs";
 
 const h = harness();
-const AXE = fs.readFileSync(path.join(root, "node_modules/axe-core/axe.min.js"), "utf8");
-
-/** axe's violations on the page as it is now, one line each, with where. */
-async function violations(page) {
-  // Through the DevTools protocol, as the tests drive the page: the page's
-  // CSP (no inline or injected script) stays as it is.
-  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    const result = await window.axe.run(document, { resultTypes: ["violations"] });
-    return result.violations.flatMap((v) =>
-      v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(" ")}: ${(n.failureSummary ?? "").split("\n").slice(1).join(" ").trim()}`),
-    );
-  });
-}
-
 async function assertAccessible(page, where) {
-  const found = await violations(page);
+  const found = await axeViolations(page);
   assert.deepEqual(found, [], `${where}: ${found.length} accessibility violations:\n${found.join("\n")}`);
 }
 

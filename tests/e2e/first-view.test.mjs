@@ -9,7 +9,7 @@
 // fetches, so those workers cannot start, and lets them go when it says.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { harness, openPage, gotoApp, generatedArchive, cliReport, stateMark, waitTerminal, waitState, showsSize, tid } from "./lib.mjs";
+import { harness, openPage, gotoApp, generatedArchive, cliReport, stateMark, waitTerminal, waitState, showsSize, tid, axeViolations } from "./lib.mjs";
 
 const h = harness();
 
@@ -123,6 +123,9 @@ test("the stack and history show before any layer is read; panes say what is sti
   await story.locator(tid("story-event")).first().waitFor();
   const eventsNow = await story.locator(tid("story-event")).count();
   assert.equal(eventsNow, k > 4 ? 2 : 1, "the story tells the layers read so far");
+
+  // The page while reading is as accessible as the page done.
+  assert.deepEqual(await axeViolations(page), [], "axe, while the layers are read");
 
   // The last layer is still being read: its tree and map say so.
   await selectLayer(page, layers - 1);

@@ -664,3 +664,18 @@ export async function assertPageShows(page, file, report) {
   assert.ok(showsSize(await text("exact-wasted"), report.exact.wasted_bytes), `${name}: exact-wasted '${await text("exact-wasted")}' vs ${report.exact.wasted_bytes} B`);
   assertPercent(await text("exact-efficiency"), report.exact.efficiency, `${name}: exact-efficiency`);
 }
+
+let axeSource = null;
+/** axe-core's violations on the page as it is now, one line each, with where. */
+export async function axeViolations(page) {
+  axeSource ??= fs.readFileSync(path.join(root, "node_modules/axe-core/axe.min.js"), "utf8");
+  // Through the DevTools protocol, as the tests drive the page: the page's
+  // CSP (no inline or injected script) stays as it is.
+  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(axeSource);
+  return page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ["violations"] });
+    return result.violations.flatMap((v) =>
+      v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(" ")}: ${(n.failureSummary ?? "").split("\n").slice(1).join(" ").trim()}`),
+    );
+  });
+}

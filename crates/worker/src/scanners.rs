@@ -360,6 +360,8 @@ impl Opening {
         }
         let summary = crate::summary::preview(&image.analysis, &pending, &self.name);
         post(&Response::Preview(Box::new(summary)));
+        // The progress line agrees with the rows.
+        self.report_progress(true);
         self.preview_owed = false;
         self.preview_throttle.due(js_sys::Date::now());
     }
