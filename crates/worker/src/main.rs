@@ -26,7 +26,12 @@
 //! string; `JSON.parse`/`serde_json` it into `layerscope_protocol::Response`.
 //!
 //! - `Open` → `Progress`* (at most 20 a second) then `Opened(Summary)` or
-//!   `Failed{message, kind}`. `message` is what the command line prints
+//!   `Failed{message, kind}`. When the layers are read by several workers,
+//!   `Preview(Summary)`s come first: one at once from the manifest and
+//!   config (its `reading` says no layer is read yet), then more as layers
+//!   are stacked (at most 4 a second); meanwhile `Tree`, `Story` and
+//!   `Treemap` are answered about the layers read so far, and every other
+//!   request waits for the end of the open. `message` is what the command line prints
 //!   (`app.tar: layer 2 (…/layer.tar): …`); `kind` is the engine's error
 //!   kind in snake case (`not_an_archive`, `truncated`, `corrupt`, …).
 //!   Opening drops the image opened before.
