@@ -5,6 +5,7 @@
 //! (plain, gzip, zstd), the same layers as wire scans, and the documents of
 //! each archive format in the `docs` target's shape.
 
+use layerscope_core::archive::digest::Digest;
 use layerscope_core::layers::{scan, wire};
 use std::io::Write;
 use std::path::Path;
@@ -12,7 +13,7 @@ use std::path::Path;
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
     let plain = layer_tar();
-    let gzip = gzip(&plain);
+    let gzip = gzip_of(&plain);
     let zstd = zstd_raw(&plain);
     let empty_dir = {
         let mut b = tar::Builder::new(Vec::new());
@@ -31,6 +32,17 @@ fn main() {
     ] {
         let s = scan::scan(blob.as_slice()).expect("the seed layer scans");
         write(&root, "wire", &format!("{name}.scan"), &wire::to_bytes(&s));
+    }
+    for target in ["archive", "stream"] {
+        let layers = [(&plain, &plain), (&gzip, &plain), (&zstd, &plain)];
+        write(&root, target, "docker-save.tar", &docker_save(&layers));
+        write(
+            &root,
+            target,
+            "docker-save.tar.gz",
+            &gzip_of(&docker_save(&layers[..1])),
+        );
+        write(&root, target, "oci.tar", &oci_archive(&layers[1..]));
     }
     for (name, docs) in docs() {
         write(&root, "docs", name, docs.join("\0").as_bytes());
@@ -118,7 +130,7 @@ fn layer_tar() -> Vec<u8> {
     b.into_inner().unwrap()
 }
 
-fn gzip(data: &[u8]) -> Vec<u8> {
+fn gzip_of(data: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     e.write_all(data).unwrap();
     e.finish().unwrap()
@@ -139,6 +151,94 @@ fn zstd_raw(data: &[u8]) -> Vec<u8> {
         out.extend_from_slice(chunk);
     }
     out
+}
+
+fn hex(data: &[u8]) -> String {
+    Digest::of(data).hex
+}
+
+fn archive_of(members: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, data) in members {
+        header(&mut b, name, tar::EntryType::Regular, data, None);
+    }
+    b.into_inner().unwrap()
+}
+
+/// `docker save` (before Docker 25) of layers given as (blob, tar).
+fn docker_save(layers: &[(&Vec<u8>, &Vec<u8>)]) -> Vec<u8> {
+    let diff_ids: Vec<String> = layers
+        .iter()
+        .map(|(_, t)| format!("\"sha256:{}\"", hex(t)))
+        .collect();
+    let config = format!(
+        r#"{{"architecture":"amd64","os":"linux","rootfs":{{"type":"layers","diff_ids":[{}]}},"history":[{}]}}"#,
+        diff_ids.join(","),
+        vec![r#"{"created_by":"COPY . /"}"#; layers.len()].join(",")
+    );
+    let config_name = format!("{}.json", hex(config.as_bytes()));
+    let mut members = Vec::new();
+    let mut names = Vec::new();
+    for (blob, _) in layers {
+        let name = format!("{}/layer.tar", hex(blob));
+        names.push(format!("\"{name}\""));
+        members.push((name, blob.to_vec()));
+    }
+    members.push((config_name.clone(), config.into_bytes()));
+    let manifest = format!(
+        r#"[{{"Config":"{config_name}","RepoTags":["seed:latest"],"Layers":[{}]}}]"#,
+        names.join(",")
+    );
+    members.push(("manifest.json".into(), manifest.into_bytes()));
+    archive_of(&members)
+}
+
+/// An OCI archive (`skopeo copy ... oci-archive:`) of layers given as (blob, tar).
+fn oci_archive(layers: &[(&Vec<u8>, &Vec<u8>)]) -> Vec<u8> {
+    let diff_ids: Vec<String> = layers
+        .iter()
+        .map(|(_, t)| format!("\"sha256:{}\"", hex(t)))
+        .collect();
+    let config = format!(
+        r#"{{"architecture":"amd64","os":"linux","rootfs":{{"type":"layers","diff_ids":[{}]}}}}"#,
+        diff_ids.join(",")
+    );
+    let mut members = vec![(
+        "oci-layout".to_string(),
+        br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec(),
+    )];
+    let descriptors: Vec<String> = layers
+        .iter()
+        .map(|(blob, _)| {
+            members.push((format!("blobs/sha256/{}", hex(blob)), blob.to_vec()));
+            format!(
+                r#"{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:{}","size":{}}}"#,
+                hex(blob),
+                blob.len()
+            )
+        })
+        .collect();
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:{}","size":{}}},"layers":[{}]}}"#,
+        hex(config.as_bytes()),
+        config.len(),
+        descriptors.join(",")
+    );
+    let index = format!(
+        r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:{}","size":{},"annotations":{{"org.opencontainers.image.ref.name":"latest"}}}}]}}"#,
+        hex(manifest.as_bytes()),
+        manifest.len()
+    );
+    members.push((
+        format!("blobs/sha256/{}", hex(config.as_bytes())),
+        config.into_bytes(),
+    ));
+    members.push((
+        format!("blobs/sha256/{}", hex(manifest.as_bytes())),
+        manifest.into_bytes(),
+    ));
+    members.push(("index.json".into(), index.into_bytes()));
+    archive_of(&members)
 }
 
 /// Each archive format's documents, `$i` naming document i (docs target).

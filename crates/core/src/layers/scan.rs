@@ -326,6 +326,36 @@ impl<R: Read> Read for Counted<'_, R> {
     }
 }
 
+/// How many times its own size a layer's tar may grow by its GNU sparse
+/// files' holes: deflate's own limit (a gzip bomb grows at most ~1032 times),
+/// so a sparse file costs no more time per byte given than a gzip bomb.
+pub(crate) const SPARSE_EXPANSION: u64 = 1024;
+
+/// The zeros a GNU sparse entry's holes add to the bytes it stores. The tar
+/// crate reads them back as zeros, and a 512-byte header may promise
+/// exabytes of them: read and hashed, they would never end.
+fn holes_of<R: Read>(entry: &tar::Entry<'_, R>) -> u64 {
+    let stored = entry.header().entry_size().unwrap_or(0);
+    entry.size().saturating_sub(stored)
+}
+
+/// Refuses sparse files whose holes (so far, `holes`) outgrow the tar read
+/// so far (`tar_read`) [`SPARSE_EXPANSION`] times.
+fn check_sparse(holes: u64, tar_read: u64) -> Result<(), Error> {
+    let allowed = tar_read.saturating_mul(SPARSE_EXPANSION);
+    if holes <= allowed {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::TooLarge,
+        format!(
+            "a sparse file's holes add {holes} bytes of zeros after {tar_read} bytes of \
+             tar; a layer's sparse files may grow its tar at most {SPARSE_EXPANSION} times \
+             (as far as gzip can), so that a few bytes cannot make it read without end"
+        ),
+    ))
+}
+
 fn read_entries<R: Read>(
     stream: &mut R,
     compression: Compression,
@@ -348,6 +378,7 @@ fn read_entries<R: Read>(
     let mut buf = vec![0u8; 64 * 1024];
     let mut head = Vec::with_capacity(sniff::HEAD);
     let mut last_path: Option<String> = None;
+    let mut sparse_holes = 0u64;
     let mut end = TarEnd {
         data_end: 0,
         last_path: None,
@@ -409,6 +440,10 @@ fn read_entries<R: Read>(
             || entry_type.is_gnu_longlink()
         {
             continue;
+        }
+        if entry_type.is_gnu_sparse() {
+            sparse_holes = sparse_holes.saturating_add(holes_of(&entry));
+            check_sparse(sparse_holes, pos.get()).map_err(|e| e.path(&raw_name))?;
         }
         let clean = match path::clean(&raw_name) {
             Cleaned::Root => continue,
