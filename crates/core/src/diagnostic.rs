@@ -78,6 +78,67 @@ impl std::fmt::Display for Diagnostic {
     }
 }
 
+/// Collects a layer's diagnostics, keeping at most
+/// [`crate::limits::SAME_DIAGNOSTIC`] of each kind: a layer of a million odd
+/// entries says so in a hundred lines and one count, not a million.
+#[derive(Debug, Default)]
+pub(crate) struct Capped {
+    kept: Vec<Diagnostic>,
+    /// Per kind: how many came, and the first one's severity and layer.
+    counts: Vec<(&'static str, usize, Severity, Option<usize>)>,
+}
+
+impl Capped {
+    /// Keeps `d` unless `kind` (a few words naming what is odd) is over the cap.
+    pub fn push(&mut self, kind: &'static str, d: Diagnostic) {
+        let count = match self.counts.iter_mut().find(|(k, ..)| *k == kind) {
+            Some((_, n, ..)) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                self.counts.push((kind, 1, d.severity, d.layer));
+                1
+            }
+        };
+        if count <= crate::limits::SAME_DIAGNOSTIC {
+            self.kept.push(d);
+        }
+    }
+
+    /// Those kept, and for each kind over the cap, one line with the count.
+    pub fn finish(mut self) -> Vec<Diagnostic> {
+        let cap = crate::limits::SAME_DIAGNOSTIC;
+        for (kind, n, severity, layer) in self.counts {
+            if n > cap {
+                let message = format!(
+                    "{} more of this layer's entries: {kind} (only the first {cap} are listed)",
+                    n - cap
+                );
+                self.kept.push(Diagnostic {
+                    layer,
+                    ..Diagnostic::new(severity, message)
+                });
+            }
+        }
+        self.kept
+    }
+}
+
+/// A name as a message quotes it: cut after 200 bytes (a tar name may be
+/// megabytes long), saying how long it was.
+pub(crate) fn quoted(name: &str) -> String {
+    const SHOWN: usize = 200;
+    if name.len() <= SHOWN {
+        return format!("{name:?}");
+    }
+    let mut end = SHOWN;
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{:?}… ({} bytes)", &name[..end], name.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,7 +20,7 @@
 //! and returns an [`Analysis`]; [`compare`] sets two of them side by side;
 //! [`report`] turns answers into the documents people and programs read. Beside them: [`Error`] (structural failures),
 //! [`diagnostic`] (oddities returned beside the result), [`progress`] and
-//! [`human`] (the one byte formatter). Which module may import which is
+//! [`human`] (the one byte formatter), [`limits`] (every bound an input meets). Which module may import which is
 //! written in ARCHITECTURE.md and checked by `tests/layout.rs`.
 
 pub mod analysis;
@@ -35,6 +35,7 @@ pub mod fs;
 pub mod gate;
 pub mod human;
 pub mod layers;
+pub mod limits;
 mod progress;
 pub mod report;
 

@@ -57,8 +57,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
 /// The module a name right after `crate::` belongs to.
 fn module_of(name: &str) -> Option<&'static str> {
     Some(match name {
-        "error" | "diagnostic" | "progress" | "human" | "Error" | "ErrorKind" | "Diagnostic"
-        | "Severity" | "Progress" | "ProgressInfo" | "NoProgress" => "base",
+        "error" | "diagnostic" | "progress" | "human" | "limits" | "Error" | "ErrorKind"
+        | "Diagnostic" | "Severity" | "Progress" | "ProgressInfo" | "NoProgress" => "base",
         "fs" | "Change" | "ChangeKind" | "FileKind" | "Node" | "NodeId" | "PathId" => "fs",
         "archive" | "Options" | "Source" | "TarSource" | "member_at" => "archive",
         "layers" => "layers",
@@ -83,7 +83,7 @@ fn file_module(rel: &Path) -> String {
         .as_os_str()
         .to_string_lossy();
     match first.trim_end_matches(".rs") {
-        "error" | "diagnostic" | "progress" | "human" => "base".into(),
+        "error" | "diagnostic" | "progress" | "human" | "limits" => "base".into(),
         "lib" => "lib".into(),
         other => other.into(),
     }

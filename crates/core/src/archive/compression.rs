@@ -1,7 +1,7 @@
 //! Which compression a blob uses, told by its first bytes (media types lie: a
 //! real skopeo writes plain tar under a `+gzip` type), and the decoder for it.
 
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Cursor, Read};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {
@@ -212,7 +212,27 @@ impl<R: Read> Read for ZstdFrames<R> {
             }
             self.started = true;
             use ruzstd::decoding::errors::{FrameDecoderError, ReadFrameHeaderError};
-            match self.frame.reset(&mut self.source) {
+            // The frame's header is read here first, to refuse a window over
+            // the limit before ruzstd sees it: ruzstd checks only from its
+            // second frame on, and keeps up to a whole window of output
+            // (a 1 TiB window over 1 GiB of zeros held 3 GiB).
+            let header = read_frame_header(&mut self.source)?;
+            if let Some(window) = header.window {
+                if window > crate::limits::ZSTD_WINDOW {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!(
+                            "zstd: a frame asks for a {window}-byte window; layerscope decodes \
+                             windows up to {} bytes (zstd itself refuses over 128 MiB without --long)",
+                            crate::limits::ZSTD_WINDOW
+                        ),
+                    ));
+                }
+            }
+            match self
+                .frame
+                .reset(Cursor::new(header.bytes).chain(&mut self.source))
+            {
                 Ok(()) => self.in_frame = true,
                 Err(FrameDecoderError::ReadFrameHeaderError(ReadFrameHeaderError::SkipFrame {
                     length,
@@ -231,4 +251,59 @@ impl<R: Read> Read for ZstdFrames<R> {
             }
         }
     }
+}
+
+/// The header of a zstd frame (RFC 8878 3.1.1), as read from the stream.
+struct FrameHeader {
+    /// Every byte of it (for a skippable or unknown frame, only the magic).
+    bytes: Vec<u8>,
+    /// The window the frame asks for: its Window_Descriptor, or its content
+    /// size for a single-segment frame.
+    window: Option<u64>,
+}
+
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+
+fn read_frame_header<R: Read>(source: &mut R) -> io::Result<FrameHeader> {
+    let mut bytes = vec![0u8; 4];
+    source.read_exact(&mut bytes)?;
+    if bytes != ZSTD_MAGIC {
+        return Ok(FrameHeader {
+            bytes,
+            window: None,
+        });
+    }
+    let mut descriptor = [0u8; 1];
+    source.read_exact(&mut descriptor)?;
+    let d = descriptor[0];
+    bytes.push(d);
+    let single_segment = d & 0x20 != 0;
+    let dictionary = [0, 1, 2, 4][(d & 3) as usize];
+    let content_size = match d >> 6 {
+        0 if single_segment => 1,
+        0 => 0,
+        1 => 2,
+        2 => 4,
+        _ => 8,
+    };
+    let rest = usize::from(!single_segment) + dictionary + content_size;
+    let start = bytes.len();
+    bytes.resize(start + rest, 0);
+    source.read_exact(&mut bytes[start..])?;
+    let window = if single_segment {
+        let field = &bytes[bytes.len() - content_size..];
+        let mut le = [0u8; 8];
+        le[..content_size].copy_from_slice(field);
+        let value = u64::from_le_bytes(le);
+        value + if content_size == 2 { 256 } else { 0 }
+    } else {
+        let w = bytes[start];
+        let log = 10 + u32::from(w >> 3);
+        let base = 1u64 << log;
+        base + (base / 8) * u64::from(w & 7)
+    };
+    Ok(FrameHeader {
+        bytes,
+        window: Some(window),
+    })
 }

@@ -427,10 +427,11 @@ fn walk_one(
         let bytes = read_blob(m, &digest, diags)?;
         let value: serde_json::Value =
             manifest::parse(&bytes, &name).map_err(|e| e.member(&name))?;
+        one_kind_of_document(&value, &name)?;
         let looks_like_index = value.get("manifests").is_some();
         let looks_like_manifest = value.get("layers").is_some() && value.get("config").is_some();
         if is_index(mt) || (mt.is_none() && looks_like_index) {
-            if stack.len() >= 8 || stack.contains(&digest) {
+            if stack.len() >= crate::limits::INDEX_DEPTH || stack.contains(&digest) {
                 diags.push(Diagnostic::new(
                     Severity::Warning,
                     format!(
@@ -464,6 +465,23 @@ fn walk_one(
                 ),
             ));
         }
+    }
+    Ok(())
+}
+
+/// Refuses a document that is both an index (`manifests`) and a manifest
+/// (`config`, `layers`): which image it means depends on who reads it, so,
+/// as containerd does, it is read as neither.
+fn one_kind_of_document(value: &serde_json::Value, name: &str) -> Result<(), Error> {
+    if value.get("manifests").is_some()
+        && (value.get("layers").is_some() || value.get("config").is_some())
+    {
+        return Err(Error::new(
+            ErrorKind::BadJson,
+            "the document has both `manifests` (an index) and `config`/`layers` (a manifest); \
+             refused, as containerd refuses it, since readers would disagree on the image",
+        )
+        .member(name));
     }
     Ok(())
 }
@@ -572,6 +590,9 @@ fn load_candidate(
             return Ok(None);
         }
         let bytes = read_blob(m, &digest, diags)?;
+        let value: serde_json::Value =
+            manifest::parse(&bytes, &name).map_err(|e| e.member(&name))?;
+        one_kind_of_document(&value, &name)?;
         let man: ManifestJson = manifest::parse(&bytes, &name).map_err(|e| e.member(&name))?;
         let config_type = man.config.media_type.as_deref();
         let is_image_config = matches!(
@@ -638,7 +659,9 @@ fn resolve_chosen(
         &mut diags,
     )?;
     let (c, man, manifest_digest) = group.swap_remove(pick);
-    let (config, config_digest) = read_config(m, &man, &mut diags)?;
+    // An error without a member of its own (a malformed config digest) is the manifest's.
+    let (config, config_digest) =
+        read_config(m, &man, &mut diags).map_err(|e| e.member(blob_member(&manifest_digest)))?;
     // The index's label is what the image is chosen by (and `platforms`
     // lists); its config, under the manifest's digest, says what it runs on.
     if let (Some(index), Some(config)) = (&c.platform, config_platform(&config)) {
@@ -650,6 +673,7 @@ fn resolve_chosen(
         }
     }
 
+    let manifest_name = blob_member(&manifest_digest);
     let diff_ids = config_diff_ids(&config, &mut diags)?;
     if diff_ids.len() != man.layers.len() {
         diags.push(Diagnostic::new(
@@ -663,7 +687,33 @@ fn resolve_chosen(
     }
     let mut layers = Vec::new();
     for (i, d) in man.layers.iter().enumerate() {
-        let digest = parse_digest(&d.digest, "a layer descriptor")?;
+        let digest = parse_digest(&d.digest, &format!("the descriptor of layer {i}"))
+            .map_err(|e| e.member(&manifest_name))?;
+        if digest.algorithm != "sha256" {
+            diags.push(
+                Diagnostic::new(
+                    Severity::Warning,
+                    format!(
+                        "the layer's digest {digest} uses {}, which layerscope cannot verify \
+                         (it checks sha256); its bytes are read unverified",
+                        digest.algorithm
+                    ),
+                )
+                .at_layer(i),
+            );
+        }
+        if d.size.is_some_and(|s| s < 0) {
+            diags.push(
+                Diagnostic::new(
+                    Severity::Error,
+                    format!(
+                        "the layer's descriptor gives a negative size ({})",
+                        d.size.unwrap_or(0)
+                    ),
+                )
+                .at_layer(i),
+            );
+        }
         layers.push(PlannedLayer {
             member: blob_member(&digest),
             media_type: d.media_type.clone(),
@@ -1011,10 +1061,20 @@ fn resolve_v1(m: &mut dyn Members, options: &Options) -> Result<Plan, Error> {
     let mut seen = HashSet::new();
     let mut next = Some(top);
     while let Some(id) = next {
-        if !seen.insert(id.clone()) || chain.len() > 10_000 {
+        if !seen.insert(id.clone()) {
             return Err(Error::new(
                 ErrorKind::Corrupt,
                 format!("the parent chain of layer {id} loops"),
+            )
+            .member(format!("{id}/json")));
+        }
+        if chain.len() >= crate::limits::V1_CHAIN {
+            return Err(Error::new(
+                ErrorKind::TooLarge,
+                format!(
+                    "the parent chain is over {} layers long at layer {id}",
+                    crate::limits::V1_CHAIN
+                ),
             )
             .member(format!("{id}/json")));
         }

@@ -9,10 +9,8 @@ use crate::{Error, ErrorKind};
 use std::collections::BTreeMap;
 use std::io::{Read, Seek, SeekFrom};
 
-/// JSON documents bigger than this are refused: configs and manifests are KiBs.
-pub const JSON_LIMIT: u64 = 64 * 1024 * 1024;
-/// Links between members are followed at most this deep.
-pub(crate) const LINK_DEPTH: usize = 16;
+pub use crate::limits::JSON_LIMIT;
+use crate::limits::LINK_DEPTH;
 
 /// Files of an image, by clean relative path (see `path.rs`).
 pub trait Source {
@@ -235,7 +233,17 @@ pub(crate) fn read_limited(
         .read_to_end(&mut bytes)
         .map_err(|e| Error::from_io(&e, "reading").member(name))?;
     if bytes.len() as u64 > limit {
-        return Err(Error::new(ErrorKind::TooLarge, format!("the member is over {limit} bytes; a JSON document this big is not a manifest or config")).member(name));
+        return Err(json_too_large(name, limit));
     }
     Ok(bytes)
+}
+
+/// A JSON member over `limit` bytes: refused unread, the same way whether
+/// the archive is read by seeking or forward-only.
+pub(crate) fn json_too_large(name: &str, limit: u64) -> Error {
+    Error::new(
+        ErrorKind::TooLarge,
+        format!("the member is over {limit} bytes; a JSON document this big is not a manifest or config"),
+    )
+    .member(name)
 }

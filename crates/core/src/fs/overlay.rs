@@ -10,7 +10,7 @@
 use super::entries::{Entries, EntryOp, OpKind};
 use super::node::{Change, ChangeKind, Node, NodeId};
 use super::paths::{PathId, Paths};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Capped, Diagnostic, Severity};
 use std::collections::HashMap;
 
 /// Every path and every node an analysis met. Nodes are only ever added: a
@@ -135,7 +135,7 @@ struct LayerWriter<'a> {
     layer: u32,
     /// The state of every path this layer touched, as it was below the layer.
     before: HashMap<PathId, Option<NodeId>>,
-    diagnostics: Vec<Diagnostic>,
+    diagnostics: Capped,
 }
 
 impl LayerWriter<'_> {
@@ -174,8 +174,10 @@ impl LayerWriter<'_> {
         self.union.remove(path);
     }
 
-    fn warn(&mut self, path: PathId, message: String) {
+    /// A warning at `path`; `kind` names what is odd (see [`Capped`]).
+    fn warn(&mut self, kind: &'static str, path: PathId, message: String) {
         self.diagnostics.push(
+            kind,
             Diagnostic::new(Severity::Warning, message)
                 .at_layer(self.layer as usize)
                 .at_path(self.files.path(path)),
@@ -211,14 +213,22 @@ impl LayerWriter<'_> {
     /// runtime does (mode 0755, owned by root).
     fn ensure_parents(&mut self, path: PathId) {
         for dir in self.ancestors(path) {
-            match self.node(dir).map(|n| n.kind) {
-                Some(super::node::FileKind::Dir) => {}
+            match self.node(dir).map(|n| (n.kind, n.layer)) {
+                Some((super::node::FileKind::Dir, _)) => {}
                 existing => {
-                    if let Some(kind) = existing {
+                    if let Some((kind, layer)) = existing {
                         let kind = kind.name();
+                        // A symlink is not followed: the layer's names are
+                        // what it writes (runtimes that resolve them differ).
+                        let whose = if layer == self.layer {
+                            "this layer wrote"
+                        } else {
+                            "a lower layer has"
+                        };
                         self.warn(
+                            "a non-directory written below",
                             dir,
-                            format!("a lower layer has a {kind} here but this layer writes below it; read as a directory"),
+                            format!("{whose} a {kind} here but this layer writes below it; read as a directory"),
                         );
                         self.remove(dir);
                     }
@@ -266,10 +276,14 @@ pub fn apply(
         union,
         layer,
         before: HashMap::new(),
-        diagnostics: Vec::new(),
+        diagnostics: Capped::default(),
     };
 
     // Phase 1: whiteouts and opaque markers act on the lower layers only.
+    // A directory made opaque twice in one layer is emptied once: hiding its
+    // lower children walks every child it ever had, so a layer of 100k
+    // markers for one directory would otherwise take 100k walks.
+    let mut opaque_done = std::collections::HashSet::new();
     for entry in entries.iter() {
         match entry.kind() {
             OpKind::Whiteout => {
@@ -278,6 +292,7 @@ pub fn apply(
                     Some(p) if w.union.contains(p) => w.remove(p),
                     Some(p) if w.before.contains_key(&p) => {}
                     _ => w.diagnostics.push(
+                        "a whiteout for a path no lower layer has",
                         Diagnostic::new(Severity::Info, "whiteout for a path no lower layer has")
                             .at_layer(layer as usize)
                             .at_path(entry.path),
@@ -288,9 +303,13 @@ pub fn apply(
                 let Some(p) = w.files.paths.get(entry.path) else {
                     continue;
                 };
+                if !opaque_done.insert(p) {
+                    continue;
+                }
                 match w.node(p).map(|n| n.kind) {
                     Some(kind) if kind != super::node::FileKind::Dir => {
                         w.warn(
+                            "an opaque marker inside a non-directory",
                             p,
                             format!(
                                 "opaque marker inside a {} of a lower layer; read as a directory",
@@ -307,6 +326,7 @@ pub fn apply(
     }
 
     // Phase 2: the layer's own entries, in archive order.
+    let mut written = None;
     for entry in entries.iter() {
         match entry.op() {
             EntryOp::Put(mut node) => {
@@ -320,7 +340,11 @@ pub fn apply(
             EntryOp::HardLink { target, node } => {
                 let path = w.files.paths.intern(entry.path);
                 if &*target == entry.path {
-                    w.warn(path, "hard link to itself; ignored".to_string());
+                    w.warn(
+                        "a hard link to itself",
+                        path,
+                        "hard link to itself; ignored".to_string(),
+                    );
                     continue;
                 }
                 let target_node = w
@@ -332,6 +356,7 @@ pub fn apply(
                 let linked = match target_node {
                     Some(t) if t.is_dir() => {
                         w.warn(
+                            "a hard link to a directory",
                             path,
                             format!("hard link to the directory /{target}; ignored"),
                         );
@@ -346,12 +371,26 @@ pub fn apply(
                         n
                     }
                     None => {
-                        w.warn(
-                            path,
-                            format!(
-                                "hard link to /{target}, which no layer has; read as an empty file"
-                            ),
-                        );
+                        // Only worth knowing when a link's target is missing.
+                        let written = written.get_or_insert_with(|| {
+                            entries
+                                .iter()
+                                .filter(|e| matches!(e.kind(), OpKind::Put | OpKind::HardLink))
+                                .map(|e| e.path)
+                                .collect::<std::collections::HashSet<&str>>()
+                        });
+                        let (kind, message) = if written.contains(&*target) {
+                            (
+                                "a hard link to a path the layer writes after it",
+                                format!("hard link to /{target}, which this layer writes only after the link (Docker refuses such a layer: a target must come first); read as an empty file"),
+                            )
+                        } else {
+                            (
+                                "a hard link to a missing path",
+                                format!("hard link to /{target}, which no layer has; read as an empty file"),
+                            )
+                        };
+                        w.warn(kind, path, message);
                         let mut n = node;
                         n.layer = layer;
                         n.set_hardlink(Some(&target));
@@ -384,6 +423,7 @@ pub fn apply(
         diagnostics,
         ..
     } = w;
+    let diagnostics = diagnostics.finish();
     let mut changes: Vec<Change> = Vec::with_capacity(before.len());
     changes.extend(before.into_iter().filter_map(|(path, before)| {
         let after = union.get(path);

@@ -10,7 +10,7 @@
 use super::sniff::{self, Signals};
 use crate::archive::compression::{self, Compression, Sniffed};
 use crate::archive::digest::{Digest, HashingReader};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{quoted, Capped, Diagnostic, Severity};
 use crate::fs::entries::{Entries, EntryOp};
 use crate::fs::node::{EntryRef, FileKind, Node};
 use crate::fs::path::{self, Cleaned};
@@ -240,6 +240,10 @@ struct TarEnd {
 }
 
 const BLOCK: u64 = 512;
+use crate::limits::PATH_BYTES;
+/// Bytes after a tar's end worth a word: more than tar tools pad a tar to
+/// (GNU tar rounds it up to records of 10 KiB; `-b` makes them larger).
+const TRAILING_NOTE: u64 = 1024 * 1024;
 
 fn padded(offset: u64) -> u64 {
     offset.div_ceil(BLOCK).saturating_mul(BLOCK)
@@ -290,6 +294,18 @@ impl TarEnd {
                 "the layer's tar ends with one zero block instead of the two that end a \
                  tar; read whole, as Docker and containerd read it"
                     .to_string(),
+            )
+        } else if tar_size > block_end + 2 * BLOCK + TRAILING_NOTE {
+            // Hashed (the diff_id covers them) but never read as entries: a
+            // decompression bomb's payload can sit here.
+            let after = tar_size - (block_end + 2 * BLOCK);
+            (
+                Severity::Info,
+                format!(
+                    "the layer's tar goes on for {after} bytes after its end (the two zero \
+                     blocks after its last entry); hashed for the diff_id, as Docker does, \
+                     and otherwise ignored"
+                ),
             )
         } else {
             return None;
@@ -363,6 +379,29 @@ fn read_entries<R: Read>(
     signals: &mut Vec<(u32, Signals)>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Result<TarEnd, Error> {
+    let mut capped = Capped::default();
+    let end = read_entries_capped(stream, compression, entries, signals, &mut capped)?;
+    diagnostics.extend(capped.finish());
+    Ok(end)
+}
+
+/// The length of the path an entry writes or deletes (a whiteout's target,
+/// an opaque marker's directory).
+fn affected_len(clean: &str) -> usize {
+    match whiteout::classify(clean) {
+        Marker::Whiteout(target) => target.len(),
+        Marker::Opaque(dir) => dir.len(),
+        Marker::Meta | Marker::None => clean.len(),
+    }
+}
+
+fn read_entries_capped<R: Read>(
+    stream: &mut R,
+    compression: Compression,
+    entries: &mut Entries,
+    signals: &mut Vec<(u32, Signals)>,
+    diagnostics: &mut Capped,
+) -> Result<TarEnd, Error> {
     let what = match compression {
         Compression::None => "reading the layer's tar",
         Compression::Gzip => "reading the layer's tar (gzip)",
@@ -419,12 +458,34 @@ fn read_entries<R: Read>(
             }
         };
         end.data_end = entry.raw_file_position().saturating_add(entry.size());
-        let raw_name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-        if std::str::from_utf8(&entry.path_bytes()).is_err() {
-            diagnostics.push(Diagnostic::new(
-                Severity::Warning,
-                format!("the name {raw_name:?} is not UTF-8; shown with replacement characters"),
-            ));
+        let mut name_bytes = entry.path_bytes();
+        if let Some(nul) = name_bytes.iter().position(|&b| b == 0) {
+            let whole = String::from_utf8_lossy(&name_bytes).into_owned();
+            name_bytes = std::borrow::Cow::Owned(name_bytes[..nul].to_vec());
+            diagnostics.push(
+                "a name holds a NUL byte",
+                Diagnostic::new(
+                    Severity::Warning,
+                    format!(
+                        "the name {} holds a NUL byte; read up to it, as Go's archive/tar \
+                         reads a GNU long name (no filesystem can hold it)",
+                        quoted(&whole)
+                    ),
+                ),
+            );
+        }
+        let raw_name = String::from_utf8_lossy(&name_bytes).into_owned();
+        if std::str::from_utf8(&name_bytes).is_err() {
+            diagnostics.push(
+                "a name is not UTF-8",
+                Diagnostic::new(
+                    Severity::Warning,
+                    format!(
+                        "the name {} is not UTF-8; shown with replacement characters",
+                        quoted(&raw_name)
+                    ),
+                ),
+            );
         }
         let header_err = |e: std::io::Error, field: &str| {
             Error::new(
@@ -449,7 +510,24 @@ fn read_entries<R: Read>(
             Cleaned::Root => continue,
             Cleaned::Escapes => {
                 diagnostics.push(
-                    Diagnostic::new(Severity::Warning, format!("the entry {raw_name:?} climbs out of the root; ignored (runtimes refuse or clamp it)")),
+                    "a name climbs out of the root",
+                    Diagnostic::new(Severity::Warning, format!("the entry {} climbs out of the root; ignored (runtimes refuse or clamp it)", quoted(&raw_name))),
+                );
+                continue;
+            }
+            // What a whiteout names is the path it deletes, 4 bytes shorter.
+            Cleaned::Path(p) if affected_len(&p) + 1 > PATH_BYTES => {
+                diagnostics.push(
+                    "a path is longer than Linux's PATH_MAX",
+                    Diagnostic::new(
+                        Severity::Warning,
+                        format!(
+                            "the entry {} is a path of {} bytes, over Linux's PATH_MAX \
+                             ({PATH_BYTES} and its NUL): no runtime can create it; ignored",
+                            quoted(&raw_name),
+                            affected_len(&p) + 1
+                        ),
+                    ),
                 );
                 continue;
             }
@@ -462,6 +540,7 @@ fn read_entries<R: Read>(
         let mut id = |value: u64, what: &str| {
             u32::try_from(value).unwrap_or_else(|_| {
                 diagnostics.push(
+                    "an id does not fit in 32 bits",
                     Diagnostic::new(
                         Severity::Warning,
                         format!(
@@ -489,6 +568,7 @@ fn read_entries<R: Read>(
             tar::EntryType::Fifo => FileKind::Fifo,
             other => {
                 diagnostics.push(
+                    "an unknown tar entry type",
                     Diagnostic::new(
                         Severity::Warning,
                         format!(
@@ -544,6 +624,7 @@ fn read_entries<R: Read>(
             }
             Marker::Meta => {
                 diagnostics.push(
+                    "aufs metadata",
                     Diagnostic::new(Severity::Info, "aufs metadata entry; ignored").at_path(&clean),
                 );
                 continue;
@@ -556,11 +637,12 @@ fn read_entries<R: Read>(
                 Some(Cleaned::Path(t)) => t,
                 _ => {
                     diagnostics.push(
+                        "a hard link with an unusable target",
                         Diagnostic::new(
                             Severity::Warning,
                             format!(
-                                "hard link with an unusable target {:?}; ignored",
-                                link_target.unwrap_or_default()
+                                "hard link with an unusable target {}; ignored",
+                                quoted(&link_target.unwrap_or_default())
                             ),
                         )
                         .at_path(&clean),

@@ -7,8 +7,9 @@
 
 use super::scan::{self as layer_scan, Counted, LayerScan, Position};
 use crate::archive::compression::{self, Sniffed};
-use crate::archive::source::{ends_inside, link_target, missing, JSON_LIMIT, LINK_DEPTH};
+use crate::archive::source::{ends_inside, json_too_large, link_target, missing};
 use crate::fs::path::{self, Cleaned};
+use crate::limits::{JSON_LIMIT, KEPT_JSON_LIMIT, LINK_DEPTH};
 use crate::{Error, ErrorKind};
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
@@ -28,9 +29,9 @@ pub(crate) struct StreamIndex {
     sizes: BTreeMap<String, u64>,
 }
 
+/// Members this small are kept whatever they look like (a JSON document
+/// may be named anything a manifest says).
 const SMALL: u64 = 64 * 1024;
-/// All JSON members of one archive together: what a forward-only read keeps.
-const KEPT_LIMIT: u64 = 256 * 1024 * 1024;
 
 impl StreamIndex {
     /// Reads every member: small ones and JSON are kept, layer-like ones are
@@ -78,7 +79,11 @@ impl StreamIndex {
                     .link_name_bytes()
                     .map(|b| String::from_utf8_lossy(&b).into_owned())
                     .unwrap_or_default();
+                // The last member of a name wins, as in `TarSource`: a link
+                // replaces a file met before it, and a file a link.
                 if let Some(t) = link_target(&name, &target, kind.is_symlink()) {
+                    index.kept.remove(&name);
+                    index.sizes.remove(&name);
                     index.links.insert(name, t);
                 }
                 continue;
@@ -87,6 +92,7 @@ impl StreamIndex {
                 continue;
             }
             let size = entry.size();
+            index.links.remove(&name);
             index.sizes.insert(name.clone(), size);
             let head = compression::peek(&mut entry, 512)
                 .map_err(|e| Error::from_io(&e, "reading").member(&name))?;
@@ -112,10 +118,10 @@ impl StreamIndex {
                             || matches!(compression::sniff(&head), Sniffed::Json)) =>
                 {
                     kept_bytes += size;
-                    if kept_bytes > KEPT_LIMIT {
+                    if kept_bytes > KEPT_JSON_LIMIT {
                         return Err(Error::new(
                             ErrorKind::TooLarge,
-                            format!("the archive's JSON members add up to over {KEPT_LIMIT} bytes; no image needs that much metadata"),
+                            format!("the archive's JSON members add up to over {KEPT_JSON_LIMIT} bytes; no image needs that much metadata"),
                         )
                         .member(&name));
                     }
@@ -167,6 +173,11 @@ impl StreamIndex {
         let real = self.resolve(name)?;
         match self.kept.get(real) {
             Some(Kept::Small(bytes)) => Ok(bytes.clone()),
+            // Passed over unkept for its size: refused as the seekable
+            // reader refuses it (`source::read_limited`).
+            Some(Kept::Other) if self.sizes.get(real).is_some_and(|&s| s > JSON_LIMIT) => {
+                Err(json_too_large(name, JSON_LIMIT))
+            }
             Some(Kept::Layer(_)) | Some(Kept::Other) => Err(Error::new(
                 ErrorKind::Corrupt,
                 "expected a JSON document, found binary data",
