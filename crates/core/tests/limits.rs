@@ -210,7 +210,8 @@ fn virtual_tar(members: Vec<(String, Piece)>) -> Vec<Piece> {
 /// short reads, and insists they agree; returns the seekable answer.
 fn every_way(make: impl Fn() -> Virtual) -> Result<Analysis, Error> {
     let o = Options::default();
-    let runs: [(&str, Box<dyn Fn() -> Result<Analysis, Error>>); 4] = [
+    type Run<'r> = Box<dyn Fn() -> Result<Analysis, Error> + 'r>;
+    let runs: [(&str, Run); 4] = [
         ("analyze", Box::new(|| analyze(make(), &o, &mut NoProgress))),
         (
             "analyze_stream",
@@ -260,7 +261,8 @@ fn zstd_bomb(literal: &[u8], zeros: u64, window_log: u8) -> Vec<u8> {
         out.extend_from_slice(&h.to_le_bytes()[..3]);
     };
     for chunk in literal.chunks(ZSTD_BLOCK as usize) {
-        block(&mut out, 0, chunk.len() as u64, zeros == 0 && false);
+        // Never last: an RLE block or an empty raw block ends the frame.
+        block(&mut out, 0, chunk.len() as u64, false);
         out.extend_from_slice(chunk);
     }
     let mut left = zeros;
@@ -569,7 +571,7 @@ fn tiny_files(n: usize) -> Vec<u8> {
     for i in 0..n {
         let name = format!("d{}/f{i}", i / 1000);
         b.append(
-            &tar::Header::from_byte_slice(&file_header(&name, 0)),
+            tar::Header::from_byte_slice(&file_header(&name, 0)),
             &[][..],
         )
         .unwrap();
