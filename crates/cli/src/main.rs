@@ -75,6 +75,22 @@ enum Command {
         #[arg(long)]
         csv: bool,
     },
+    /// What each layer installed: packages from the dpkg, apk, Python and npm
+    /// databases, the layer that added, upgraded or removed each, its files,
+    /// bytes and waste (docs/packages.md).
+    Packages {
+        #[command(flatten)]
+        args: ImageArgs,
+        /// Only the packages this 0-based layer added, upgraded or removed.
+        #[arg(long)]
+        layer: Option<usize>,
+        /// Print one JSON document (docs/packages.md).
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        /// Write CSV, one row a package.
+        #[arg(long)]
+        csv: bool,
+    },
     /// The build as Dockerfile steps, and what a change would rebuild, push and pull (docs/cache.md).
     Cache {
         #[command(flatten)]
@@ -126,9 +142,10 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 fn run(cli: Cli) -> Result<ExitCode> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let (analysis, name) = match &cli.command {
-        Command::Inspect { args, .. } | Command::Ls { args, .. } | Command::Cache { args, .. } => {
-            (load(args)?, args.image.display().to_string())
-        }
+        Command::Inspect { args, .. }
+        | Command::Ls { args, .. }
+        | Command::Cache { args, .. }
+        | Command::Packages { args, .. } => (load(args)?, args.image.display().to_string()),
         Command::Ci { args, ci } => {
             let rules = ci_cmd::rules(ci)?;
             let a = load(args)?;
@@ -166,6 +183,25 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Cache { cache, .. } => cache_cmd::run(&mut out, &analysis, &name, &cache)?,
+        Command::Packages {
+            layer, json, csv, ..
+        } => {
+            if let Some(layer) = layer {
+                listing::check_layers(&analysis, layer, layer).map_err(|e| anyhow::anyhow!(e))?;
+            }
+            let found = layerscope_core::packages::packages(&analysis);
+            if json {
+                serde_json::to_writer_pretty(
+                    &mut out,
+                    &layerscope_core::report::packages::json(&found, &name),
+                )?;
+                writeln!(out)?;
+            } else if csv {
+                out.write_all(layerscope_core::report::packages::csv(&found).as_bytes())?;
+            } else {
+                out.write_all(layerscope_core::report::packages::text(&found, layer).as_bytes())?;
+            }
+        }
         Command::Diff { .. } | Command::Ci { .. } => unreachable!("answered above"),
         Command::Ls {
             layer,

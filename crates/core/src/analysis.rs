@@ -62,9 +62,20 @@ pub struct Layer {
     /// What the first KiB of some of its files say (a private key, a
     /// token), by entry index (a node's `data`), in entry order.
     pub signals: Vec<(u32, Signals)>,
+    /// The bytes of its package databases (`layers::keep`), by entry index,
+    /// in entry order: the only file contents an analysis holds.
+    pub kept: Vec<(u32, Vec<u8>)>,
 }
 
 impl Layer {
+    /// The bytes of the package database stored at entry `entry`, if kept.
+    pub fn kept_of(&self, entry: u32) -> Option<&[u8]> {
+        self.kept
+            .binary_search_by_key(&entry, |(e, _)| *e)
+            .ok()
+            .map(|i| self.kept[i].1.as_slice())
+    }
+
     /// What the first KiB of the file stored at entry `entry` says.
     pub fn signals_of(&self, entry: u32) -> Signals {
         self.signals
@@ -642,6 +653,27 @@ impl Stack {
             );
         }
         diagnostics.append(&mut scan.diagnostics);
+        // The image's bound on package database bytes.
+        let kept_before: u64 = self
+            .layers
+            .iter()
+            .flat_map(|l| &l.kept)
+            .map(|(_, b)| b.len() as u64)
+            .sum();
+        let kept_here: u64 = scan.kept.iter().map(|(_, b)| b.len() as u64).sum();
+        if kept_before + kept_here > crate::limits::KEPT_DB_IMAGE {
+            diagnostics.push(
+                Diagnostic::new(
+                    Severity::Warning,
+                    format!(
+                        "the package databases of this layer take the image past {} bytes kept: its packages are not read",
+                        crate::limits::KEPT_DB_IMAGE
+                    ),
+                )
+                .at_layer(i),
+            );
+            scan.kept.clear();
+        }
         let (changes, diags) =
             overlay::apply(&mut self.files, &mut self.union, i as u32, &scan.entries);
         diagnostics.extend(diags);
@@ -677,6 +709,7 @@ impl Stack {
             changes,
             wasted_bytes: 0,
             signals: std::mem::take(&mut scan.signals),
+            kept: std::mem::take(&mut scan.kept),
         });
     }
 

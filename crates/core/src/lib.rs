@@ -36,6 +36,7 @@ pub mod gate;
 pub mod human;
 pub mod layers;
 pub mod limits;
+pub mod packages;
 mod progress;
 pub mod report;
 

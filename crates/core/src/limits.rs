@@ -51,3 +51,17 @@ pub const PATH_BYTES: usize = 4095;
 /// counted in one last diagnostic. A million odd entries would otherwise
 /// make a million messages.
 pub const SAME_DIAGNOSTIC: usize = 100;
+
+/// Package databases (`layers/keep.rs`: dpkg's status and lists, apk's
+/// installed, Python's dist-info, npm's package.json) are the only file
+/// contents kept: one file at most this (a Debian status with 3,000
+/// packages is about 4 MB)…
+pub const KEPT_DB_FILE: u64 = 16 * 1024 * 1024;
+
+/// …one layer's at most this together…
+pub const KEPT_DB_LAYER: u64 = 64 * 1024 * 1024;
+
+/// …and an image's at most this. Over any of them, the database is left
+/// out with a warning naming its layer (and path), and its packages are
+/// not read.
+pub const KEPT_DB_IMAGE: u64 = 256 * 1024 * 1024;

@@ -28,6 +28,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "packages",
+        &[
+            "base", "fs", "archive", "layers", "figures", "analysis", "packages",
+        ],
+    ),
+    (
         "gate",
         &[
             "base", "fs", "archive", "figures", "analysis", "findings", "gate",
@@ -48,8 +54,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "report",
         &[
-            "base", "fs", "archive", "layers", "figures", "analysis", "findings", "gate", "build",
-            "compare", "report",
+            "base", "fs", "archive", "layers", "figures", "analysis", "findings", "packages",
+            "gate", "build", "compare", "report",
         ],
     ),
 ];
@@ -64,9 +70,12 @@ fn module_of(name: &str) -> Option<&'static str> {
         "layers" => "layers",
         "figures" => "figures",
         "findings" => "findings",
+        "packages" => "packages",
         "gate" => "gate",
         "analysis" | "Analysis" | "Layer" | "Step" | "Stack" | "Prepared" | "analyze"
-        | "analyze_stream" | "analyze_source" | "prepare" | "sniff_archive" => "analysis",
+        | "analyze_stream" | "analyze_source" | "prepare" | "sniff_archive" | "PendingLayer" => {
+            "analysis"
+        }
         "build" => "build",
         "compare" => "compare",
         "report" => "report",

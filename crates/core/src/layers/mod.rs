@@ -5,12 +5,15 @@
 //! first KiB holds (a private key, a token) as the scan passes it; [`wire`] carries a scan between
 //! Web Workers as bytes (it depends on the scan, never the other way);
 //! [`stream`] reads a whole archive that cannot seek, scanning each layer
-//! as it passes.
+//! as it passes; [`keep`] names the package databases, the only contents a
+//! scan keeps (bounded).
 //!
 //! Must not touch: the union or what a layer's entries *mean* together (that
 //! is `fs::overlay`), waste, or the choice of image (`archive`). Contents
-//! never stay in memory: one record per entry, and a file's signals.
+//! never stay in memory: one record per entry, a file's signals, and the
+//! bytes of package databases.
 
+pub mod keep;
 pub mod scan;
 pub mod sniff;
 pub(crate) mod stream;

@@ -7,6 +7,7 @@
 //! in the image, and so what its entries mean for the union, is
 //! `fs/overlay.rs`'s business.
 
+use super::keep;
 use super::sniff::{self, Signals};
 use crate::archive::compression::{self, Compression, Sniffed};
 use crate::archive::digest::{Digest, HashingReader};
@@ -33,6 +34,9 @@ pub struct LayerScan {
     /// What the first bytes of some regular files say ([`sniff`]), by entry
     /// index, in entry order; most files say nothing and are not listed.
     pub signals: Vec<(u32, Signals)>,
+    /// The bytes of the package databases among its files ([`keep`]), by
+    /// entry index, in entry order: the only contents a scan keeps.
+    pub kept: Vec<(u32, Vec<u8>)>,
     /// Diagnostics about entries; their `layer` is filled in by the caller.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -152,6 +156,7 @@ fn scan_blob<R: Read>(
     let mut diagnostics = Vec::new();
     let mut entries = Entries::default();
     let mut signals = Vec::new();
+    let mut kept = Vec::new();
     let (diff_id, tar_size) = {
         let decoded = compression::decoder(compression, Cursor::new(head).chain(&mut blob))
             .map_err(|e| Error::from_io(&e, "starting to decompress the layer"))?;
@@ -179,6 +184,7 @@ fn scan_blob<R: Read>(
                 compression,
                 &mut entries,
                 &mut signals,
+                &mut kept,
                 &mut diagnostics,
             )?)
         };
@@ -216,6 +222,7 @@ fn scan_blob<R: Read>(
         compression,
         entries,
         signals,
+        kept,
         diagnostics,
     };
     Ok((Unhashed { scan, tar }, digest))
@@ -377,10 +384,11 @@ fn read_entries<R: Read>(
     compression: Compression,
     entries: &mut Entries,
     signals: &mut Vec<(u32, Signals)>,
+    kept: &mut Vec<(u32, Vec<u8>)>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Result<TarEnd, Error> {
     let mut capped = Capped::default();
-    let end = read_entries_capped(stream, compression, entries, signals, &mut capped)?;
+    let end = read_entries_capped(stream, compression, entries, signals, kept, &mut capped)?;
     diagnostics.extend(capped.finish());
     Ok(end)
 }
@@ -400,8 +408,10 @@ fn read_entries_capped<R: Read>(
     compression: Compression,
     entries: &mut Entries,
     signals: &mut Vec<(u32, Signals)>,
+    kept: &mut Vec<(u32, Vec<u8>)>,
     diagnostics: &mut Capped,
 ) -> Result<TarEnd, Error> {
+    let mut kept_bytes = 0u64;
     let what = match compression {
         Compression::None => "reading the layer's tar",
         Compression::Gzip => "reading the layer's tar (gzip)",
@@ -666,6 +676,27 @@ fn read_entries_capped<R: Read>(
                 let mut hasher = xxhash_rust::xxh3::Xxh3::new();
                 let mut read: u64 = 0;
                 head.clear();
+                // A package database: its bytes are kept, within bounds.
+                let mut keeping = None;
+                if keep::database(&clean).is_some() {
+                    if stored > keep::FILE_BOUND || kept_bytes + stored > keep::LAYER_BOUND {
+                        diagnostics.push(
+                            "package database over the bound",
+                            Diagnostic::new(
+                                Severity::Warning,
+                                format!(
+                                    "a package database of {stored} bytes, over the {} kept per file and {} per layer: its packages are not read",
+                                    keep::FILE_BOUND,
+                                    keep::LAYER_BOUND
+                                ),
+                            )
+                            .at_path(&clean),
+                        );
+                    } else {
+                        kept_bytes += stored;
+                        keeping = Some(Vec::with_capacity(stored as usize));
+                    }
+                }
                 loop {
                     let n = entry.read(&mut buf).map_err(|e| {
                         Error::from_io(&e, "reading the file's content").path(&clean)
@@ -674,6 +705,9 @@ fn read_entries_capped<R: Read>(
                         break;
                     }
                     hasher.update(&buf[..n]);
+                    if let Some(bytes) = keeping.as_mut() {
+                        bytes.extend_from_slice(&buf[..n]);
+                    }
                     if head.len() < sniff::HEAD {
                         let take = n.min(sniff::HEAD - head.len());
                         head.extend_from_slice(&buf[..take]);
@@ -693,6 +727,9 @@ fn read_entries_capped<R: Read>(
                 let found = sniff::sniff(&head);
                 if !found.is_empty() {
                     signals.push((index, found));
+                }
+                if let Some(bytes) = keeping {
+                    kept.push((index, bytes));
                 }
             }
             FileKind::Symlink => {

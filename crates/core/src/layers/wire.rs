@@ -13,7 +13,7 @@ use crate::fs::entries::{Entries, OpKind, Packed};
 use crate::fs::node::{Extra, FileKind};
 use crate::{Error, ErrorKind};
 
-const MAGIC: &[u8; 8] = b"LSSCAN02";
+const MAGIC: &[u8; 8] = b"LSSCAN03";
 
 /// The bytes of a scan.
 pub fn to_bytes(scan: &LayerScan) -> Vec<u8> {
@@ -33,6 +33,11 @@ pub fn to_bytes(scan: &LayerScan) -> Vec<u8> {
     for (entry, found) in &scan.signals {
         w.u32(*entry);
         w.u8(found.bits());
+    }
+    w.u32(scan.kept.len() as u32);
+    for (entry, bytes) in &scan.kept {
+        w.u32(*entry);
+        w.bytes(bytes);
     }
     w.u32(scan.diagnostics.len() as u32);
     for d in &scan.diagnostics {
@@ -82,6 +87,15 @@ fn decode(r: &mut Reader<'_>) -> Option<LayerScan> {
         signals.push((entry, Signals::from_bits(r.u8()?)));
     }
     let count = r.u32()? as usize;
+    let mut kept = Vec::with_capacity(count.min(r.remaining() / 8));
+    for _ in 0..count {
+        let entry = r.u32()?;
+        if entry as usize >= entries.len() {
+            return None;
+        }
+        kept.push((entry, r.bytes()?.to_vec()));
+    }
+    let count = r.u32()? as usize;
     let mut diagnostics = Vec::with_capacity(count.min(r.remaining()));
     for _ in 0..count {
         let severity = match r.u8()? {
@@ -103,6 +117,7 @@ fn decode(r: &mut Reader<'_>) -> Option<LayerScan> {
         compression,
         entries,
         signals,
+        kept,
         diagnostics,
     })
 }

@@ -18,3 +18,4 @@ pub mod csv;
 pub mod inspect;
 pub mod listing;
 pub mod markdown;
+pub mod packages;
