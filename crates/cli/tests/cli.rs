@@ -53,7 +53,7 @@ fn inspect_json_has_the_documented_keys() {
     let o = run(&["inspect", &corpus(DIVE), "--json"]);
     assert!(o.status.success());
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["report_version"], 1);
+    assert_eq!(v["report_version"], 2);
     for key in [
         "layers",
         "history",

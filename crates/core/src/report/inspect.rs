@@ -13,7 +13,8 @@ use crate::Analysis;
 use serde::ser::SerializeSeq;
 use serde::{Serialize, Serializer};
 
-pub const VERSION: u32 = 1;
+/// 2: `packages` came.
+pub const VERSION: u32 = 2;
 
 /// A path as people read it: absolute.
 struct Abs<T>(T);
@@ -59,6 +60,8 @@ pub struct Report<'a> {
     dive: Dive<'a>,
     exact: Exact<'a>,
     findings: Vec<FindingRow>,
+    /// What each layer installed (docs/packages.md, without its version and image).
+    packages: serde_json::Value,
     diagnostics: Vec<DiagnosticRow<'a>>,
     /// `layerscope ci --json`: the verdicts, in the same document.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -382,6 +385,7 @@ pub fn build_with<'a>(
                 .collect(),
         },
         findings: found.iter().map(FindingRow::new).collect(),
+        packages: super::packages::section(&crate::packages::packages(a)),
         ci,
         diagnostics: a
             .diagnostics

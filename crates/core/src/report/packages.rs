@@ -48,9 +48,19 @@ pub fn added_bytes(p: &Packages, layer: usize) -> u64 {
 
 /// The whole document.
 pub fn json(p: &Packages, image: &str) -> Value {
-    json!({
+    let mut doc = json!({
         "packages_version": VERSION,
         "image": image,
+    });
+    if let (Some(doc), Value::Object(section)) = (doc.as_object_mut(), section(p)) {
+        doc.extend(section);
+    }
+    doc
+}
+
+/// The document's body: `inspect --json`'s `packages` section.
+pub fn section(p: &Packages) -> Value {
+    json!({
         "packages": p.packages.iter().map(package_json).collect::<Vec<_>>(),
         "layers": p.layers.iter().enumerate().map(|(i, l)| json!({
             "layer": i,
