@@ -49,6 +49,9 @@ pub struct ExactWaste {
 /// the union shows it any more (it cannot come back: a later layer that
 /// writes the same bytes stores a new copy), or at once when the same layer
 /// overwrites it.
+///
+/// Sums saturate: sizes come from tar headers (or, in the page, a scan sent
+/// between workers), and a forged one must not overflow a count.
 pub struct Tracker {
     /// How many paths of the union show each copy (hard links share one),
     /// by layer and entry: a copy is live while its count is above 0.
@@ -95,14 +98,14 @@ impl Tracker {
 
     fn waste(&mut self, copy: EntryRef, size: u64, path: PathId) {
         if let Some(bytes) = self.per_layer.get_mut(copy.layer as usize) {
-            *bytes += size;
+            *bytes = bytes.saturating_add(size);
         }
         let w = self.by_path.entry(path).or_default();
-        w.wasted_bytes += size;
+        w.wasted_bytes = w.wasted_bytes.saturating_add(size);
         w.copies += 1;
         let layer = copy.layer as usize;
         match w.layers.binary_search(&layer) {
-            Ok(at) => w.layer_bytes[at] += size,
+            Ok(at) => w.layer_bytes[at] = w.layer_bytes[at].saturating_add(size),
             Err(at) => {
                 w.layers.insert(at, layer);
                 w.layer_bytes.insert(at, size);
@@ -135,7 +138,7 @@ impl Tracker {
                 let refs = self.refs(copy);
                 *refs += 1;
                 if *refs == 1 {
-                    self.visible_bytes += size;
+                    self.visible_bytes = self.visible_bytes.saturating_add(size);
                 }
             }
         }
@@ -151,7 +154,7 @@ impl Tracker {
             }
             *refs -= 1;
             if *refs == 0 {
-                self.visible_bytes -= size;
+                self.visible_bytes = self.visible_bytes.saturating_sub(size);
                 // Charged to the path the bytes were written at: a hard
                 // link's target, or the path itself.
                 let path = node(change.before)
@@ -167,7 +170,7 @@ impl Tracker {
             if !entry.is_file_copy() {
                 continue;
             }
-            self.stored_bytes += entry.stored;
+            self.stored_bytes = self.stored_bytes.saturating_add(entry.stored);
             let copy = EntryRef::new(layer as u32, i as u32);
             if *self.refs(copy) == 0 {
                 // Interned by `overlay::apply`, which saw this entry.
