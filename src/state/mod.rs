@@ -15,6 +15,7 @@ pub mod ci;
 mod compare;
 mod container;
 pub mod findings;
+pub mod packages;
 pub mod reports;
 mod story;
 #[cfg(test)]
@@ -39,6 +40,7 @@ pub use ci::CiPane;
 pub use compare::ComparePane;
 pub use container::ContainerPane;
 pub use findings::FindingsPane;
+pub use packages::{PackageSort, PackagesPane};
 pub use reports::ReportsPane;
 pub use story::StoryState;
 pub use tour::Tour;
@@ -154,6 +156,8 @@ pub struct State {
     pub compare: ComparePane,
     pub container: ContainerPane,
     pub findings: FindingsPane,
+    /// Which layer installed which package.
+    pub packages: PackagesPane,
     pub treemap: TreemapPane,
     pub ci: CiPane,
     /// The report downloads asked for, and the last that came.
@@ -246,6 +250,17 @@ pub enum Action {
     ClearSimulation,
     /// Show (or hide) the findings of a severity.
     ShowSeverity(Severity, bool),
+    /// Sort the packages by a column (again: the other way round).
+    SortPackages(PackageSort),
+    /// Only the packages whose name contains this text.
+    FilterPackages(String),
+    /// Only the packages of one ecosystem (None: all).
+    PackageEcosystem(Option<String>),
+    /// Show another page of packages.
+    MorePackages,
+    /// Select the layer that added a package and show only its files in
+    /// the tree (None: the whole filesystem again).
+    ShowPackage(Option<usize>),
     /// The treemap of the files, or of the waste.
     TreemapMode(layerscope_protocol::treemap::TreemapMode),
     /// The treemap of another directory (absolute).
@@ -507,6 +522,11 @@ impl State {
             Action::Simulate(change) => self.build.start_simulation(change),
             Action::ClearSimulation => self.build.clear_simulation(),
             Action::ShowSeverity(severity, shown) => self.findings.set_shown(severity, shown),
+            Action::SortPackages(sort) => self.packages.sort_by(sort),
+            Action::FilterPackages(text) => self.packages.set_filter(text),
+            Action::PackageEcosystem(e) => self.packages.set_ecosystem(e),
+            Action::MorePackages => self.packages.more(),
+            Action::ShowPackage(package) => self.show_package(package),
             Action::TreemapMode(mode) => self.treemap.set_mode(mode),
             Action::TreemapZoom(root) => self.treemap.zoom(root),
             Action::CheckRules(rules) => self.ci.check(rules),
@@ -540,6 +560,7 @@ impl State {
         self.compare = ComparePane::default();
         self.container = ContainerPane::default();
         self.findings.reset();
+        self.packages.reset();
         self.treemap.reset();
         self.ci.reset();
         self.reports.reset();
@@ -663,6 +684,7 @@ impl State {
             Response::Build(build) => self.build.view = Some(Rc::new(*build)),
             Response::Simulation(sim) => self.build.simulated(*sim),
             Response::Findings { findings } => self.findings.answered(findings),
+            Response::Packages(view) => self.packages.answered(*view),
             Response::Treemap {
                 id,
                 layer,
@@ -726,6 +748,42 @@ impl State {
         if let Some(path) = path {
             self.select_path(path, true);
         }
+    }
+
+    /// A package clicked: its layer selected (the filesystem after it), the
+    /// tree showing only its files. None: the whole filesystem again.
+    fn show_package(&mut self, package: Option<usize>) {
+        let Some(k) = package else {
+            let view = self.view();
+            self.tree.set_package(None, view);
+            return;
+        };
+        let (Some(label), Some(layer)) = (
+            self.packages.label(k),
+            self.packages
+                .view
+                .as_ref()
+                .and_then(|v| v.packages.get(k))
+                .map(|p| p.added_in_layer),
+        ) else {
+            return;
+        };
+        let Some(step) = self
+            .summary
+            .as_ref()
+            .and_then(|s| step_of_layer(&s.steps, layer))
+        else {
+            return;
+        };
+        self.back_to_layers();
+        if self.tree.mode == Mode::Changes {
+            self.tree.mode = Mode::Union;
+        }
+        self.selection = Selection::single(step);
+        let view = self.view();
+        // Always asked again: the view, the package or both changed.
+        self.tree.package = None;
+        self.tree.set_package(Some((k, label)), view);
     }
 
     fn set_selection(&mut self, selection: Selection) {
@@ -1418,6 +1476,7 @@ mod tests {
             visible_layer: Some(2),
             container: None,
             compared: None,
+            owner: None,
         };
         s.apply(Action::Response {
             gen: 1,

@@ -74,6 +74,9 @@ pub struct Tree {
     pub expand_all: bool,
     /// With `expand_all`: the directories closed all the same.
     pub collapsed: BTreeSet<String>,
+    /// Only the files of this package (its index in the packages pane's
+    /// view, and its name as shown: `deb lsfix-a 2.0`).
+    pub package: Option<(usize, String)>,
     pub next_id: u64,
     /// Answers to queries before this id belong to an older view, filter or
     /// expansion, and are dropped.
@@ -151,8 +154,19 @@ impl Tree {
             } else {
                 Vec::new()
             },
+            package: self.package.as_ref().map(|(k, _)| *k),
             offset,
             limit,
+        }
+    }
+
+    /// Show only a package's files (None: the whole filesystem again).
+    pub(super) fn set_package(&mut self, package: Option<(usize, String)>, view: Option<View>) {
+        if package != self.package {
+            self.package = package;
+            self.cursor = 0;
+            self.scroll_to(0.0);
+            self.invalidate(view, 0);
         }
     }
 

@@ -263,6 +263,7 @@ fn the_pages_comparison_tree_marks_what_diff_paths_lists() {
             expanded: vec![],
             expand_all: true,
             collapsed: vec![],
+            package: None,
             offset: 0,
             limit: 100_000,
         })

@@ -87,6 +87,9 @@ pub enum Request {
     },
     /// Where the bytes go: one directory's treemap.
     Treemap(treemap::TreemapQuery),
+    /// Which layer installed, upgraded or removed which package (the
+    /// figures of `layerscope packages --json`).
+    Packages,
 }
 
 /// A change to simulate (`layerscope cache`'s options).
@@ -171,6 +174,79 @@ pub enum Response {
         map: Option<Box<treemap::Treemap>>,
         error: Option<String>,
     },
+    /// The answer to `Packages`.
+    Packages(Box<PackagesView>),
+}
+
+/// Files no package owns the answer to `Packages` carries at most (the
+/// directories with the most bytes; `layerscope packages --json` has them all).
+pub const UNOWNED_SHOWN: usize = 50;
+
+/// The packages of the open image, as `layerscope packages --json` has
+/// them (docs/packages.md), but a package's files as a count: the tree
+/// shows them on request (`TreeQuery::package`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackagesView {
+    /// Most bytes first, then by ecosystem and name (the engine's order;
+    /// `TreeQuery::package` is an index into this list).
+    pub packages: Vec<PackageRow>,
+    /// One per filesystem layer.
+    pub layers: Vec<LayerPackages>,
+    /// Directories of files no package owns, most bytes first (at most
+    /// [`UNOWNED_SHOWN`]).
+    pub unowned: Vec<UnownedDir>,
+    /// How many directories there are in all.
+    pub unowned_total: usize,
+    /// Databases left out or unreadable, one line each (the CLI's words).
+    pub diagnostics: Vec<String>,
+}
+
+/// One package: a row of `packages` in `layerscope packages --json`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageRow {
+    /// `deb`, `apk`, `pypi`, `npm`.
+    pub ecosystem: String,
+    pub name: String,
+    pub version: String,
+    /// The database file, or the package's folder (absolute).
+    pub location: String,
+    pub added_in_layer: usize,
+    pub upgraded: Vec<PackageUpgrade>,
+    pub removed_in_layer: Option<usize>,
+    /// How many files it has in the final image.
+    pub files: usize,
+    pub bytes: u64,
+    pub wasted_bytes: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageUpgrade {
+    pub layer: usize,
+    /// The version before.
+    pub from: String,
+}
+
+/// What one layer did to the packages.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayerPackages {
+    pub layer: usize,
+    /// Indexes into `PackagesView::packages`.
+    pub added: Vec<usize>,
+    pub upgraded: Vec<usize>,
+    pub removed: Vec<usize>,
+    /// The final bytes of the packages it added.
+    pub added_bytes: u64,
+    /// `installed 41 packages, 87 MB; upgraded 1`, as `layerscope
+    /// packages` prints it; None when the layer did nothing to packages.
+    pub line: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnownedDir {
+    /// Absolute.
+    pub dir: String,
+    pub files: usize,
+    pub bytes: u64,
 }
 
 /// How much a finding matters. Serialized as the report spells it
@@ -804,6 +880,10 @@ pub struct TreeQuery {
     /// ("everything open but these").
     #[serde(default)]
     pub collapsed: Vec<String>,
+    /// Only the files of this package (an index into
+    /// `PackagesView::packages`) and the directories above them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<usize>,
     /// The window of visible rows wanted.
     pub offset: usize,
     pub limit: usize,
@@ -864,6 +944,10 @@ pub struct Story {
     /// The same path in the image compared with, if there is one.
     #[serde(default)]
     pub compared: Option<ComparedStory>,
+    /// The package whose database lists the path in the final image
+    /// (`deb lsfix-a 2.0`), if one does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 /// A path's story in the image the open one was compared with (B).

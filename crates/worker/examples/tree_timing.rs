@@ -72,6 +72,7 @@ fn main() {
         expanded: vec!["/usr".into(), "/usr/share".into()],
         expand_all,
         collapsed: Vec::new(),
+        package: None,
         offset: 0,
         limit: 100,
     };

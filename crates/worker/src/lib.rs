@@ -14,6 +14,7 @@
 pub mod build;
 pub mod compare;
 pub mod findings;
+pub mod packages;
 pub mod reports;
 #[cfg(target_arch = "wasm32")]
 mod scanners;

@@ -104,6 +104,7 @@ pub fn answer(image: Option<&Image>, views: &mut Views, request: &Request) -> Re
                     visible_layer: other.visible_layer,
                 }
             });
+            story.owner = views.packages(a).owner(&story.path);
             Response::Story(story)
         }
         Request::Export => Response::Export {
@@ -153,6 +154,7 @@ pub fn answer(image: Option<&Image>, views: &mut Views, request: &Request) -> Re
                 .get_or_insert_with(|| crate::findings::rows(a))
                 .clone(),
         },
+        Request::Packages => Response::Packages(Box::new(views.packages(a).view.clone())),
         Request::ExportCache {
             base_end,
             dockerfile,

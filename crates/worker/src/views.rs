@@ -222,6 +222,8 @@ struct Shape {
     expanded: Vec<String>,
     /// With `expand_all`: closed all the same. Absolute, sorted.
     collapsed: Vec<String>,
+    /// Only this package's files (`TreeQuery::package`).
+    package: Option<usize>,
 }
 
 impl Shape {
@@ -235,7 +237,7 @@ impl Shape {
             out.dedup();
             out
         };
-        let (expand_all, expanded, collapsed) = if filter.is_empty() {
+        let (expand_all, expanded, collapsed) = if filter.is_empty() && q.package.is_none() {
             (q.expand_all, absolute(&q.expanded), absolute(&q.collapsed))
         } else {
             (false, Vec::new(), Vec::new())
@@ -247,6 +249,7 @@ impl Shape {
             expand_all,
             expanded,
             collapsed,
+            package: q.package,
         }
     }
 }
@@ -534,24 +537,27 @@ impl ViewTree {
     /// `hide_unchanged`, marked. A directory is open when it has visible
     /// children and either a filter is set (a search shows its hits) or
     /// `expand_all` (and the page did not list it in `collapsed`) or the page
-    /// listed it in `expanded`.
-    fn flatten(&self, shape: &Shape) -> Flat {
+    /// listed it in `expanded`. With `only` (a package's files), a hit must
+    /// also be one of those paths, and every directory above one is open.
+    fn flatten(&self, shape: &Shape, only: Option<&HashSet<String>>) -> Flat {
         let filter = Filter::parse(&shape.filter);
-        let visible: Option<Vec<bool>> = if filter.is_none() && !shape.hide_unchanged {
-            None
-        } else {
-            let mut v = vec![false; self.nodes.len()];
-            for i in (1..self.nodes.len()).rev() {
-                let n = &self.nodes[i];
-                let hit = (!shape.hide_unchanged || n.mark.is_some())
-                    && filter.as_ref().is_none_or(|f| f.matches(&n.path));
-                if hit || v[i] {
-                    v[i] = true;
-                    v[n.parent as usize] = true;
+        let visible: Option<Vec<bool>> =
+            if filter.is_none() && !shape.hide_unchanged && only.is_none() {
+                None
+            } else {
+                let mut v = vec![false; self.nodes.len()];
+                for i in (1..self.nodes.len()).rev() {
+                    let n = &self.nodes[i];
+                    let hit = (!shape.hide_unchanged || n.mark.is_some())
+                        && filter.as_ref().is_none_or(|f| f.matches(&n.path))
+                        && only.is_none_or(|files| files.contains(&*n.path));
+                    if hit || v[i] {
+                        v[i] = true;
+                        v[n.parent as usize] = true;
+                    }
                 }
-            }
-            Some(v)
-        };
+                Some(v)
+            };
         let is_visible = |id: u32| visible.as_ref().is_none_or(|v| v[id as usize]);
         let expanded: HashSet<&str> = shape.expanded.iter().map(String::as_str).collect();
         let collapsed: HashSet<&str> = shape.collapsed.iter().map(String::as_str).collect();
@@ -578,6 +584,7 @@ impl ViewTree {
             let path = &*self.nodes[id as usize].path;
             let open = has_children
                 && (filter.is_some()
+                    || only.is_some()
                     || (shape.expand_all && !collapsed.contains(path))
                     || expanded.contains(path));
             flat.ids.push(id);
@@ -750,6 +757,8 @@ pub struct Views {
     /// The engine's findings, once a report or the CI gate needed them
     /// (`crate::reports`).
     pub found: Option<Vec<layerscope_core::findings::Finding>>,
+    /// The image's packages, once asked for (`crate::packages::Kept`).
+    pub packages: Option<Rc<crate::packages::Kept>>,
 }
 
 impl Views {
@@ -793,6 +802,13 @@ impl Views {
                 }
             },
         })
+    }
+
+    /// The image's packages, worked out on the first ask.
+    pub fn packages(&mut self, a: &Analysis) -> Rc<crate::packages::Kept> {
+        self.packages
+            .get_or_insert_with(|| Rc::new(crate::packages::Kept::new(a)))
+            .clone()
     }
 
     /// A new comparison (or none): its trees are built afresh.
@@ -877,10 +893,27 @@ impl Views {
         let view = self.checked(a, &q.view)?;
         let tree = self.tree(a, &view)?;
         let shape = Shape::of(q);
+        let packages = match q.package {
+            Some(k) => {
+                let kept = self.packages(a);
+                if kept.files(k).is_none() {
+                    return Err(BadQuery(format!(
+                        "there is no package {k}: the image has {}",
+                        kept.view.packages.len()
+                    )));
+                }
+                Some(kept)
+            }
+            None => None,
+        };
+        let only = match (&packages, q.package) {
+            (Some(kept), Some(k)) => kept.files(k),
+            _ => None,
+        };
         let flat = match &self.flat {
             Some((v, s, flat)) if *v == view && *s == shape => flat.clone(),
             _ => {
-                let flat = Rc::new(tree.flatten(&shape));
+                let flat = Rc::new(tree.flatten(&shape, only));
                 self.flat = Some((view, shape, flat.clone()));
                 flat
             }
@@ -951,6 +984,7 @@ pub fn story(a: &Analysis, path: &str, container: &Container) -> Story {
         events,
         container: container_note(a, container, &clean),
         compared: None,
+        owner: None,
     }
 }
 

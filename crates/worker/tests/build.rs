@@ -248,6 +248,7 @@ fn the_container_layer_copies_up_whole_files_and_whiteouts_show_in_its_view() {
         expanded: Vec::new(),
         expand_all: true,
         collapsed: Vec::new(),
+        package: None,
         offset: 0,
         limit: 1000,
     };

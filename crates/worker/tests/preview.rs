@@ -28,6 +28,7 @@ fn tree(view: View) -> Request {
         expanded: Vec::new(),
         expand_all: true,
         collapsed: Vec::new(),
+        package: None,
         offset: 0,
         limit: usize::MAX,
     })

@@ -34,6 +34,7 @@ fn query(view: View) -> TreeQuery {
         expanded: Vec::new(),
         expand_all: true,
         collapsed: Vec::new(),
+        package: None,
         offset: 0,
         limit: usize::MAX,
     }

@@ -82,6 +82,7 @@ fn a_dropped_file_is_analysed_as_natively() {
                 expanded: Vec::new(),
                 expand_all: true,
                 collapsed: Vec::new(),
+                package: None,
                 offset: 0,
                 limit: 100,
             },
