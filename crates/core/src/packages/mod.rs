@@ -390,7 +390,11 @@ fn account(a: &Analysis, out: &mut Packages, last_files: &HashMap<usize, Vec<Str
         } else {
             last_files.get(&k).cloned().unwrap_or_default()
         };
-        p.wasted_bytes = listed.iter().filter_map(|f| wasted.get(f.as_str())).sum();
+        // Saturating, as waste's own sums: sizes come from the input.
+        p.wasted_bytes = listed
+            .iter()
+            .filter_map(|f| wasted.get(f.as_str()))
+            .fold(0, |sum: u64, &b| sum.saturating_add(b));
         if p.removed.is_some() {
             continue;
         }
@@ -398,7 +402,7 @@ fn account(a: &Analysis, out: &mut Packages, last_files: &HashMap<usize, Vec<Str
             if let Ok(i) = finals.binary_search_by(|(q, _)| q.as_str().cmp(&f)) {
                 if !owned[i] {
                     owned[i] = true;
-                    p.bytes += finals[i].1;
+                    p.bytes = p.bytes.saturating_add(finals[i].1);
                 }
                 p.files.push(f);
             } else if size_of(&f).is_none() {
@@ -411,7 +415,7 @@ fn account(a: &Analysis, out: &mut Packages, last_files: &HashMap<usize, Vec<Str
         if !owned {
             let e = by_dir.entry(path::parent(p)).or_default();
             e.0 += 1;
-            e.1 += size;
+            e.1 = e.1.saturating_add(*size);
         }
     }
     out.unowned = by_dir
