@@ -27,6 +27,7 @@ use crate::views::{
     image::ImageInfo,
     intake::Intake,
     layers::{LayerDetails, LayerStack},
+    packages::PackagesPanel,
     reports::{use_report_download, ReportDownloads},
     story::PathStory,
     tour::{Tour, TOUR_SAMPLE},
@@ -161,6 +162,21 @@ pub fn app() -> Html {
         use_effect_with(key, move |(_, open)| {
             if *open {
                 client.send(&Request::Findings);
+            }
+        });
+    }
+
+    // The packages, once per image, when every layer is read (not on a
+    // preview: the worker would hold the request until then anyway).
+    {
+        let client = client.clone();
+        let key = (
+            state.gen,
+            state.summary.is_some() && state.reading().is_none(),
+        );
+        use_effect_with(key, move |(_, opened)| {
+            if *opened {
+                client.send(&Request::Packages);
             }
         });
     }
@@ -551,11 +567,13 @@ pub fn app() -> Html {
                 if let Some(summary) = summary {
                     <div class="workspace">
                         <div class="col-left">
-                            <LayerStack summary={summary.clone()} selection={state.selection} dispatch={dispatch.clone()} />
+                            <LayerStack summary={summary.clone()} selection={state.selection} dispatch={dispatch.clone()}
+                                packages={state.packages.view.clone()} />
                             if stage >= 2 {
                                 <LayerDetails summary={summary.clone()} selection={state.selection} />
                                 <WastePanel summary={summary.clone()} dispatch={dispatch.clone()} />
                                 <FindingsPanel pane={state.findings.clone()} summary={summary.clone()} dispatch={dispatch.clone()} />
+                                <PackagesPanel pane={state.packages.clone()} dispatch={dispatch.clone()} />
                                 <CiPanel pane={state.ci.clone()} reports={state.reports.clone()} client={client.clone()} dispatch={dispatch.clone()} />
                                 <ImageInfo summary={summary.clone()} on_reopen={reopen} />
                             }

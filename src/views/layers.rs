@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use layerscope_protocol::Summary;
+use layerscope_protocol::{PackagesView, Summary};
 use wasm_bindgen::JsCast;
 use web_sys::KeyboardEvent;
 use yew::prelude::*;
@@ -21,6 +21,9 @@ use crate::views::history::CopyButton;
 #[derive(Properties, PartialEq)]
 pub struct LayerStackProps {
     pub summary: Rc<Summary>,
+    /// What each layer did to the packages, once the worker told.
+    #[prop_or_default]
+    pub packages: Option<Rc<PackagesView>>,
     pub selection: Selection,
     pub dispatch: Dispatch,
 }
@@ -129,6 +132,9 @@ pub fn layer_stack(props: &LayerStackProps) -> Html {
                                 { bar_with_waste(step.size as f64 / max, step.wasted_bytes as f64 / max, "size") }
                                 { bar(step.blob_size as f64 / max, "blob") }
                             </span>
+                            if let Some(line) = step.layer.and_then(|l| props.packages.as_ref()?.layers.get(l)?.line.clone()) {
+                                <span class="li-packages" data-testid="layer-packages">{ line }</span>
+                            }
                             if step.layer.is_some() && !unread {
                                 <span class="li-changes" aria-label={format!("{} added, {} modified, {} removed", step.added, step.modified, step.removed)}>
                                     <span class="added">{ format!("+{}", step.added) }</span>

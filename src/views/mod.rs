@@ -12,6 +12,7 @@ pub mod history;
 pub mod image;
 pub mod intake;
 pub mod layers;
+pub mod packages;
 pub mod reports;
 pub mod story;
 pub mod term;

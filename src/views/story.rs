@@ -63,6 +63,11 @@ pub fn path_story(props: &StoryProps) -> Html {
                         </button>
                     }
                 </div>
+                if let Some(owner) = &story.owner {
+                    <p class="story-owner" data-testid="story-owner">
+                        { "Installed by the package " }<strong class="mono">{ owner }</strong>
+                    </p>
+                }
                 if let Some(note) = &story.container {
                     <p class="fallthrough container-note" data-testid="story-container">
                         <span class="badge">{ "container layer" }</span>{ " " }{ note }

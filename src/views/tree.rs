@@ -265,7 +265,9 @@ pub fn file_tree(props: &TreeProps) -> Html {
     } else if props.view.is_none() {
         Some("No files changed here: this build step made no layer.")
     } else if total == 0 && tree.fresh() {
-        Some(if !props.tree.filter.trim().is_empty() {
+        Some(if props.tree.package.is_some() {
+            "None of this package's files is in this view."
+        } else if !props.tree.filter.trim().is_empty() {
             "No path matches the filter."
         } else if props.mode == Mode::Compare {
             "No path differs: the two filesystems are the same."
@@ -319,6 +321,18 @@ pub fn file_tree(props: &TreeProps) -> Html {
                     <button type="button" class="btn tiny" data-testid="collapse-all" onclick={collapse_all}>{ "Collapse all" }</button>
                 </div>
             </div>
+            if let Some((_, label)) = &props.tree.package {
+                <p class="tree-package" data-testid="tree-package" role="status">
+                    <span>{ "Only the files of " }<strong class="mono">{ label }</strong></span>
+                    <button type="button" class="btn tiny" data-testid="tree-package-clear"
+                        onclick={{
+                            let dispatch = props.dispatch.clone();
+                            Callback::from(move |_| dispatch.dispatch(Action::ShowPackage(None)))
+                        }}>
+                        { "Show the whole filesystem" }
+                    </button>
+                </p>
+            }
             <p class="hint">
                 { caption }
                 <span class="legend">
