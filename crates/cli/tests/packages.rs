@@ -22,10 +22,15 @@ fn repo_root() -> PathBuf {
 fn fixture() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("packages-{}", std::process::id()));
+        let dir =
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("packages-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let script = repo_root().join("tests/fixtures/make-packages-image.sh");
-        let out = Command::new("bash").arg(&script).arg(&dir).output().unwrap();
+        let out = Command::new("bash")
+            .arg(&script)
+            .arg(&dir)
+            .output()
+            .unwrap();
         assert!(
             out.status.success(),
             "{} failed; are umoci, skopeo and dpkg installed (scripts/setup)?\n{}",
@@ -45,7 +50,11 @@ fn layerscope(args: &[&str]) -> std::process::Output {
 
 fn packages_json(image: &Path) -> Value {
     let out = layerscope(&["packages", "--json", image.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -69,7 +78,9 @@ fn debs_after(doc: &Value, layer: u64) -> BTreeMap<String, String> {
             .unwrap()
             .iter()
             .find(|u| u["layer"].as_u64().unwrap() > layer)
-            .map_or(p["version"].as_str().unwrap(), |u| u["from"].as_str().unwrap());
+            .map_or(p["version"].as_str().unwrap(), |u| {
+                u["from"].as_str().unwrap()
+            });
         out.insert(p["name"].as_str().unwrap().to_string(), version.to_string());
     }
     out
@@ -81,10 +92,18 @@ fn dpkg_query(layer: usize) -> BTreeMap<String, String> {
     let admindir = fixture().join(format!("rootfs-{layer}/var/lib/dpkg"));
     let out = Command::new("dpkg-query")
         .arg(format!("--admindir={}", admindir.display()))
-        .args(["-W", "-f", "${db:Status-Status}\t${binary:Package}\t${Version}\n"])
+        .args([
+            "-W",
+            "-f",
+            "${db:Status-Status}\t${binary:Package}\t${Version}\n",
+        ])
         .output()
         .expect("dpkg-query");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout)
         .unwrap()
         .lines()
@@ -121,27 +140,50 @@ fn each_package_has_the_layer_that_installed_it_and_what_it_costs() {
     let a = package(&doc, "deb", "lsfix-a");
     assert_eq!(a["added_in_layer"], 1);
     assert_eq!(a["version"], "2.0");
-    assert_eq!(a["upgraded"], serde_json::json!([{"layer": 2, "from": "1.0"}]));
+    assert_eq!(
+        a["upgraded"],
+        serde_json::json!([{"layer": 2, "from": "1.0"}])
+    );
     assert_eq!(a["bytes"], 8192, "its data file in the final image");
     assert_eq!(a["wasted_bytes"], 4096, "version 1.0's data, overwritten");
     assert_eq!(a["files"], serde_json::json!(["/usr/share/lsfix-a/data"]));
     let b = package(&doc, "deb", "lsfix-b");
-    assert_eq!((b["added_in_layer"].clone(), b["removed_in_layer"].clone()), (1.into(), 3.into()));
+    assert_eq!(
+        (b["added_in_layer"].clone(), b["removed_in_layer"].clone()),
+        (1.into(), 3.into())
+    );
     assert_eq!(b["bytes"], 0);
-    assert_eq!(b["wasted_bytes"], 3000, "purged: its file still ships in layer 1");
+    assert_eq!(
+        b["wasted_bytes"], 3000,
+        "purged: its file still ships in layer 1"
+    );
     let c = package(&doc, "deb", "lsfix-c");
-    assert_eq!((c["added_in_layer"].clone(), c["bytes"].clone()), (2.into(), 5000.into()));
+    assert_eq!(
+        (c["added_in_layer"].clone(), c["bytes"].clone()),
+        (2.into(), 5000.into())
+    );
 
     let zlib = package(&doc, "apk", "lsfix-zlib");
-    assert_eq!((zlib["added_in_layer"].clone(), zlib["version"].clone()), (4.into(), "1.3.1-r0".into()));
+    assert_eq!(
+        (zlib["added_in_layer"].clone(), zlib["version"].clone()),
+        (4.into(), "1.3.1-r0".into())
+    );
     assert_eq!(zlib["files"], serde_json::json!(["/usr/lib/libz.so.1.3.1"]));
     assert_eq!(zlib["bytes"], 11000);
     assert_eq!(package(&doc, "apk", "lsfix-tool")["bytes"], 7000);
 
     // PEP 503 names; RECORD's paths from site-packages, `../` resolved.
     let web = package(&doc, "pypi", "lsfix-web");
-    assert_eq!((web["added_in_layer"].clone(), web["version"].clone()), (5.into(), "1.2.0".into()));
-    let files: Vec<&str> = web["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    assert_eq!(
+        (web["added_in_layer"].clone(), web["version"].clone()),
+        (5.into(), "1.2.0".into())
+    );
+    let files: Vec<&str> = web["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
     assert!(files.contains(&"/usr/local/bin/lsfix-web"), "{files:?}");
     assert!(files.contains(&"/usr/lib/python3.11/site-packages/lsfix_web/__init__.py"));
     assert_eq!(files.len(), 6, "five files and RECORD itself");
@@ -151,12 +193,25 @@ fn each_package_has_the_layer_that_installed_it_and_what_it_costs() {
 
     // npm: a package's files are its folder, without the packages nested in it.
     let ui = package(&doc, "npm", "@lsfix/ui");
-    assert_eq!(ui["files"], serde_json::json!(["/app/node_modules/@lsfix/ui/index.js", "/app/node_modules/@lsfix/ui/package.json"]));
+    assert_eq!(
+        ui["files"],
+        serde_json::json!([
+            "/app/node_modules/@lsfix/ui/index.js",
+            "/app/node_modules/@lsfix/ui/package.json"
+        ])
+    );
     let dep = package(&doc, "npm", "lsfix-dep");
-    assert_eq!(dep["location"], "/app/node_modules/@lsfix/ui/node_modules/lsfix-dep");
+    assert_eq!(
+        dep["location"],
+        "/app/node_modules/@lsfix/ui/node_modules/lsfix-dep"
+    );
     let axe = package(&doc, "npm", "axe-core");
     let on_disk: u64 = walk(&repo_root().join("node_modules/axe-core"));
-    assert_eq!(axe["bytes"].as_u64().unwrap(), on_disk, "every file of its folder");
+    assert_eq!(
+        axe["bytes"].as_u64().unwrap(),
+        on_disk,
+        "every file of its folder"
+    );
 
     // Per layer, and the files nobody owns.
     let layers = doc["layers"].as_array().unwrap();
@@ -195,23 +250,41 @@ fn one_layer_csv_and_the_table() {
     let text = String::from_utf8(out.stdout).unwrap();
     let rows: Vec<&str> = text.lines().skip(1).take_while(|l| !l.is_empty()).collect();
     assert_eq!(rows.len(), 2, "{text}");
-    assert!(rows.iter().any(|r| r.starts_with("deb ") && r.contains("lsfix-a") && r.contains("upgraded in 2 (from 1.0)")));
-    assert!(text.contains("    2  installed 1 package, 5.0 kB; upgraded 1"), "{text}");
+    assert!(rows.iter().any(|r| r.starts_with("deb ")
+        && r.contains("lsfix-a")
+        && r.contains("upgraded in 2 (from 1.0)")));
+    assert!(
+        text.contains("    2  installed 1 package, 5.0 kB; upgraded 1"),
+        "{text}"
+    );
     let out = layerscope(&["packages", "--layer", "9", img]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("layer 9"), "names the layer");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("layer 9"),
+        "names the layer"
+    );
 
     let out = layerscope(&["packages", "--csv", img]);
     let csv = String::from_utf8(out.stdout).unwrap();
     let doc = packages_json(&image());
-    assert_eq!(csv.lines().count(), 1 + doc["packages"].as_array().unwrap().len());
-    assert!(csv.starts_with("ecosystem,name,version,added_in_layer,history,files,bytes,wasted_bytes,location\r\n"));
-    assert!(csv.contains("\r\ndeb,lsfix-b,1.0,1,removed in 3,0,0,3000,/var/lib/dpkg/status\r\n"), "{}", &csv[..300]);
+    assert_eq!(
+        csv.lines().count(),
+        1 + doc["packages"].as_array().unwrap().len()
+    );
+    assert!(csv.starts_with(
+        "ecosystem,name,version,added_in_layer,history,files,bytes,wasted_bytes,location\r\n"
+    ));
+    assert!(
+        csv.contains("\r\ndeb,lsfix-b,1.0,1,removed in 3,0,0,3000,/var/lib/dpkg/status\r\n"),
+        "{}",
+        &csv[..300]
+    );
 }
 
 #[test]
 fn alpine_from_the_corpus() {
-    let img = repo_root().join("../shared/corpus/aquasecurity-trivy/pkg/fanal/test/testdata/alpine-310.tar.gz");
+    let img = repo_root()
+        .join("../shared/corpus/aquasecurity-trivy/pkg/fanal/test/testdata/alpine-310.tar.gz");
     let doc = packages_json(&img);
     let names: Vec<(&str, &str)> = doc["packages"]
         .as_array()
@@ -224,5 +297,9 @@ fn alpine_from_the_corpus() {
     assert!(names.contains(&("musl", "1.1.22-r3")));
     assert!(names.contains(&("busybox", "1.30.1-r3")));
     let busybox = package(&doc, "apk", "busybox");
-    assert!(busybox["files"].as_array().unwrap().iter().any(|f| f == "/bin/busybox"));
+    assert!(busybox["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f == "/bin/busybox"));
 }

@@ -684,8 +684,7 @@ impl Stack {
             .entries
             .iter()
             .filter(|e| e.is_file_copy())
-            .map(|e| e.stored)
-            .sum();
+            .fold(0u64, |sum, e| sum.saturating_add(e.stored));
         self.layers.push(Layer {
             index: i,
             member: p.member.clone(),

@@ -82,6 +82,24 @@ pub fn database(path: &str) -> Option<Database> {
     None
 }
 
+/// Whether a path whose last name is `name`, in a directory named
+/// `parent`, may be a database ([`database`] says for sure): a test on
+/// names alone, so that paths are spelled out only for the few that pass.
+pub fn candidate(name: &str, parent: &str) -> bool {
+    matches!(
+        name,
+        "status"
+            | "installed"
+            | "METADATA"
+            | "RECORD"
+            | "PKG-INFO"
+            | "installed-files.txt"
+            | "package.json"
+    ) || name.ends_with(".list")
+        || name.ends_with(".egg-info")
+        || parent == "status.d"
+}
+
 /// Whether `dir` is a package's own folder right under a `node_modules`
 /// (`…/node_modules/name` or `…/node_modules/@scope/name`).
 fn node_package_dir(dir: &str) -> bool {
@@ -154,6 +172,12 @@ mod tests {
         ];
         for (path, want) in cases {
             assert_eq!(database(path), want, "{path}");
+            // The quick test never turns a database away.
+            let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+            let parent = dir.rsplit('/').next().unwrap_or(dir);
+            if want.is_some() {
+                assert!(candidate(name, parent), "{path}");
+            }
         }
     }
 }

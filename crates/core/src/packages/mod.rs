@@ -17,9 +17,14 @@ use crate::analysis::Analysis;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fs::node::{ChangeKind, FileKind};
 use crate::fs::path;
+use crate::fs::paths::PathId;
 use crate::layers::keep::{self, Database};
 use parse::Record;
 use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
+
+/// The directories of files no package owns that are kept, most bytes first.
+pub const UNOWNED_DIRS: usize = 100;
 
 /// Which package manager installed a package.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -90,7 +95,7 @@ pub struct Packages {
     pub packages: Vec<Package>,
     /// One per filesystem layer.
     pub layers: Vec<LayerPackages>,
-    /// Most bytes first.
+    /// Most bytes first, the first [`UNOWNED_DIRS`].
     pub unowned: Vec<Unowned>,
     /// Databases that could not be read (with their layer and path).
     pub diagnostics: Vec<Diagnostic>,
@@ -101,27 +106,70 @@ pub struct Packages {
 /// and its name.
 type Key = (Ecosystem, String, String);
 
+/// A package's files as its database lists them: dpkg's lists are read
+/// in place from the kept bytes (they are most of the paths: no copy), the
+/// others are paths made when parsed.
+#[derive(Debug, Default, PartialEq, Eq)]
+enum FileList<'a> {
+    #[default]
+    None,
+    Paths(Vec<String>),
+    /// An `info/*.list`'s text.
+    DpkgList(&'a str),
+    /// A `status.d/*.md5sums`'s text.
+    DpkgMd5sums(&'a str),
+}
+
+impl FileList<'_> {
+    fn each(&self, mut f: impl FnMut(&str)) {
+        match self {
+            FileList::None => {}
+            FileList::Paths(paths) => paths.iter().for_each(|p| f(p)),
+            FileList::DpkgList(text) => parse::dpkg_list(text).for_each(f),
+            FileList::DpkgMd5sums(text) => parse::dpkg_md5sums(text).for_each(f),
+        }
+    }
+}
+
+type Files<'a> = Rc<FileList<'a>>;
+
+/// A record as kept between layers: its file list shared, not copied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Rec<'a> {
+    name: String,
+    version: String,
+    files: Files<'a>,
+}
+
+type Dbs<'a> = BTreeMap<String, (Database, Result<Vec<Rec<'a>>, String>)>;
+
 /// A package as the databases visible after some layer state it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Seen {
+struct Seen<'a> {
     version: String,
     location: String,
-    files: Vec<String>,
+    files: Files<'a>,
 }
 
 /// The packages of an analysis, layer by layer.
 pub fn packages(a: &Analysis) -> Packages {
-    let mut dbs: BTreeMap<String, (Database, Result<Vec<Record>, String>)> = BTreeMap::new();
+    let mut dbs: Dbs = BTreeMap::new();
     let mut out = Packages {
         layers: vec![LayerPackages::default(); a.layers.len()],
         ..Packages::default()
     };
     let mut index: HashMap<Key, usize> = HashMap::new();
     let mut before: HashMap<Key, Seen> = HashMap::new();
-    let mut last_files: HashMap<usize, Vec<String>> = HashMap::new();
+    let mut last_files: HashMap<usize, Files> = HashMap::new();
     for (i, layer) in a.layers.iter().enumerate() {
         let mut touched = false;
         for change in &layer.changes {
+            // Spelled out only when its name may be a database's.
+            let paths = &a.files.paths;
+            let parent = paths.parent(change.path).map_or("", |d| paths.name(d));
+            if !keep::candidate(paths.name(change.path), parent) {
+                continue;
+            }
             let p = a.path(change.path);
             let Some(db) = keep::database(&p) else {
                 continue;
@@ -203,42 +251,55 @@ pub fn packages(a: &Analysis) -> Packages {
 }
 
 /// The records of one database file.
-fn read(db: Database, p: &str, bytes: &[u8]) -> Result<Vec<Record>, String> {
+fn read<'a>(db: Database, p: &str, bytes: &'a [u8]) -> Result<Vec<Rec<'a>>, String> {
     let dir = path::parent(p);
-    let one = |r: Record| vec![r];
-    match db {
-        Database::DpkgStatus | Database::DpkgStatusD => parse::dpkg_status(bytes),
+    let owned = |records: Vec<Record>| {
+        records
+            .into_iter()
+            .map(|r| Rec {
+                name: r.name,
+                version: r.version,
+                files: Rc::new(if r.files.is_empty() {
+                    FileList::None
+                } else {
+                    FileList::Paths(r.files)
+                }),
+            })
+            .collect()
+    };
+    let one = |r: Record| owned(vec![r]);
+    Ok(match db {
+        Database::DpkgStatus | Database::DpkgStatusD => owned(parse::dpkg_status(bytes)?),
         Database::DpkgList | Database::DpkgMd5sums => {
             // Not packages of their own: files, keyed by the file's name.
-            let files = if db == Database::DpkgList {
-                parse::dpkg_list(bytes)?
-            } else {
-                parse::dpkg_md5sums(bytes)?
-            };
+            let text = parse::text(bytes)?;
             let base = path::base(p);
             let name = base
                 .strip_suffix(".list")
                 .or_else(|| base.strip_suffix(".md5sums"))
                 .unwrap_or(base);
-            Ok(vec![Record {
+            vec![Rec {
                 name: name.to_string(),
                 version: String::new(),
-                files,
-            }])
+                files: Rc::new(if db == Database::DpkgList {
+                    FileList::DpkgList(text)
+                } else {
+                    FileList::DpkgMd5sums(text)
+                }),
+            }]
         }
-        Database::ApkInstalled => parse::apk_installed(bytes),
-        Database::PythonMetadata => parse::python_metadata(bytes).map(one),
-        Database::PythonRecord => Ok(one(Record {
+        Database::ApkInstalled => owned(parse::apk_installed(bytes)?),
+        Database::PythonMetadata | Database::EggInfo => one(parse::python_metadata(bytes)?),
+        Database::PythonRecord => one(Record {
             files: parse::python_files(bytes, path::parent(dir), true)?,
             ..Record::default()
-        })),
-        Database::EggInfo => parse::python_metadata(bytes).map(one),
-        Database::EggFiles => Ok(one(Record {
+        }),
+        Database::EggFiles => one(Record {
             files: parse::python_files(bytes, dir, false)?,
             ..Record::default()
-        })),
-        Database::NodePackage => parse::npm_package(bytes).map(one),
-    }
+        }),
+        Database::NodePackage => one(parse::npm_package(bytes)?),
+    })
 }
 
 /// Python's name rule (PEP 503): case and runs of `-_.` do not matter.
@@ -257,10 +318,10 @@ fn python_name(name: &str) -> String {
 }
 
 /// The packages the databases visible now describe.
-fn state(dbs: &BTreeMap<String, (Database, Result<Vec<Record>, String>)>) -> HashMap<Key, Seen> {
+fn state<'a>(dbs: &Dbs<'a>) -> HashMap<Key, Seen<'a>> {
     let mut now = HashMap::new();
     // dpkg's file lists, by package name (`name` and `name:arch`).
-    let mut dpkg_files: HashMap<&str, &[String]> = HashMap::new();
+    let mut dpkg_files: HashMap<&str, &Files<'a>> = HashMap::new();
     for (db, records) in dbs.values() {
         if let (Database::DpkgList | Database::DpkgMd5sums, Ok(records)) = (db, records) {
             for r in records {
@@ -279,7 +340,7 @@ fn state(dbs: &BTreeMap<String, (Database, Result<Vec<Record>, String>)>) -> Has
                     let files = dpkg_files
                         .get(r.name.as_str())
                         .or_else(|| dpkg_files.get(bare))
-                        .map(|f| f.to_vec())
+                        .map(|f| Rc::clone(f))
                         .unwrap_or_default();
                     now.insert(
                         (Ecosystem::Deb, String::new(), r.name.clone()),
@@ -340,7 +401,7 @@ fn state(dbs: &BTreeMap<String, (Database, Result<Vec<Record>, String>)>) -> Has
                     Seen {
                         version: r.version.clone(),
                         location: folder,
-                        files: Vec::new(),
+                        files: Rc::default(),
                     },
                 );
             }
@@ -354,80 +415,112 @@ fn state(dbs: &BTreeMap<String, (Database, Result<Vec<Record>, String>)>) -> Has
 }
 
 /// Files, bytes and waste of each package in the final image; the files
-/// no package owns.
-fn account(a: &Analysis, out: &mut Packages, last_files: &HashMap<usize, Vec<String>>) {
-    // The final image's regular files, sorted by path.
-    let finals: Vec<(String, u64)> = a
-        .listing(&a.union)
-        .into_iter()
+/// no package owns. Sums saturate, as waste's own do: sizes come from the
+/// input. By path id: the final image's paths are never spelled
+/// out, only the files a package lists and the directories shown.
+fn account(a: &Analysis, out: &mut Packages, last_files: &HashMap<usize, Files>) {
+    let paths = &a.files.paths;
+    // The final image's regular files and their sizes.
+    let finals: HashMap<PathId, u64> = a
+        .union
+        .iter()
+        .map(|(p, n)| (p, a.node(n)))
         .filter(|(_, n)| n.kind == FileKind::Regular)
         .map(|(p, n)| (p, n.size))
         .collect();
-    let size_of = |p: &str| {
-        finals
-            .binary_search_by(|(q, _)| q.as_str().cmp(p))
-            .ok()
-            .map(|i| finals[i].1)
-    };
     let wasted: HashMap<&str, u64> = a
         .waste
         .paths
         .iter()
         .map(|w| (w.path.as_str(), w.wasted_bytes))
         .collect();
-    let mut owned = vec![false; finals.len()];
-    for (k, p) in out.packages.iter_mut().enumerate() {
-        let listed: Vec<String> = if p.ecosystem == Ecosystem::Npm {
-            // Its folder, without the packages nested in it.
-            let prefix = format!("{}/", p.location);
-            let start = finals.partition_point(|(q, _)| q.as_str() < prefix.as_str());
-            finals[start..]
-                .iter()
-                .take_while(|(q, _)| q.starts_with(&prefix))
-                .filter(|(q, _)| !q[prefix.len()..].contains("node_modules/"))
-                .map(|(q, _)| q.clone())
-                .collect()
-        } else {
-            last_files.get(&k).cloned().unwrap_or_default()
-        };
-        // Saturating, as waste's own sums: sizes come from the input.
-        p.wasted_bytes = listed
-            .iter()
-            .filter_map(|f| wasted.get(f.as_str()))
-            .fold(0, |sum: u64, &b| sum.saturating_add(b));
-        if p.removed.is_some() {
-            continue;
-        }
-        for f in listed {
-            if let Ok(i) = finals.binary_search_by(|(q, _)| q.as_str().cmp(&f)) {
-                if !owned[i] {
-                    owned[i] = true;
-                    p.bytes = p.bytes.saturating_add(finals[i].1);
+    let mut owned: HashMap<PathId, ()> = HashMap::new();
+    // npm packages own their folders: each final file's nearest package
+    // folder above it (a nested package's files are its own).
+    let npm_folders: HashMap<PathId, usize> = out
+        .packages
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.ecosystem == Ecosystem::Npm && p.removed.is_none())
+        .filter_map(|(k, p)| Some((a.lookup(&p.location)?, k)))
+        .collect();
+    let mut npm_files: HashMap<usize, Vec<PathId>> = HashMap::new();
+    if !npm_folders.is_empty() {
+        for &file in finals.keys() {
+            let mut up = paths.parent(file);
+            while let Some(dir) = up {
+                if let Some(&k) = npm_folders.get(&dir) {
+                    npm_files.entry(k).or_default().push(file);
+                    break;
                 }
-                p.files.push(f);
-            } else if size_of(&f).is_none() {
-                // A directory or a file no longer there: not counted.
+                up = paths.parent(dir);
             }
         }
     }
-    let mut by_dir: BTreeMap<&str, (usize, u64)> = BTreeMap::new();
-    for ((p, size), owned) in finals.iter().zip(&owned) {
-        if !owned {
-            let e = by_dir.entry(path::parent(p)).or_default();
+    for (k, p) in out.packages.iter_mut().enumerate() {
+        if p.ecosystem == Ecosystem::Npm {
+            let mut files = npm_files.remove(&k).unwrap_or_default();
+            files.sort_by(|x, y| paths.cmp(*x, *y));
+            let names: Vec<String> = files.iter().map(|&f| paths.path(f)).collect();
+            p.wasted_bytes = names
+                .iter()
+                .filter_map(|f| wasted.get(f.as_str()))
+                .fold(0, |sum: u64, &b| sum.saturating_add(b));
+            for f in files {
+                owned.insert(f, ());
+                p.bytes = p.bytes.saturating_add(finals[&f]);
+            }
+            p.files = names;
+            continue;
+        }
+        let Some(listed) = last_files.get(&k) else {
+            continue;
+        };
+        let present = p.removed.is_none();
+        listed.each(|f| {
+            p.wasted_bytes = p
+                .wasted_bytes
+                .saturating_add(wasted.get(f).copied().unwrap_or(0));
+            if !present {
+                return;
+            }
+            let Some(id) = a.lookup(f) else { return };
+            let Some(&size) = finals.get(&id) else {
+                // A directory, a link, or a file no longer there.
+                return;
+            };
+            if owned.insert(id, ()).is_none() {
+                p.bytes = p.bytes.saturating_add(size);
+            }
+            p.files.push(f.to_string());
+        });
+    }
+    let mut by_dir: HashMap<PathId, (usize, u64)> = HashMap::new();
+    for (&file, &size) in &finals {
+        if !owned.contains_key(&file) {
+            let e = by_dir
+                .entry(paths.parent(file).unwrap_or(PathId::ROOT))
+                .or_default();
             e.0 += 1;
-            e.1 = e.1.saturating_add(*size);
+            e.1 = e.1.saturating_add(size);
         }
     }
-    out.unowned = by_dir
+    let mut dirs: Vec<(PathId, usize, u64)> =
+        by_dir.into_iter().map(|(d, (n, b))| (d, n, b)).collect();
+    dirs.sort_by(|x, y| y.2.cmp(&x.2).then_with(|| paths.cmp(x.0, y.0)));
+    dirs.truncate(UNOWNED_DIRS);
+    out.unowned = dirs
         .into_iter()
-        .map(|(dir, (files, bytes))| Unowned {
-            dir: dir.to_string(),
+        .map(|(dir, files, bytes)| Unowned {
+            dir: if dir == PathId::ROOT {
+                String::new()
+            } else {
+                paths.path(dir)
+            },
             files,
             bytes,
         })
         .collect();
-    out.unowned
-        .sort_by(|x, y| y.bytes.cmp(&x.bytes).then_with(|| x.dir.cmp(&y.dir)));
     // Most bytes first; the layers' lists follow the new order.
     let mut order: Vec<usize> = (0..out.packages.len()).collect();
     order.sort_by(|&x, &y| {

@@ -16,7 +16,8 @@ pub struct Record {
     pub files: Vec<String>,
 }
 
-fn text(bytes: &[u8]) -> Result<&str, String> {
+/// A database's bytes as text.
+pub fn text(bytes: &[u8]) -> Result<&str, String> {
     std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8 text ({e})"))
 }
 
@@ -88,24 +89,20 @@ pub fn dpkg_status(bytes: &[u8]) -> Result<Vec<Record>, String> {
         .collect())
 }
 
-/// `info/<package>.list`: one absolute path a line (directories included).
-pub fn dpkg_list(bytes: &[u8]) -> Result<Vec<String>, String> {
-    Ok(text(bytes)?
-        .lines()
+/// `info/<package>.list`: one absolute path a line (directories included),
+/// each without its leading `/`.
+pub fn dpkg_list(text: &str) -> impl Iterator<Item = &str> {
+    text.lines()
         .map(|l| l.trim_start_matches('/').trim_end())
         .filter(|l| !l.is_empty() && *l != ".")
-        .map(str::to_string)
-        .collect())
 }
 
 /// `status.d/<name>.md5sums`: `<md5>  <path>` lines, paths relative to `/`.
-pub fn dpkg_md5sums(bytes: &[u8]) -> Result<Vec<String>, String> {
-    Ok(text(bytes)?
-        .lines()
+pub fn dpkg_md5sums(text: &str) -> impl Iterator<Item = &str> {
+    text.lines()
         .filter_map(|l| l.split_once(char::is_whitespace))
-        .map(|(_, p)| p.trim().trim_start_matches('/').to_string())
+        .map(|(_, p)| p.trim().trim_start_matches('/'))
         .filter(|p| !p.is_empty())
-        .collect())
 }
 
 /// Alpine's `lib/apk/db/installed`: blank-line-separated records of
@@ -246,6 +243,15 @@ mod tests {
             .map(|r| (r.name.as_str(), r.version.as_str()))
             .collect();
         assert_eq!(got, [("libc6:amd64", "2.36-9"), ("bash", "5.2-2")]);
+    }
+
+    #[test]
+    fn dpkg_lists_and_md5sums() {
+        let list: Vec<_> = dpkg_list("/.\n/usr\n/usr/share/x/data\n\n").collect();
+        assert_eq!(list, ["usr", "usr/share/x/data"]);
+        let sums: Vec<_> =
+            dpkg_md5sums("d41d8cd98f00b204e9800998ecf8427e  usr/lib/libx.so\n").collect();
+        assert_eq!(sums, ["usr/lib/libx.so"]);
     }
 
     #[test]
