@@ -65,3 +65,8 @@ pub const KEPT_DB_LAYER: u64 = 64 * 1024 * 1024;
 /// out with a warning naming its layer (and path), and its packages are
 /// not read.
 pub const KEPT_DB_IMAGE: u64 = 256 * 1024 * 1024;
+
+/// How many times its own size a layer's tar may grow by its GNU sparse
+/// files' holes: deflate's own limit (a gzip bomb grows at most ~1032 times),
+/// so a sparse file costs no more time per byte given than a gzip bomb.
+pub const SPARSE_EXPANSION: u64 = 1024;

@@ -16,6 +16,7 @@ use crate::fs::entries::{Entries, EntryOp};
 use crate::fs::node::{EntryRef, FileKind, Node};
 use crate::fs::path::{self, Cleaned};
 use crate::fs::whiteout::{self, Marker};
+use crate::limits::{PATH_BYTES, SPARSE_EXPANSION};
 use crate::{Error, ErrorKind};
 use std::cell::Cell;
 use std::io::{Cursor, Read};
@@ -247,7 +248,6 @@ struct TarEnd {
 }
 
 const BLOCK: u64 = 512;
-use crate::limits::PATH_BYTES;
 /// Bytes after a tar's end worth a word: more than tar tools pad a tar to
 /// (GNU tar rounds it up to records of 10 KiB; `-b` makes them larger).
 const TRAILING_NOTE: u64 = 1024 * 1024;
@@ -348,11 +348,6 @@ impl<R: Read> Read for Counted<'_, R> {
         Ok(n)
     }
 }
-
-/// How many times its own size a layer's tar may grow by its GNU sparse
-/// files' holes: deflate's own limit (a gzip bomb grows at most ~1032 times),
-/// so a sparse file costs no more time per byte given than a gzip bomb.
-pub(crate) const SPARSE_EXPANSION: u64 = 1024;
 
 /// The zeros a GNU sparse entry's holes add to the bytes it stores. The tar
 /// crate reads them back as zeros, and a 512-byte header may promise
