@@ -246,7 +246,7 @@ pub fn start(file: &Blob, name: &str, options: &Options) -> bool {
         throttle: Throttle::new(50.0),
         scanners,
         snapshot: None,
-        views: Views::default(),
+        views: Views::snapshot(),
         preview_owed: true,
         preview_throttle: Throttle::new(PREVIEW_EVERY_MS),
         preview_timer: false,
@@ -339,7 +339,7 @@ impl Opening {
                     analysis,
                 });
                 self.snapshot = Some((stack.stacked(), image.clone()));
-                self.views = Views::default();
+                self.views = Views::snapshot();
                 Some(image)
             }
         }

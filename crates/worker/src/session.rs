@@ -104,7 +104,9 @@ pub fn answer(image: Option<&Image>, views: &mut Views, request: &Request) -> Re
                     visible_layer: other.visible_layer,
                 }
             });
-            story.owner = views.packages(a).owner(&story.path);
+            if !views.partial {
+                story.owner = views.packages(a).owner(&story.path);
+            }
             Response::Story(story)
         }
         Request::Export => Response::Export {

@@ -759,6 +759,10 @@ pub struct Views {
     pub found: Option<Vec<layerscope_core::findings::Finding>>,
     /// The image's packages, once asked for (`crate::packages::Kept`).
     pub packages: Option<Rc<crate::packages::Kept>>,
+    /// The views of a snapshot while the layers are read (`Preview`): a
+    /// story names no package then (the owner is the final image's, and
+    /// the packages would be worked out again after every layer).
+    pub partial: bool,
 }
 
 impl Views {
@@ -802,6 +806,14 @@ impl Views {
                 }
             },
         })
+    }
+
+    /// The views of a snapshot of the layers read so far.
+    pub fn snapshot() -> Views {
+        Views {
+            partial: true,
+            ..Views::default()
+        }
     }
 
     /// The image's packages, worked out on the first ask.

@@ -127,7 +127,7 @@ fn check(name: &str, bytes: &[u8], oci: bool) {
             }
         }
         // Trees, treemaps and stories of the layers read are the final ones.
-        let (mut early, mut late) = (Views::default(), Views::default());
+        let (mut early, mut late) = (Views::snapshot(), Views::default());
         if k > 0 {
             for q in questions(k - 1, &paths) {
                 let got = session::answer(Some(&snapshot), &mut early, &q);
@@ -141,6 +141,8 @@ fn check(name: &str, bytes: &[u8], oci: bool) {
                             .cloned()
                             .collect();
                         assert_eq!(got.events, events, "{name}: story after {k}");
+                        // The owner is the final image's: not told early.
+                        assert_eq!(got.owner, None, "{name}: owner after {k}");
                         got.visible_layer = want.visible_layer;
                     }
                     (
