@@ -213,7 +213,7 @@ fn unowned(view: &PackagesView) -> Html {
     let more = view.unowned_total.saturating_sub(view.unowned.len());
     html! {
         <details class="packages-unowned" data-testid="packages-unowned">
-            <summary>{ format!("Files no package owns: {} directories, most bytes first", view.unowned_total) }</summary>
+            <summary>{ "Files no package owns, by directory, most bytes first" }</summary>
             <ul>
                 { for view.unowned.iter().map(|u| html! {
                     <li data-testid="unowned-dir" data-dir={u.dir.clone()}>
@@ -222,7 +222,7 @@ fn unowned(view: &PackagesView) -> Html {
                     </li>
                 }) }
                 if more > 0 {
-                    <li class="muted">{ format!("and {more} more directories (layerscope packages --json lists them all)") }</li>
+                    <li class="muted">{ format!("and {more} more directories in layerscope packages --json") }</li>
                 }
             </ul>
         </details>

@@ -178,8 +178,9 @@ pub enum Response {
     Packages(Box<PackagesView>),
 }
 
-/// Files no package owns the answer to `Packages` carries at most (the
-/// directories with the most bytes; `layerscope packages --json` has them all).
+/// Directories of files no package owns the answer to `Packages` carries
+/// at most (those with the most bytes; the engine keeps 100, which
+/// `layerscope packages --json` lists).
 pub const UNOWNED_SHOWN: usize = 50;
 
 /// The packages of the open image, as `layerscope packages --json` has
@@ -195,7 +196,8 @@ pub struct PackagesView {
     /// Directories of files no package owns, most bytes first (at most
     /// [`UNOWNED_SHOWN`]).
     pub unowned: Vec<UnownedDir>,
-    /// How many directories there are in all.
+    /// How many directories the engine lists (`unowned` of `layerscope
+    /// packages --json`: at most 100, those with the most bytes).
     pub unowned_total: usize,
     /// Databases left out or unreadable, one line each (the CLI's words).
     pub diagnostics: Vec<String>,
