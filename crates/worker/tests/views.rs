@@ -1020,3 +1020,119 @@ fn a_hundred_thousand_paths() {
         views.rows(&a, &fresh).unwrap()
     });
 }
+
+// ---------------------------------------------------------------------------
+// A package's files (`TreeQuery::package`)
+// ---------------------------------------------------------------------------
+
+/// dpkg's database as dpkg writes it: `status`, and each package's `.list`
+/// (directories too). Layer 1 installs `tool` over the base's `libx`.
+fn dpkg_image() -> Vec<u8> {
+    let status = |pkgs: &[(&str, &str)]| {
+        pkgs.iter()
+            .map(|(n, v)| {
+                format!("Package: {n}\nStatus: install ok installed\nArchitecture: all\nVersion: {v}\n\n")
+            })
+            .collect::<String>()
+    };
+    ImageSpec::new()
+        .layer(&[
+            Entry::file("usr/lib/libx.so", vec![1u8; 100]),
+            Entry::file("usr/lib/other.so", vec![2u8; 10]),
+            Entry::file("etc/x.conf", "x"),
+            Entry::file("var/lib/dpkg/status", status(&[("libx", "1.0")])),
+            Entry::file(
+                "var/lib/dpkg/info/libx.list",
+                "/.\n/usr\n/usr/lib\n/usr/lib/libx.so\n/etc\n/etc/x.conf\n",
+            ),
+        ])
+        .layer(&[
+            Entry::file("usr/bin/tool", vec![3u8; 50]),
+            Entry::file("usr/share/doc/tool/README", "r"),
+            Entry::file(
+                "var/lib/dpkg/status",
+                status(&[("libx", "1.0"), ("tool", "2.1")]),
+            ),
+            Entry::file(
+                "var/lib/dpkg/info/tool.list",
+                "/.\n/usr\n/usr/bin\n/usr/bin/tool\n/usr/share/doc/tool/README\n",
+            ),
+        ])
+        .docker_save()
+        .tar()
+}
+
+#[test]
+fn a_packages_tree_is_its_files_under_their_directories() {
+    let a = analysis(&dpkg_image());
+    let mut views = Views::new();
+    let kept = views.packages(&a);
+    let index = |name: &str| {
+        kept.view
+            .packages
+            .iter()
+            .position(|p| p.name == name)
+            .unwrap()
+    };
+    let (libx, tool) = (index("libx"), index("tool"));
+    let q = |layer, package, filter: &str| TreeQuery {
+        package: Some(package),
+        filter: filter.to_string(),
+        expand_all: false,
+        ..union(layer)
+    };
+    // Every directory above a file is open, whatever the expansion; a
+    // directory's size is the view's, as under a text filter.
+    check_tree(
+        &a,
+        &q(1, libx, ""),
+        expect![[r#"
+            total 5 offset 0
+            . v etc drwxr-xr-x 1 0:0
+            .     x.conf -rw-r--r-- 1 0:0
+            . v usr drwxr-xr-x 161 0:0
+            . v   lib drwxr-xr-x 110 0:0
+            .       libx.so -rw-r--r-- 100 0:0
+        "#]],
+    );
+    let rows = views.rows(&a, &q(1, tool, "")).unwrap();
+    let paths: Vec<&str> = rows.rows.iter().map(|r| r.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/usr",
+            "/usr/bin",
+            "/usr/bin/tool",
+            "/usr/share",
+            "/usr/share/doc",
+            "/usr/share/doc/tool",
+            "/usr/share/doc/tool/README"
+        ]
+    );
+    // With a text filter: both must hold.
+    let rows = views.rows(&a, &q(1, tool, "README")).unwrap();
+    assert_eq!(
+        rows.rows.last().map(|r| r.path.as_str()),
+        Some("/usr/share/doc/tool/README")
+    );
+    assert_eq!(rows.total, 5);
+    // In the layer below, which had none of tool's files: nothing.
+    assert_eq!(views.rows(&a, &q(0, tool, "")).unwrap().total, 0);
+    // No such package: a bad query.
+    assert!(views.rows(&a, &q(1, 99, "")).is_err());
+    // The story names the owner; a file no package lists has none.
+    let mut story_of = |path: &str| match session::answer(
+        Some(&session::Image {
+            name: "dpkg.tar".into(),
+            analysis: analysis(&dpkg_image()),
+        }),
+        &mut views,
+        &Request::Story { path: path.into() },
+    ) {
+        Response::Story(s) => s.owner,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(story_of("/usr/bin/tool").as_deref(), Some("deb tool 2.1"));
+    assert_eq!(story_of("/etc/x.conf").as_deref(), Some("deb libx 1.0"));
+    assert_eq!(story_of("/usr/lib/other.so"), None);
+}
