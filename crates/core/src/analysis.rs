@@ -530,6 +530,51 @@ impl Stack {
             .collect()
     }
 
+    /// The analysis of the layers pushed so far, as [`Stack::snapshot`]
+    /// gives it, lent to `f` without a copy: the stack's union, files and
+    /// layers move into it and `f` gives them back (it must return the
+    /// analysis it was given, unchanged but for `input_size`). What the
+    /// page's stacker answers with while layers are still read: a copy of
+    /// the union after every layer made the worker's memory grow by what
+    /// the copies left behind.
+    pub fn lend<R>(&mut self, f: impl FnOnce(Analysis) -> (Analysis, R)) -> R {
+        let waste = self.waste.so_far(&self.files, &self.union);
+        let mut layers = std::mem::take(&mut self.layers);
+        for (layer, wasted) in layers.iter_mut().zip(&waste.per_layer) {
+            layer.wasted_bytes = *wasted;
+        }
+        let history = std::mem::take(&mut self.meta.history);
+        let meta = &self.meta;
+        let lent = Analysis {
+            format: meta.format,
+            reference: meta.reference.clone(),
+            images: meta.images.clone(),
+            platform: meta.platform.clone(),
+            platforms: meta.platforms.clone(),
+            manifest_digest: meta.manifest_digest.clone(),
+            config_digest: meta.config_digest.clone(),
+            created: meta.created.clone(),
+            input_size: None,
+            layers,
+            history,
+            runtime: meta.runtime.clone(),
+            steps: std::mem::take(&mut self.steps),
+            files: std::mem::take(&mut self.files),
+            union: std::mem::take(&mut self.union),
+            waste,
+            dive: unknown_dive(),
+            diagnostics: std::mem::take(&mut self.diagnostics),
+        };
+        let (back, result) = f(lent);
+        self.layers = back.layers;
+        self.meta.history = back.history;
+        self.steps = back.steps;
+        self.files = back.files;
+        self.union = back.union;
+        self.diagnostics = back.diagnostics;
+        result
+    }
+
     /// The analysis of the layers pushed so far, as if the image ended with
     /// them: the union, changes and exact waste after them. What is not
     /// known before every layer is counted is left out: dive's figures are
@@ -560,13 +605,7 @@ impl Stack {
             files: self.files.clone(),
             union: self.union.clone(),
             waste,
-            dive: DiveFigures {
-                efficiency: f64::NAN,
-                wasted_bytes: 0,
-                user_wasted_percent: f64::NAN,
-                layer_sizes: Vec::new(),
-                inefficiencies: Vec::new(),
-            },
+            dive: unknown_dive(),
             diagnostics: self.diagnostics.clone(),
         }
     }
@@ -751,6 +790,17 @@ impl Stack {
             dive,
             diagnostics,
         }
+    }
+}
+
+/// dive's figures before every layer is counted: not known (NaN, empty).
+fn unknown_dive() -> DiveFigures {
+    DiveFigures {
+        efficiency: f64::NAN,
+        wasted_bytes: 0,
+        user_wasted_percent: f64::NAN,
+        layer_sizes: Vec::new(),
+        inefficiencies: Vec::new(),
     }
 }
 

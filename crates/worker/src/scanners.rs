@@ -82,11 +82,11 @@ struct Opening {
     budget: u64,
     throttle: Throttle,
     scanners: Vec<Worker>,
-    /// The layers read so far as an image to answer `Tree`, `Story` and
-    /// `Treemap` about (made when first asked after a layer is stacked), and
-    /// its view cache.
-    snapshot: Option<(usize, Rc<Image>)>,
+    /// The view cache of the answers about the layers read so far (the
+    /// stack lends them as an image: [`Opening::with_image`]).
     views: Views,
+    /// How many layers were stacked when `views` was started.
+    views_at: Option<usize>,
     /// A `Preview` is due (a layer was stacked) but was held back by
     /// `preview_throttle`: the next message sends it.
     preview_owed: bool,
@@ -128,8 +128,7 @@ pub fn during(data: JsValue, request: &Request) {
     let response = OPENING.with(|cell| {
         let mut guard = cell.borrow_mut();
         let opening = guard.as_mut()?;
-        let image = opening.snapshot()?;
-        Some(session::answer(Some(&image), &mut opening.views, request))
+        opening.with_image(|image, views| session::answer(Some(image), views, request))
     });
     match response {
         Some(response) => post(&response),
@@ -188,6 +187,10 @@ pub fn start(file: &Blob, name: &str, options: &Options) -> bool {
     if ranges.len() < 2 {
         return false;
     }
+    // The first view, from the manifest and config alone, before the
+    // scanners start (each one costs a worker's start).
+    let mut stack = prepared.into_stack();
+    post_preview(&mut stack, &ranges, name, file.size() as u64);
     let count = ranges.len();
     let generation = GENERATION.with(|g| {
         g.set(g.get().wrapping_add(1));
@@ -232,7 +235,7 @@ pub fn start(file: &Blob, name: &str, options: &Options) -> bool {
         name: name.to_string(),
         options: options.clone(),
         file: file.clone(),
-        stack: Some(prepared.into_stack()),
+        stack: Some(stack),
         members,
         ranges,
         results: (0..count).map(|_| None).collect(),
@@ -245,9 +248,9 @@ pub fn start(file: &Blob, name: &str, options: &Options) -> bool {
         budget: whole_budget(),
         throttle: Throttle::new(50.0),
         scanners,
-        snapshot: None,
         views: Views::snapshot(),
-        preview_owed: true,
+        views_at: None,
+        preview_owed: false,
         preview_throttle: Throttle::new(PREVIEW_EVERY_MS),
         preview_timer: false,
         generation,
@@ -255,8 +258,7 @@ pub fn start(file: &Blob, name: &str, options: &Options) -> bool {
     for k in 0..opening.scanners.len() {
         opening.hand_out(k);
     }
-    // The first view, from the manifest and config alone.
-    opening.send_preview();
+    opening.preview_throttle.due(js_sys::Date::now());
     opening.report_progress(true);
     OPENING.with(|o| *o.borrow_mut() = Some(opening));
     true
@@ -304,6 +306,22 @@ fn gzip_size(file: &Blob, offset: u64, size: u64) -> Option<u32> {
     (n > 0).then_some(n)
 }
 
+/// Posts the `Preview` of what `stack` holds so far: the summary of the
+/// layers stacked (lent, not copied) and the rest as the manifest describes
+/// them, a size it does not give (docker save's) being the member's.
+fn post_preview(stack: &mut Stack, ranges: &[(u64, u64)], name: &str, size: u64) {
+    let mut pending = stack.pending();
+    for p in &mut pending {
+        p.size = p.size.or(ranges.get(p.index).map(|r| r.1));
+    }
+    let summary = stack.lend(|mut analysis| {
+        analysis.input_size = Some(size);
+        let summary = crate::summary::preview(&analysis, &pending, name);
+        (analysis, summary)
+    });
+    post(&Response::Preview(Box::new(summary)));
+}
+
 /// Runs `f` in `ms` milliseconds (the worker's `setTimeout`).
 fn after(ms: f64, f: impl FnOnce() + 'static) {
     let callback = Closure::once_into_js(f);
@@ -325,41 +343,31 @@ fn object(fields: &[(&str, JsValue)]) -> Object {
 }
 
 impl Opening {
-    /// The layers stacked so far as an image, made again only when a layer
-    /// was stacked since (the view cache then starts over).
-    fn snapshot(&mut self) -> Option<Rc<Image>> {
-        let stack = self.stack.as_ref()?;
-        match &self.snapshot {
-            Some((at, image)) if *at == stack.stacked() => Some(image.clone()),
-            _ => {
-                let mut analysis = stack.snapshot();
-                analysis.input_size = Some(self.file.size() as u64);
-                let image = Rc::new(Image {
-                    name: self.name.clone(),
-                    analysis,
-                });
-                self.snapshot = Some((stack.stacked(), image.clone()));
-                self.views = Views::snapshot();
-                Some(image)
-            }
+    /// Runs `f` on the layers stacked so far as an image, lent by the
+    /// stack (no copy); the view cache starts over when a layer was stacked
+    /// since it was started.
+    fn with_image<R>(&mut self, f: impl FnOnce(&Image, &mut Views) -> R) -> Option<R> {
+        let stack = self.stack.as_mut()?;
+        if self.views_at != Some(stack.stacked()) {
+            self.views = Views::snapshot();
+            self.views_at = Some(stack.stacked());
         }
+        let (name, size, views) = (self.name.clone(), self.file.size() as u64, &mut self.views);
+        Some(stack.lend(|mut analysis| {
+            analysis.input_size = Some(size);
+            let image = Image { name, analysis };
+            let result = f(&image, views);
+            (image.analysis, result)
+        }))
     }
 
     /// Posts the summary of the layers stacked so far.
     fn send_preview(&mut self) {
-        let Some(image) = self.snapshot() else {
+        let (file, name, ranges) = (&self.file, &self.name, &self.ranges);
+        let Some(stack) = self.stack.as_mut() else {
             return;
         };
-        let Some(stack) = self.stack.as_ref() else {
-            return;
-        };
-        // A size the manifest does not give (docker save's) is the member's.
-        let mut pending = stack.pending();
-        for p in &mut pending {
-            p.size = p.size.or(self.ranges.get(p.index).map(|r| r.1));
-        }
-        let summary = crate::summary::preview(&image.analysis, &pending, &self.name);
-        post(&Response::Preview(Box::new(summary)));
+        post_preview(stack, ranges, name, file.size() as u64);
         // The progress line agrees with the rows.
         self.report_progress(true);
         self.preview_owed = false;
@@ -543,7 +551,6 @@ impl Opening {
             self.report_progress(false);
             return Next::Reading;
         }
-        self.snapshot = None;
         self.report_progress(true);
         let Some(stack) = self.stack.take() else {
             return Next::Reading;
