@@ -79,7 +79,7 @@ struct Group {
 impl Group {
     fn add(&mut self, path: &str, bytes: u64) {
         self.paths.push((path.to_string(), bytes));
-        self.bytes += bytes;
+        self.bytes = self.bytes.saturating_add(bytes);
     }
 }
 
@@ -228,13 +228,13 @@ fn cache_findings(groups: CacheGroups, out: &mut Vec<Finding>) {
 
 /// The bytes of the regular files under `root` in the final filesystem.
 fn visible_bytes_under(a: &Analysis, root: PathId) -> (u64, usize) {
-    let (mut total, mut files) = (0, 0);
+    let (mut total, mut files) = (0u64, 0);
     let mut todo = vec![root];
     while let Some(id) = todo.pop() {
         if let Some(n) = a.union.get(id) {
             let node = a.node(n);
             if node.kind == FileKind::Regular {
-                total += node.size;
+                total = total.saturating_add(node.size);
                 files += 1;
             }
         }

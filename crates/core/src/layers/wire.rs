@@ -15,6 +15,9 @@ use crate::{Error, ErrorKind};
 
 const MAGIC: &[u8; 8] = b"LSSCAN03";
 
+/// The largest tar (and blob) a scan can have read: a pebibyte.
+const MAX_TAR: u64 = 1 << 50;
+
 /// The bytes of a scan.
 pub fn to_bytes(scan: &LayerScan) -> Vec<u8> {
     let mut w = Writer(Vec::with_capacity(64 + scan.entries.len() * 56));
@@ -77,6 +80,18 @@ fn decode(r: &mut Reader<'_>) -> Option<LayerScan> {
         _ => return None,
     };
     let entries = decode_entries(r)?;
+    // Only what a scan can hold: a tar that was read (under a pebibyte),
+    // whose files store at most what GNU sparse holes may add to it. A
+    // forged size would make the sums over the image overflow.
+    if tar_size > MAX_TAR || blob_size > MAX_TAR {
+        return None;
+    }
+    let stored = entries
+        .iter()
+        .try_fold(0u64, |sum, e| sum.checked_add(e.stored))?;
+    if stored > tar_size.saturating_mul(crate::limits::SPARSE_EXPANSION) {
+        return None;
+    }
     let count = r.u32()? as usize;
     let mut signals = Vec::with_capacity(count.min(r.remaining() / 5));
     for _ in 0..count {
