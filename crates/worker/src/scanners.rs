@@ -577,8 +577,16 @@ fn fall_back() {
     answer_waiting();
 }
 
+/// Answers the requests that waited for the open, now that it is over. If
+/// the image did not open, they are dropped: the page has the failure, and
+/// "no image is open" for each would bury it (the page asks for findings,
+/// the build… as soon as the first view shows).
 fn answer_waiting() {
-    for data in WAITING.with(|w| std::mem::take(&mut *w.borrow_mut())) {
+    let waiting = WAITING.with(|w| std::mem::take(&mut *w.borrow_mut()));
+    if !crate::web::has_image() {
+        return;
+    }
+    for data in waiting {
         crate::web::handle(data);
     }
 }

@@ -67,6 +67,11 @@ pub(crate) fn post_text(text: &str) {
     }
 }
 
+/// Whether an image is open.
+pub(crate) fn has_image() -> bool {
+    current_image().is_some()
+}
+
 fn current_image() -> Option<Rc<Image>> {
     IMAGE.with(|cell| {
         let image = cell.take();
