@@ -30,6 +30,13 @@ async function freshPage() {
   await context.addInitScript(() => {
     window.__lsLong = [];
     new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__lsLong.push(e.duration))).observe({ type: "longtask", buffered: true });
+    // The states the page shows, for stateMark and waitTerminal.
+    window.__lsStates = [];
+    let last = null;
+    new MutationObserver(() => {
+      const s = document.querySelector('[data-testid="analysis-status"]')?.getAttribute("data-state") ?? null;
+      if (s !== last) window.__lsStates.push((last = s));
+    }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-state"] });
   });
   const page = await context.newPage();
   await page.goto(base, { waitUntil: "load" });
