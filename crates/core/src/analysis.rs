@@ -581,33 +581,11 @@ impl Stack {
     /// NaN and empty. `steps` is the whole image's history (a step may name
     /// a layer `layers` does not hold yet: see [`Stack::pending`]). The
     /// stack goes on; the copy costs the union's size.
-    pub fn snapshot(&self) -> Analysis {
-        let mut layers = self.layers.clone();
-        let waste = self.waste.so_far(&self.files, &self.union);
-        for (layer, wasted) in layers.iter_mut().zip(&waste.per_layer) {
-            layer.wasted_bytes = *wasted;
-        }
-        let meta = &self.meta;
-        Analysis {
-            format: meta.format,
-            reference: meta.reference.clone(),
-            images: meta.images.clone(),
-            platform: meta.platform.clone(),
-            platforms: meta.platforms.clone(),
-            manifest_digest: meta.manifest_digest.clone(),
-            config_digest: meta.config_digest.clone(),
-            created: meta.created.clone(),
-            input_size: None,
-            layers,
-            history: meta.history.clone(),
-            runtime: meta.runtime.clone(),
-            steps: self.steps.clone(),
-            files: self.files.clone(),
-            union: self.union.clone(),
-            waste,
-            dive: unknown_dive(),
-            diagnostics: self.diagnostics.clone(),
-        }
+    pub fn snapshot(&mut self) -> Analysis {
+        self.lend(|a| {
+            let copy = a.clone();
+            (a, copy)
+        })
     }
 
     /// Stacks the next layer (they must come in manifest order).
