@@ -482,6 +482,9 @@ pub struct Stack {
     waste: waste::Tracker,
     dive: dive::Tracker,
     diagnostics: Vec<Diagnostic>,
+    /// Package database bytes the stacked layers keep, against
+    /// `limits::KEPT_DB_IMAGE`.
+    kept_bytes: u64,
 }
 
 impl Stack {
@@ -499,6 +502,7 @@ impl Stack {
             files: Files::new(),
             union: Union::new(),
             diagnostics,
+            kept_bytes: 0,
         }
     }
 
@@ -671,14 +675,8 @@ impl Stack {
         }
         diagnostics.append(&mut scan.diagnostics);
         // The image's bound on package database bytes.
-        let kept_before: u64 = self
-            .layers
-            .iter()
-            .flat_map(|l| &l.kept)
-            .map(|(_, b)| b.len() as u64)
-            .sum();
         let kept_here: u64 = scan.kept.iter().map(|(_, b)| b.len() as u64).sum();
-        if kept_before + kept_here > crate::limits::KEPT_DB_IMAGE {
+        if self.kept_bytes + kept_here > crate::limits::KEPT_DB_IMAGE {
             diagnostics.push(
                 Diagnostic::new(
                     Severity::Warning,
@@ -690,6 +688,8 @@ impl Stack {
                 .at_layer(i),
             );
             scan.kept.clear();
+        } else {
+            self.kept_bytes += kept_here;
         }
         let (changes, diags) =
             overlay::apply(&mut self.files, &mut self.union, i as u32, &scan.entries);

@@ -21,8 +21,7 @@ pub struct Kept {
     pub view: PackagesView,
     /// Each package's files in the final image, absolute (`/usr/bin/x`).
     files: Vec<HashSet<String>>,
-    /// Absolute path → the first package (in the view's order) that lists
-    /// it and is in the final image.
+    /// Absolute path → the package that owns it (`Package::owns`).
     owners: HashMap<String, usize>,
 }
 
@@ -88,15 +87,19 @@ impl Kept {
             .iter()
             .map(|k| k.files.iter().map(|f| format!("/{f}")).collect())
             .collect();
-        let mut owners = HashMap::new();
-        for (i, k) in p.packages.iter().enumerate() {
-            if k.removed.is_some() {
-                continue;
-            }
-            for f in &k.files {
-                owners.entry(format!("/{f}")).or_insert(i);
-            }
-        }
+        // The engine's owner of each file (the package its bytes count for).
+        let owners = p
+            .packages
+            .iter()
+            .enumerate()
+            .flat_map(|(i, k)| {
+                k.files
+                    .iter()
+                    .zip(&k.owns)
+                    .filter(|(_, owns)| **owns)
+                    .map(move |(f, _)| (format!("/{f}"), i))
+            })
+            .collect();
         Kept {
             view,
             files,

@@ -20,7 +20,7 @@ use crate::fs::path;
 use crate::fs::paths::PathId;
 use crate::layers::keep::{self, Database};
 use parse::Record;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::Rc;
 
 /// The directories of files no package owns that are kept, most bytes first.
@@ -65,7 +65,11 @@ pub struct Package {
     pub removed: Option<usize>,
     /// Its files in the final image (the database's list, or its folder).
     pub files: Vec<String>,
-    /// Bytes of those files in the final image.
+    /// For each of `files`, whether this package owns it: a file listed by
+    /// several packages belongs to the first, in the order they came; its
+    /// bytes count there only (and a path's story names that package).
+    pub owns: Vec<bool>,
+    /// Bytes of the files it owns in the final image.
     pub bytes: u64,
     /// Bytes of its files stored in layers but not shown (overwritten,
     /// deleted, or left behind when it was removed).
@@ -221,6 +225,7 @@ pub fn packages(a: &Analysis) -> Packages {
                         upgraded: Vec::new(),
                         removed: None,
                         files: Vec::new(),
+                        owns: Vec::new(),
                         bytes: 0,
                         wasted_bytes: 0,
                     });
@@ -434,7 +439,7 @@ fn account(a: &Analysis, out: &mut Packages, last_files: &HashMap<usize, Files>)
         .iter()
         .map(|w| (w.path.as_str(), w.wasted_bytes))
         .collect();
-    let mut owned: HashMap<PathId, ()> = HashMap::new();
+    let mut owned: HashSet<PathId> = HashSet::new();
     // npm packages own their folders: each final file's nearest package
     // folder above it (a nested package's files are its own).
     let npm_folders: HashMap<PathId, usize> = out
@@ -467,8 +472,11 @@ fn account(a: &Analysis, out: &mut Packages, last_files: &HashMap<usize, Files>)
                 .filter_map(|f| wasted.get(f.as_str()))
                 .fold(0, |sum: u64, &b| sum.saturating_add(b));
             for f in files {
-                owned.insert(f, ());
-                p.bytes = p.bytes.saturating_add(finals[&f]);
+                let owns = owned.insert(f);
+                if owns {
+                    p.bytes = p.bytes.saturating_add(finals[&f]);
+                }
+                p.owns.push(owns);
             }
             p.files = names;
             continue;
@@ -489,15 +497,17 @@ fn account(a: &Analysis, out: &mut Packages, last_files: &HashMap<usize, Files>)
                 // A directory, a link, or a file no longer there.
                 return;
             };
-            if owned.insert(id, ()).is_none() {
+            let owns = owned.insert(id);
+            if owns {
                 p.bytes = p.bytes.saturating_add(size);
             }
             p.files.push(f.to_string());
+            p.owns.push(owns);
         });
     }
     let mut by_dir: HashMap<PathId, (usize, u64)> = HashMap::new();
     for (&file, &size) in &finals {
-        if !owned.contains_key(&file) {
+        if !owned.contains(&file) {
             let e = by_dir
                 .entry(paths.parent(file).unwrap_or(PathId::ROOT))
                 .or_default();
