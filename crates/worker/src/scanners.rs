@@ -361,7 +361,8 @@ impl Opening {
         }))
     }
 
-    /// Posts the summary of the layers stacked so far.
+    /// Posts the summary of the layers stacked so far (when the throttle
+    /// let it: `preview_if_due`).
     fn send_preview(&mut self) {
         let (file, name, ranges) = (&self.file, &self.name, &self.ranges);
         let Some(stack) = self.stack.as_mut() else {
@@ -371,7 +372,6 @@ impl Opening {
         // The progress line agrees with the rows.
         self.report_progress(true);
         self.preview_owed = false;
-        self.preview_throttle.due(js_sys::Date::now());
     }
 
     /// Sends the owed `Preview` if it is time, or sets a timer to.
