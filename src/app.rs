@@ -541,6 +541,11 @@ pub fn app() -> Html {
                             { "Guided tour" }
                         </button>
                     }
+                    // A new tab: an open image stays open here.
+                    <a class="btn ghost" href="docs/index.html" target="_blank" rel="noopener" data-testid="docs-link"
+                        title="How to use layerscope, the CLI, the JSON schemas, the workshop (opens in a new tab)">
+                        { "Docs" }
+                    </a>
                     <button type="button" class="btn ghost" data-testid="present-toggle" onclick={toggle_present}
                         aria-pressed={state.present.to_string()} title="Larger type for projectors">
                         { "Presentation mode" }

@@ -8,6 +8,8 @@ try {
   const bindings = await import(tag.dataset.layerscopeJs);
   const wasm = await bindings.default({ module_or_path: tag.dataset.layerscopeWasm });
   dispatchEvent(new CustomEvent("TrunkApplicationStarted", { detail: { wasm } }));
+  // Offline use and updates (www/offline.js); the app never waits for it.
+  import("./offline.js").then((m) => m.start()).catch((err) => console.warn("layerscope: offline.js:", err));
 } catch (err) {
   // A dead page says nothing; say what happened instead.
   console.error("layerscope failed to start:", err);

@@ -96,6 +96,13 @@ pub fn intake(props: &IntakeProps) -> Html {
                 { samples }
                 if !compact {
                     <p class="privacy">{ "The image is read by this page only: nothing is uploaded, no request leaves this site." }</p>
+                    // The docs are served beside the page (crates/site), offline too.
+                    <p class="help-links" data-testid="help-links">
+                        { "New here? " }
+                        <a href="docs/getting-started.html">{ "How to get an image file" }</a>{ " · " }
+                        <a href="docs/views.html">{ "What each view shows" }</a>{ " · " }
+                        <a href="docs/workshop.html">{ "Workshop: image layers in 45 minutes" }</a>
+                    </p>
                 }
             </div>
             if compact { { status_view(&props.status, &props.on_cancel) } }

@@ -1,0 +1,52 @@
+//! Finishes the static site Trunk builds (Trunk.toml runs it as a
+//! `post_build` hook on the staging folder), so that the folder works from
+//! any static host, under any sub-path, and offline:
+//!
+//! - `docs.rs`: every `docs/*.md` rendered to `docs/NAME.html` beside the
+//!   page (`docs/README.md` is the index, `docs/index.html`), with a side
+//!   navigation taken from the index's links, GitHub's heading ids, links
+//!   between docs rewritten to `.html` and checked (a broken link or a doc
+//!   the index does not list fails the build), and every other file under
+//!   `docs/` (the JSON schemas) copied.
+//! - `offline.rs`: `sw.js`, the service worker (`www/sw.js`) preceded by the
+//!   list of every file in the folder and a version that is the hash of all
+//!   their bytes, so a deploy that changes any byte is a new version.
+//!
+//! Every URL it writes is relative, so nothing depends on where the folder
+//! is served from.
+
+pub mod docs;
+pub mod offline;
+
+use std::path::Path;
+
+/// What one run wrote, for the build log.
+#[derive(Debug)]
+pub struct Built {
+    pub docs: usize,
+    pub assets: usize,
+    pub version: String,
+}
+
+/// Renders the docs of `source` (the repository root) into `site`, then
+/// writes `site/sw.js` over everything `site` then holds.
+pub fn build(source: &Path, site: &Path) -> Result<Built, String> {
+    if !site.join("index.html").is_file() {
+        return Err(format!("{}: no index.html: not a built site", site.display()));
+    }
+    let docs = docs::render(&source.join("docs"), &site.join("docs"))?;
+    let template = read(&source.join("www/sw.js"))?;
+    let (assets, version) = offline::write(site, &template)?;
+    Ok(Built { docs, assets, version })
+}
+
+pub(crate) fn read(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+pub(crate) fn write(path: &Path, text: &[u8]) -> Result<(), String> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+}

@@ -1,0 +1,30 @@
+//! `layerscope-site [SITE]`: finishes a site Trunk built (crates/site/src/lib.rs
+//! says what). SITE defaults to `$TRUNK_STAGING_DIR`, which Trunk sets for
+//! its `post_build` hook (Trunk.toml).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let site = match std::env::args_os().nth(1).or_else(|| std::env::var_os("TRUNK_STAGING_DIR")) {
+        Some(dir) => PathBuf::from(dir),
+        None => {
+            eprintln!("layerscope-site: usage: layerscope-site SITE (or run it as Trunk's post_build hook)");
+            return ExitCode::from(2);
+        }
+    };
+    let source = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    match layerscope_site::build(&source, &site) {
+        Ok(built) => {
+            println!(
+                "layerscope-site: {} docs rendered; sw.js version {} keeps {} files offline",
+                built.docs, built.version, built.assets
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("layerscope-site: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
