@@ -9,7 +9,9 @@
 //!   heading must exist. A link leaving `docs/` (`../crates/…`) keeps its
 //!   text and loses its link: the site holds only the docs. `http(s):` and
 //!   `mailto:` links stay as written (a person may follow them; nothing is
-//!   fetched).
+//!   fetched). A link to the page itself, `../` or `../#sample=demo&…` (a
+//!   place in it, src/route.rs), stays too: the docs sit in the page's
+//!   `docs/` folder. (On GitHub it leads to the repository's top.)
 //! - Headings get GitHub's ids (lowercase, punctuation dropped, spaces to
 //!   `-`, `-1`, `-2` for repeats), so the same `#part` works on both.
 
@@ -127,11 +129,16 @@ enum Target {
     Outside,
     /// A URL with a scheme: kept as written, not checked.
     External,
+    /// The page (`../`, `../#sample=…`): kept as written.
+    App,
 }
 
 fn target(dest: &str, docs: &Path) -> Result<Target, String> {
     if dest.contains("://") || dest.starts_with("mailto:") {
         return Ok(Target::External);
+    }
+    if dest == "../" || dest.starts_with("../#") {
+        return Ok(Target::App);
     }
     if let Some(fragment) = dest.strip_prefix('#') {
         return Ok(Target::Here(fragment.to_string()));
@@ -214,7 +221,7 @@ fn page(source: &str, text: &str, docs: &Path) -> Result<Page, String> {
                         links.push((source.to_string(), Some(fragment)));
                         Some(dest)
                     }
-                    Target::File | Target::External => Some(dest),
+                    Target::File | Target::External | Target::App => Some(dest),
                     Target::Outside => None,
                 };
                 open_links.push(kept.is_some());
@@ -359,7 +366,7 @@ mod tests {
     fn renders_links_ids_and_navigation() {
         let (dir, result) = site(&[
             ("README.md", "# Docs\n\n- [Cache rules](cache.md)\n- [Report](report.md#top-level)\n"),
-            ("cache.md", "# Cache\n\nSee [the report](report.md#top-level), [the code](../crates/core/src/lib.rs) and [the schema](schema/r.json).\n\n## Again\n\n## Again\n"),
+            ("cache.md", "# Cache\n\nSee [the report](report.md#top-level), [the code](../crates/core/src/lib.rs) and [the schema](schema/r.json).\n\n[Try it](../#sample=demo&layer=2).\n\n## Again\n\n## Again\n"),
             ("report.md", "# The report\n\n## Top level\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"),
             ("schema/r.json", "{}"),
         ]);
@@ -368,6 +375,7 @@ mod tests {
         assert!(cache.contains(r#"<a href="report.html#top-level">the report</a>"#), "{cache}");
         assert!(cache.contains(", the code and "), "a link out of docs/ keeps only its text: {cache}");
         assert!(cache.contains(r#"<a href="schema/r.json">"#));
+        assert!(cache.contains(r#"<a href="../#sample=demo&amp;layer=2">Try it</a>"#), "a place in the page: {cache}");
         assert!(cache.contains(r#"<h2 id="again">Again</h2>"#) && cache.contains(r#"<h2 id="again-1">Again</h2>"#));
         assert!(cache.contains(r#"<a href="cache.html" aria-current="page">Cache</a>"#), "navigation: {cache}");
         assert!(cache.contains("<title>Cache · layerscope</title>"));
