@@ -12,7 +12,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { root, samplesDir, cliReport, cliLs, changesByLayer } from "./lib.mjs";
+import { root, samplesDir, cliReport, cliLs, changesByLayer, runCli } from "./lib.mjs";
 
 const sha256 = (file) => crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 const index = JSON.parse(fs.readFileSync(path.join(samplesDir, "index.json"), "utf8"));
@@ -174,4 +174,138 @@ test("multi-platform: an index of linux/amd64 and linux/arm64", () => {
   assert.match(arm.layers[0].created_by, /arm64/);
   assert.ok(cliLs(file, ["--platform", "linux/arm64"]).some((e) => e.path === "/app/hello-aarch64"));
   assert.ok(cliLs(file).some((e) => e.path === "/app/hello-x86_64"));
+});
+
+/** The content of file `name` (as stored, no leading slash) in a layer's own tar, through python's tarfile. */
+function layerFile(archive, member, name) {
+  const r = spawnSync(
+    "python3",
+    [
+      "-c",
+      `import sys, tarfile, gzip, io
+outer = tarfile.open(sys.argv[1])
+data = outer.extractfile(sys.argv[2]).read()
+if data[:2] == b"\\x1f\\x8b": data = gzip.decompress(data)
+inner = tarfile.open(fileobj=io.BytesIO(data))
+m = next(m for m in inner if m.name.lstrip("./") == sys.argv[3])
+sys.stdout.buffer.write(inner.extractfile(m).read())`,
+      archive,
+      member,
+      name,
+    ],
+    { encoding: "utf8" },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
+const TOOLCHAIN = /^\/(usr\/local\/go|root\/go|root\/\.cache\/go-build|src)(\/|$)/;
+
+test("single-stage: the Go tool chain, its caches and the sources stay in the image", () => {
+  const file = sample("single-stage");
+  const r = cliReport(file);
+  assert.equal(r.image.format, "docker-save");
+  assert.equal(r.image.layer_count, 8);
+  assert.deepEqual(r.diagnostics, []);
+  const final = new Map(cliLs(file).map((e) => [e.path, e]));
+  for (const p of ["/usr/local/go/bin/go", "/usr/local/go/pkg/tool/linux_amd64/compile", "/src/go.mod", "/src/cmd/server/main.go", "/root/go/pkg/mod/cache/download/github.com/go-chi/chi/v5/@v/v5.0.12.zip", "/root/.cache/go-build/README", "/app/server", "/app/config.yml"]) {
+    assert.ok(final.has(p), `${p} is in the final filesystem`);
+  }
+  assert.equal(final.get("/app/server").mode, "0755");
+  assert.match(r.layers.find((l) => l.layer === 6).created_by, /go build -o \/app\/server/);
+
+  // What the findings say: a compiler and two caches of go, nothing deleted.
+  const toolchain = r.findings.filter((f) => f.id === "build-toolchain");
+  assert.deepEqual(toolchain.map((f) => [f.layer, f.paths]), [[1, ["/usr/local/go"]]]);
+  assert.match(toolchain[0].title, /^Go in \/usr\/local\/go/);
+  const caches = r.findings.filter((f) => f.id === "package-cache").map((f) => [f.layer, f.title.match(/in (\/\S+)/)[1]]);
+  assert.deepEqual(caches.sort(), [[4, "/root/go/pkg/mod/cache"], [6, "/root/.cache/go-build"]]);
+  assert.equal(r.exact.wasted_bytes, 0, "nothing deleted or stored twice: the tool chain is not waste, it is in the image");
+});
+
+test("multi-stage: only the binary and its config on the base, no tool chain", () => {
+  const file = sample("multi-stage");
+  const single = sample("single-stage");
+  assert.equal(index.find((s) => s.name === "multi-stage").compare_with, "single-stage");
+  const r = cliReport(file);
+  const s = cliReport(single);
+  assert.equal(r.image.format, "docker-save");
+  assert.equal(r.image.layer_count, 3);
+  assert.deepEqual(r.diagnostics, []);
+  assert.deepEqual(r.findings, [], "nothing to flag");
+
+  // No tool chain, caches or sources in any layer, not only in the final filesystem.
+  const every = r.layers.flatMap((l) => l.changes.map((c) => c.path));
+  assert.deepEqual(every.filter((p) => TOOLCHAIN.test(p)), []);
+  assert.ok(cliLs(single).some((e) => TOOLCHAIN.test(e.path)));
+  // BuildKit keeps only the last stage's steps, and no RUN ran in it.
+  assert.deepEqual(r.history.filter((h) => /^RUN /.test(h.created_by)), []);
+  assert.equal(r.layers.find((l) => l.layer === 1).created_by, "COPY /out/server /app/server # buildkit");
+
+  // The same base layer, and every file of multi-stage is in single-stage as it is.
+  assert.equal(r.layers.find((l) => l.layer === 0).diff_id, s.layers.find((l) => l.layer === 0).diff_id);
+  const big = new Map(cliLs(single).map((e) => [e.path, e]));
+  for (const e of cliLs(file)) {
+    assert.deepEqual(big.get(e.path), e, `${e.path} as in single-stage`);
+  }
+  // layerscope diff: nothing added or changed, only the build's files (and the directories above them) removed.
+  const d = runCli(["diff", "--json", "single-stage.docker.tar"], file);
+  assert.equal(d.status, 1, `layerscope diff exits 1 when the images differ: ${d.stderr}`);
+  const { paths } = JSON.parse(d.stdout);
+  assert.equal(paths.added, 0);
+  assert.equal(paths.modified, 0, "/app/server is the same bytes from either build");
+  assert.ok(paths.removed > 0 && paths.list.length === paths.removed);
+  for (const p of paths.list) {
+    assert.ok(TOOLCHAIN.test(p.path) || p.type_a === "d", `${p.path} (${p.change}) is the build's`);
+  }
+  assert.ok(s.exact.stored_bytes > 3 * r.exact.stored_bytes, `${s.exact.stored_bytes} vs ${r.exact.stored_bytes}: the single stage ships its tool chain`);
+});
+
+test("secret-leak: the key and the .env are gone from the final filesystem, not from layers 2 and 3", () => {
+  const file = sample("secret-leak");
+  const r = cliReport(file);
+  assert.equal(r.image.format, "docker-save");
+  assert.equal(r.image.layer_count, 6);
+  assert.deepEqual(r.diagnostics, []);
+  const ch = changesByLayer(r);
+
+  // Absent at the end; present after layers 2 and 3.
+  const final = new Set(cliLs(file).map((e) => e.path));
+  assert.ok(!final.has("/root/.ssh/id_rsa") && !final.has("/app/.env"));
+  assert.ok(final.has("/root/.ssh/known_hosts") && final.has("/app/server.js"), "only the secrets went");
+  const after3 = new Map(cliLs(file, ["--layer", "3"]).map((e) => [e.path, e]));
+  assert.equal(after3.get("/root/.ssh/id_rsa")?.mode, "0600");
+  assert.ok(after3.has("/app/.env"));
+  assert.equal(ch[2].get("/root/.ssh/id_rsa")?.change, "A");
+  assert.equal(ch[3].get("/app/.env")?.change, "A");
+  assert.equal(ch[5].get("/root/.ssh/id_rsa")?.change, "D");
+  assert.equal(ch[5].get("/app/.env")?.change, "D");
+
+  // The bytes are in the layers' own tars, as anyone who pulls the image gets them (fake, and saying so).
+  const key = layerFile(file, r.layers.find((l) => l.layer === 2).member, "root/.ssh/id_rsa");
+  assert.match(key, /^-----BEGIN OPENSSH PRIVATE KEY-----\n/);
+  assert.match(key, /FAKE/);
+  const env = layerFile(file, r.layers.find((l) => l.layer === 3).member, "app/.env");
+  assert.match(env, /^AWS_SECRET_ACCESS_KEY=/m);
+  assert.match(env, /FAKE/);
+  const wh = layerMembers(file, r.layers.find((l) => l.layer === 5).member);
+  assert.ok(wh.some((m) => /(^|\/)root\/\.ssh\/\.wh\.id_rsa$/.test(m)), `whiteouts in ${wh}`);
+  assert.ok(wh.some((m) => /(^|\/)app\/\.wh\.\.env$/.test(m)), `whiteouts in ${wh}`);
+
+  // What the findings say.
+  const secrets = r.findings.filter((f) => f.id.startsWith("secret-"));
+  assert.deepEqual(
+    secrets.map((f) => [f.id, f.severity, f.layer, f.paths]),
+    [
+      ["secret-in-lower-layer", "high", 2, ["/root/.ssh/id_rsa"]],
+      ["secret-in-lower-layer", "high", 3, ["/app/.env"]],
+    ],
+  );
+  assert.match(secrets[0].title, /SSH private key/);
+  assert.equal(r.exact.wasted_bytes, secrets[0].bytes + secrets[1].bytes, "the two secrets are the only waste");
+
+  // The CI gate's default rules fail it on them.
+  const gate = runCli(["ci"], file);
+  assert.equal(gate.status, 1, gate.stdout + gate.stderr);
+  assert.match(gate.stdout, /FAIL: layerscope\.failOn: 2 findings at high or above: secret-in-lower-layer \(\/root\/\.ssh\/id_rsa\), secret-in-lower-layer \(\/app\/\.env\)/);
 });
