@@ -5,6 +5,7 @@
 //! explained, what the change costs, and advice whose saving is simulated.
 //! The worker does the work; this pane only asks and shows.
 
+use layerscope_protocol::human::count;
 use layerscope_protocol::{Cost, Outcome, SimChange};
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
@@ -432,7 +433,7 @@ fn cost_list(c: &Cost, id: &str) -> Html {
     html! {
         <dl class="costs" data-testid={format!("{id}-cost")}>
             <dt>{ "Rebuilt" }</dt>
-            <dd data-testid={format!("{id}-rebuilt")}>{ format!("{} steps, {} layers ({})", c.steps_rebuilt, c.layers_rebuilt, format::bytes(c.rebuilt_bytes)) }</dd>
+            <dd data-testid={format!("{id}-rebuilt")}>{ format!("{}, {} ({})", count(c.steps_rebuilt, "step", "steps"), count(c.layers_rebuilt, "layer", "layers"), format::bytes(c.rebuilt_bytes)) }</dd>
             <dt><Term key_name="push" label="Push" /></dt>
             <dd data-testid={format!("{id}-push")} data-bytes={c.push_bytes.to_string()}>{ format::bytes(c.push_bytes) }</dd>
             <dt><Term key_name="pull" label="Pull" /></dt>

@@ -59,7 +59,8 @@ async function assertSameSimulation(page, cli, what) {
   assert.equal(Number(await page.locator(tid("sim-push")).getAttribute("data-bytes")), c.push_bytes, `${what}: bytes to push`);
   assert.equal(Number(await page.locator(tid("sim-pull")).getAttribute("data-bytes")), c.pull_bytes, `${what}: bytes to pull`);
   const rebuilt = await page.locator(tid("sim-rebuilt")).textContent();
-  assert.ok(rebuilt.startsWith(`${c.steps_rebuilt} steps, ${c.layers_rebuilt} layers`), `${what}: ${rebuilt}`);
+  const n = (k, one, many) => `${k} ${k === 1 ? one : many}`;
+  assert.ok(rebuilt.startsWith(`${n(c.steps_rebuilt, "step", "steps")}, ${n(c.layers_rebuilt, "layer", "layers")} (`), `${what}: ${rebuilt}`);
 }
 
 test("the build pane's Download JSON is layerscope cache --json, byte for byte", async (t) => {

@@ -256,9 +256,9 @@ fn cost_text(out: &mut dyn Write, c: &Cost, indent: &str) -> Result<()> {
     };
     writeln!(
         out,
-        "{indent}Rebuilt    {} steps, {} layers, {} uncompressed{est}",
-        c.steps_rebuilt,
-        c.layers_rebuilt,
+        "{indent}Rebuilt    {}, {}, {} uncompressed{est}",
+        human::count(c.steps_rebuilt, "step", "steps"),
+        human::count(c.layers_rebuilt, "layer", "layers"),
         human::bytes(c.rebuilt_bytes)
     )?;
     writeln!(
@@ -334,8 +334,8 @@ fn text_advice(out: &mut dyn Write, advice: &[Advice]) -> Result<()> {
             for (label, cost) in [("now:  ", &f.before.cost), ("fixed:", &f.after.cost)] {
                 writeln!(
                     out,
-                    "       {label} {} layers rebuilt, push {}, pull {}, time {}",
-                    cost.layers_rebuilt,
+                    "       {label} {} rebuilt, push {}, pull {}, time {}",
+                    human::count(cost.layers_rebuilt, "layer", "layers"),
                     human::bytes(cost.push_bytes),
                     human::bytes(cost.pull_bytes),
                     short_time(cost)

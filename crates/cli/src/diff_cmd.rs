@@ -115,7 +115,7 @@ fn summary(out: &mut dyn Write, a: &Side, b: &Side, c: &Comparison) -> Result<()
     writeln!(out)?;
     let (na, nb) = (c.a.len(), c.b.len());
     let stacks = if c.shared_base == na && na == nb {
-        format!("the same {} (by diff_id)", plural(na, "layer", "layers"))
+        format!("the same {} (by diff_id)", human::count(na, "layer", "layers"))
     } else if c.shared_base == 0 {
         "no layer in common at the bottom: the stacks part at layer 0".to_string()
     } else if c.shared_base == 1 {
@@ -144,9 +144,9 @@ fn summary(out: &mut dyn Write, a: &Side, b: &Side, c: &Comparison) -> Result<()
         writeln!(
             out,
             "{label:<11}a host with {who} pulls {other}: {} ({}), keeps {}",
-            plural(plan.download_layers, "layer", "layers"),
+            human::count(plan.download_layers, "layer", "layers"),
             human::bytes(plan.download_bytes),
-            plural(plan.kept_layers, "layer", "layers")
+            human::count(plan.kept_layers, "layer", "layers")
                 + &format!(" ({})", human::bytes(plan.kept_bytes)),
         )?;
     }
@@ -198,7 +198,7 @@ fn summary(out: &mut dyn Write, a: &Side, b: &Side, c: &Comparison) -> Result<()
         writeln!(
             out,
             "History    the same {}",
-            plural(c.steps.len(), "step", "steps")
+            human::count(c.steps.len(), "step", "steps")
         )?;
     } else {
         writeln!(
@@ -244,10 +244,6 @@ fn summary(out: &mut dyn Write, a: &Side, b: &Side, c: &Comparison) -> Result<()
         }
     )?;
     Ok(())
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// A history line on one line, cut at 100 characters.

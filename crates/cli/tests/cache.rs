@@ -48,7 +48,7 @@ fn a_changed_context_file_rebuilds_from_its_add() {
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.contains("First miss step 12: ADD's cache key includes the checksum of every file it copies; /root/.data/tag.sh changed"), "{out}");
-    assert!(out.contains("Rebuilt    4 steps, 4 layers"), "{out}");
+    assert!(out.contains("Rebuilt    4 steps, 4 layers,"), "{out}");
     assert!(
         out.contains("  11      9     2.0 kB  cache hit  RUN rm -rf"),
         "{out}"

@@ -3,4 +3,4 @@
 //! `layerscope_protocol::human` so that the web page, which must not link the
 //! engine, formats exactly as the engine and the CLI do.
 
-pub use layerscope_protocol::human::{bytes, created, percent};
+pub use layerscope_protocol::human::{bytes, count, created, percent};

@@ -40,9 +40,21 @@ pub fn percent(fraction: f64) -> String {
     format!("{:.2} %", fraction * 100.0)
 }
 
+/// `count(1, "layer", "layers")` → `"1 layer"`, `count(3, …)` → `"3 layers"`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_agree_with_their_number() {
+        assert_eq!(count(0, "layer", "layers"), "0 layers");
+        assert_eq!(count(1, "layer", "layers"), "1 layer");
+        assert_eq!(count(2, "step", "steps"), "2 steps");
+    }
 
     #[test]
     fn formats_like_docker_history() {
