@@ -90,10 +90,11 @@ pub fn inspect(out: &mut dyn Write, a: &Analysis, file: &str) -> io::Result<()> 
     )?;
     writeln!(
         out,
-        "Exact waste               {}   {} of {} stored is not in the final filesystem",
+        "Exact efficiency          {}   wasted {} of {} stored ({}): not in the final filesystem",
         human::percent(a.waste.efficiency),
         human::bytes(a.waste.wasted_bytes),
-        human::bytes(a.waste.stored_bytes)
+        human::bytes(a.waste.stored_bytes),
+        human::percent(a.waste.wasted_bytes as f64 / a.waste.stored_bytes as f64)
     )?;
     if !a.waste.paths.is_empty() {
         writeln!(out)?;
