@@ -66,9 +66,15 @@ const mimeTypes = {
  * A static file server for dist/, on 127.0.0.1 and a port the OS picks.
  * `refuse(pathname)`: answer 404 where it returns true (a test's broken server).
  */
-export function serveDist(dir = dist, { refuse = () => false } = {}) {
+export function serveDist(dir = dist, { refuse = () => false, prefix = "/" } = {}) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, "http://127.0.0.1");
+    // Served under a sub-path, as a docs site would: nothing outside it exists.
+    if (!url.pathname.startsWith(prefix)) {
+      res.writeHead(404, { "content-type": "text/plain" }).end("not found");
+      return;
+    }
+    url.pathname = "/" + url.pathname.slice(prefix.length);
     if (refuse(url.pathname)) {
       res.writeHead(404, { "content-type": "text/plain", "cache-control": "no-store" }).end("not found");
       return;
@@ -235,8 +241,14 @@ export const tid = (id) => `[data-testid="${id}"]`;
  * error, and refuses (and records) any request that is not for 127.0.0.1.
  * On failure it saves screenshots (the whole page and each main view).
  */
-export async function openPage(t, h, { viewport = { width: 1280, height: 800 }, colorScheme = "light" } = {}) {
-  const context = await h.browser.newContext({ viewport, colorScheme, acceptDownloads: true });
+export async function openPage(
+  t,
+  h,
+  { viewport = { width: 1280, height: 800 }, colorScheme = "light", serviceWorkers = "block" } = {},
+) {
+  // The service worker (offline use) is blocked unless a test is about it:
+  // it would answer requests from its cache, out of the routes' sight.
+  const context = await h.browser.newContext({ viewport, colorScheme, acceptDownloads: true, serviceWorkers });
   const requests = [];
   const foreign = [];
   const consoleErrors = [];
