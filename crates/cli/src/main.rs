@@ -81,7 +81,8 @@ enum Command {
     Packages {
         #[command(flatten)]
         args: ImageArgs,
-        /// Only the packages this 0-based layer added, upgraded or removed.
+        /// Only the packages this 0-based layer added, upgraded or removed
+        /// (the table and --csv; --json is always the whole document).
         #[arg(long)]
         layer: Option<usize>,
         /// Print one JSON document (docs/packages.md).
@@ -197,7 +198,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 )?;
                 writeln!(out)?;
             } else if csv {
-                out.write_all(layerscope_core::report::packages::csv(&found).as_bytes())?;
+                out.write_all(layerscope_core::report::packages::csv(&found, layer).as_bytes())?;
             } else {
                 out.write_all(layerscope_core::report::packages::text(&found, layer).as_bytes())?;
             }

@@ -244,8 +244,15 @@ fn page(source: &str, text: &str, docs: &Path) -> Result<Page, String> {
         i += 1;
     }
     let title = title.ok_or_else(|| format!("docs/{source}: no `# Title` heading"))?;
-    let mut body = String::new();
-    pulldown_cmark::html::push_html(&mut body, out.into_iter());
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, out.into_iter());
+    // A table column's alignment is an inline style attribute, which the
+    // docs' Content Security Policy (no inline style) refuses: a class
+    // instead. (Text in cells is escaped, so only the writer's own
+    // attribute can match.)
+    let body = ["left", "center", "right"].iter().fold(html, |html, a| {
+        html.replace(&format!(" style=\"text-align: {a}\""), &format!(" class=\"{a}\""))
+    });
     Ok(Page { source: source.to_string(), title, body, ids, links })
 }
 
@@ -367,7 +374,7 @@ mod tests {
         let (dir, result) = site(&[
             ("README.md", "# Docs\n\n- [Cache rules](cache.md)\n- [Report](report.md#top-level)\n"),
             ("cache.md", "# Cache\n\nSee [the report](report.md#top-level), [the code](../crates/core/src/lib.rs) and [the schema](schema/r.json).\n\n[Try it](../#sample=demo&layer=2).\n\n## Again\n\n## Again\n"),
-            ("report.md", "# The report\n\n## Top level\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"),
+            ("report.md", "# The report\n\n## Top level\n\n| a | b |\n|---|---:|\n| 1 | 2 |\n"),
             ("schema/r.json", "{}"),
         ]);
         assert_eq!(result, Ok(3));
@@ -381,6 +388,8 @@ mod tests {
         assert!(cache.contains("<title>Cache · layerscope</title>"));
         let report = std::fs::read_to_string(dir.path().join("out/report.html")).unwrap();
         assert!(report.contains("<table>"));
+        assert!(report.contains(r#"<th class="right">b</th>"#), "alignment as a class, not a style: {report}");
+        assert!(!report.contains("style="));
         assert!(dir.path().join("out/index.html").is_file());
         assert!(dir.path().join("out/schema/r.json").is_file());
         assert!(dir.path().join("out/docs.css").is_file());

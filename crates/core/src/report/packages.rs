@@ -78,12 +78,13 @@ pub fn section(p: &Packages) -> Value {
     })
 }
 
-/// One row a package, most bytes first (RFC 4180, as `ls --csv`).
-pub fn csv(p: &Packages) -> String {
+/// One row a package (or one a package layer `only` added, upgraded or
+/// removed), most bytes first (RFC 4180, as `ls --csv`).
+pub fn csv(p: &Packages, only: Option<usize>) -> String {
     let mut out = String::from(
         "ecosystem,name,version,added_in_layer,history,files,bytes,wasted_bytes,location\r\n",
     );
-    for k in &p.packages {
+    for k in rows(p, only) {
         let cells = [
             k.ecosystem.name().to_string(),
             k.name.clone(),
@@ -101,12 +102,22 @@ pub fn csv(p: &Packages) -> String {
     out
 }
 
-fn count(n: usize, one: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {one}s")
+/// Every package, or those layer `only` added, upgraded or removed, in the
+/// packages' order (most bytes first).
+fn rows(p: &Packages, only: Option<usize>) -> Vec<&Package> {
+    match only.and_then(|i| p.layers.get(i)) {
+        None => p.packages.iter().collect(),
+        Some(l) => {
+            let mut ks: Vec<usize> = l.added.iter().chain(&l.upgraded).chain(&l.removed).copied().collect();
+            ks.sort_unstable();
+            ks.dedup();
+            ks.into_iter().map(|k| &p.packages[k]).collect()
+        }
     }
+}
+
+fn count(n: usize, one: &str) -> String {
+    human::count(n, one, &format!("{one}s"))
 }
 
 /// What layer `i` did, in a line (`installed 41 packages, 87 MB; upgraded 1`).
@@ -133,22 +144,7 @@ pub fn layer_line(p: &Packages, i: usize) -> Option<String> {
 /// `only` added, upgraded or removed), the layers' lines, and the files no
 /// package owns.
 pub fn text(p: &Packages, only: Option<usize>) -> String {
-    let rows: Vec<&Package> = match only {
-        None => p.packages.iter().collect(),
-        Some(i) => {
-            let l = &p.layers[i];
-            let mut ks: Vec<usize> = l
-                .added
-                .iter()
-                .chain(&l.upgraded)
-                .chain(&l.removed)
-                .copied()
-                .collect();
-            ks.sort_unstable();
-            ks.dedup();
-            ks.into_iter().map(|k| &p.packages[k]).collect()
-        }
-    };
+    let rows = rows(p, only);
     let mut out = String::new();
     if rows.is_empty() {
         out += match only {
