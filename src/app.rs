@@ -80,6 +80,9 @@ pub fn app() -> Html {
             if let Some(dark) = browser::stored_theme() {
                 browser::set_theme(dark, false);
             }
+            if browser::stored_present() {
+                dispatch.dispatch(Action::SetPresent(true));
+            }
             wasm_bindgen_futures::spawn_local(async move {
                 match browser::fetch_text("samples/index.json")
                     .await
@@ -512,7 +515,10 @@ pub fn app() -> Html {
     let toggle_present = {
         let dispatch = dispatch.clone();
         let present = state.present;
-        Callback::from(move |_| dispatch.dispatch(Action::SetPresent(!present)))
+        Callback::from(move |_| {
+            browser::store_present(!present);
+            dispatch.dispatch(Action::SetPresent(!present))
+        })
     };
     let summary = state.summary.clone();
     let theme_label = if *dark { "Light theme" } else { "Dark theme" };

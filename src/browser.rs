@@ -9,6 +9,10 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, HtmlDocument, HtmlTextAreaElement, Url};
 
 const THEME_KEY: &str = "layerscope-theme";
+/// Presentation mode, remembered like the theme; the docs' pages read the
+/// same two keys (crates/site/src/docs.js), so a workshop's slides and the
+/// page it links to look alike.
+const PRESENT_KEY: &str = "layerscope-present";
 
 #[wasm_bindgen]
 extern "C" {
@@ -99,6 +103,22 @@ pub fn set_theme(dark: bool, remember: bool) {
         if let Some(storage) = window().local_storage().ok().flatten() {
             let _ = storage.set_item(THEME_KEY, if dark { "dark" } else { "light" });
         }
+    }
+}
+
+/// Whether presentation mode was left on.
+pub fn stored_present() -> bool {
+    window()
+        .local_storage()
+        .ok()
+        .flatten()
+        .and_then(|s| s.get_item(PRESENT_KEY).ok().flatten())
+        .is_some_and(|v| v == "on")
+}
+
+pub fn store_present(on: bool) {
+    if let Some(storage) = window().local_storage().ok().flatten() {
+        let _ = if on { storage.set_item(PRESENT_KEY, "on") } else { storage.remove_item(PRESENT_KEY) };
     }
 }
 

@@ -184,6 +184,36 @@ test("every doc page linked from the page opens, and every link between the docs
   pg.assertClean();
 });
 
+test("presentation mode and the theme carry from the page to the workshop's text and back", async (t) => {
+  const pg = await openPage(t, h);
+  const { page } = pg;
+  await gotoApp(page, h);
+  const present = () => page.evaluate(() => document.documentElement.classList.contains("present"));
+  assert.equal(await present(), false);
+  await page.locator(tid("present-toggle")).click();
+  await page.locator(tid("theme-toggle")).click();
+  const theme = await page.evaluate(() => document.documentElement.dataset.theme);
+  assert.equal(await present(), true);
+  await page.locator(tid("help-links")).getByRole("link", { name: /Workshop/ }).click();
+  await page.locator("main.doc h1").waitFor();
+  assert.equal(await present(), true, "the workshop's text opens in presentation mode");
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), theme, "and in the page's theme");
+  const toggle = page.locator("#present-toggle");
+  assert.equal(await toggle.getAttribute("aria-pressed"), "true");
+  // An exercise's link opens the page still presenting.
+  await page.getByRole("link", { name: "Check it in the page" }).first().click();
+  await page.locator(tid("layer-stack")).waitFor({ state: "visible", timeout: 30_000 });
+  assert.equal(await present(), true, "the page, opened from an exercise, still presents");
+  assert.equal(await page.locator(tid("present-toggle")).getAttribute("aria-pressed"), "true");
+  await page.goBack();
+  await page.locator("#present-toggle").click();
+  assert.equal(await present(), false);
+  await page.goto(h.baseUrl);
+  await page.locator(tid("drop-zone")).waitFor({ state: "visible", timeout: 30_000 });
+  assert.equal(await present(), false, "switched off in the docs, off in the page");
+  pg.assertClean();
+});
+
 /** Every file under `dir`, relative, with `/`. */
 function walk(dir, prefix = "") {
   const out = [];

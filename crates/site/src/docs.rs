@@ -83,6 +83,7 @@ pub fn render(docs: &Path, out: &Path) -> Result<usize, String> {
         crate::write(&out.join(&rel), &bytes)?;
     }
     crate::write(&out.join("docs.css"), STYLE.as_bytes())?;
+    crate::write(&out.join("docs.js"), SCRIPT.as_bytes())?;
     Ok(pages.len())
 }
 
@@ -319,15 +320,16 @@ fn template(page: &Page, nav: &[String], pages: &BTreeMap<String, Page>) -> Stri
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'">
 <meta name="referrer" content="no-referrer">
 <title>{title} · layerscope</title>
 <link rel="icon" href="../icon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="docs.css">
+<script src="docs.js" defer></script>
 </head>
 <body>
 <a class="skip" href="#doc">Skip to the text</a>
-<header class="docs-top"><a class="brand" href="../" data-testid="docs-app-link">layerscope</a> <span class="muted">documentation</span> <a class="open-app" href="../">Open the app</a></header>
+<header class="docs-top"><a class="brand" href="../" data-testid="docs-app-link">layerscope</a> <span class="muted">documentation</span> <button type="button" id="present-toggle" class="present-toggle" aria-pressed="false" title="Larger type for projectors (the page's switch too)" hidden>Presentation mode</button> <a class="open-app" href="../">Open the app</a></header>
 <div class="docs-layout">
 <nav class="docs-nav" aria-label="Documentation">
 <ul>
@@ -347,6 +349,8 @@ fn template(page: &Page, nav: &[String], pages: &BTreeMap<String, Page>) -> Stri
 
 /// The docs' stylesheet: the page's palette, system fonts, nothing fetched.
 const STYLE: &str = include_str!("docs.css");
+/// Its one script: the theme and presentation mode the page set.
+const SCRIPT: &str = include_str!("docs.js");
 
 #[cfg(test)]
 mod tests {
@@ -393,6 +397,7 @@ mod tests {
         assert!(dir.path().join("out/index.html").is_file());
         assert!(dir.path().join("out/schema/r.json").is_file());
         assert!(dir.path().join("out/docs.css").is_file());
+        assert!(dir.path().join("out/docs.js").is_file());
     }
 
     #[test]
