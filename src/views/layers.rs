@@ -91,7 +91,7 @@ pub fn layer_stack(props: &LayerStackProps) -> Html {
             <div class="layer-legend">
                 <span class="key size"><Term key_name="uncompressed-size" label="content" /></span>
                 <span class="key blob"><Term key_name="compressed-size" label="stored (compressed)" /></span>
-                <span class="key waste"><Term key_name="wasted-bytes" label="of it wasted" /></span>
+                <span class="key waste"><Term key_name="exact-waste" label="of it wasted" /></span>
                 <span class="key-empty"><Term key_name="empty-layer" label="0 B: an empty layer" /></span>
             </div>
             <div class="layer-stack" role="listbox" data-testid="layer-stack" tabindex="0" ref={list_ref}

@@ -41,14 +41,14 @@ pub fn waste_panel(props: &WasteProps) -> Html {
     };
     html! {
         <section class="pane waste" data-testid="waste-panel" aria-labelledby="waste-h" data-tour="waste">
-            <h2 id="waste-h"><Term key_name="wasted-bytes" label="Wasted space" /></h2>
+            <h2 id="waste-h"><Term key_name="exact-waste" label="Wasted space" /></h2>
             <div class="waste-cols">
                 <div class="waste-col">
                     <h3>{ "dive 0.13.1" }</h3>
                     <dl class="figures">
                         <dt><Term key_name="efficiency" label="Efficiency" /></dt>
                         <dd data-testid="dive-efficiency" data-value={w.dive_efficiency.map(|v| v.to_string())}>{ opt_percent(w.dive_efficiency) }</dd>
-                        <dt>{ "Wasted" }</dt>
+                        <dt><Term key_name="wasted-bytes" label="Wasted" /></dt>
                         <dd data-testid="dive-wasted" data-value={w.dive_wasted_bytes.to_string()} title={format!("{} bytes", w.dive_wasted_bytes)}>
                             { format::bytes(w.dive_wasted_bytes) }
                         </dd>
