@@ -47,12 +47,35 @@ const instrument = () => {
   new MutationObserver((_, obs) => seen() && obs.disconnect()).observe(document, { childList: true, subtree: true });
 };
 
-async function measure(browser, url, { serviceWorkers, prepare, offline } = {}) {
+/** Loads `url` in `page`, waits for the quiet second, returns the figures (ms from the navigation's start). */
+async function interactive(page, url) {
+  await page.goto(url, { waitUntil: "load" });
+  await page.locator(tid("drop-zone")).waitFor({ state: "visible", timeout: 60_000 });
+  // The quiet second: no long task in the last 1,000 ms.
+  await page.waitForFunction(
+    () => {
+      const t = window.__tti;
+      const last = t.longTasks.reduce((m, [, end]) => Math.max(m, end), 0);
+      return t.ready !== null && performance.now() - Math.max(t.ready, last) >= 1000;
+    },
+    null,
+    { timeout: 60_000, polling: 100 },
+  );
+  return page.evaluate(() => {
+    const last = window.__tti.longTasks.reduce((m, [, end]) => Math.max(m, end), 0);
+    return {
+      tti: Math.max(window.__tti.ready, last),
+      ready: window.__tti.ready,
+      long: window.__tti.longTasks.length,
+      controlled: Boolean(navigator.serviceWorker?.controller),
+    };
+  });
+}
+
+async function measure(browser, url, { serviceWorkers } = {}) {
   const context = await browser.newContext({ serviceWorkers });
   try {
     await context.addInitScript(instrument);
-    if (prepare) await prepare(context);
-    if (offline) await offline(context);
     const page = await context.newPage();
     let bytes = 0;
     page.on("response", async (r) => {
@@ -62,24 +85,7 @@ async function measure(browser, url, { serviceWorkers, prepare, offline } = {}) 
         /* a response without a body */
       }
     });
-    await page.goto(url, { waitUntil: "load" });
-    await page.locator(tid("drop-zone")).waitFor({ state: "visible", timeout: 60_000 });
-    // The quiet second: no long task in the last 1,000 ms.
-    await page.waitForFunction(
-      () => {
-        const t = window.__tti;
-        const last = t.longTasks.reduce((m, [, end]) => Math.max(m, end), 0);
-        return t.ready !== null && performance.now() - Math.max(t.ready, last) >= 1000;
-      },
-      null,
-      { timeout: 60_000, polling: 100 },
-    );
-    const t = await page.evaluate(() => {
-      const nav = performance.getEntriesByType("navigation")[0];
-      const last = window.__tti.longTasks.reduce((m, [, end]) => Math.max(m, end), 0);
-      return { tti: Math.max(window.__tti.ready, last), ready: window.__tti.ready, dcl: nav.domContentLoadedEventEnd, long: window.__tti.longTasks.length };
-    });
-    return { ...t, bytes };
+    return { ...(await interactive(page, url)), bytes };
   } finally {
     await context.close();
   }
@@ -110,21 +116,7 @@ try {
     await warm.close();
     const timed = async (label) => {
       const page = await context.newPage();
-      await page.goto(url, { waitUntil: "load" });
-      await page.locator(tid("drop-zone")).waitFor({ state: "visible", timeout: 60_000 });
-      await page.waitForFunction(
-        () => {
-          const t = window.__tti;
-          const last = t.longTasks.reduce((m, [, end]) => Math.max(m, end), 0);
-          return t.ready !== null && performance.now() - Math.max(t.ready, last) >= 1000;
-        },
-        null,
-        { timeout: 60_000, polling: 100 },
-      );
-      const t = await page.evaluate(() => {
-        const last = window.__tti.longTasks.reduce((m, [, end]) => Math.max(m, end), 0);
-        return { tti: Math.max(window.__tti.ready, last), ready: window.__tti.ready, long: window.__tti.longTasks.length, controlled: Boolean(navigator.serviceWorker.controller) };
-      });
+      const t = await interactive(page, url);
       if (!t.controlled) throw new Error(`${label}: the service worker did not answer`);
       await page.close();
       return t;

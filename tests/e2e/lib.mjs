@@ -29,6 +29,26 @@ export function corpusFile(rel) {
   return file;
 }
 
+/** A layer's own tar members (names as stored): `member` of `archive`, through python's tarfile. */
+export function layerMembers(archive, member) {
+  const r = spawnSync(
+    "python3",
+    [
+      "-c",
+      `import sys, tarfile, gzip, io
+outer = tarfile.open(sys.argv[1])
+data = outer.extractfile(sys.argv[2]).read()
+if data[:2] == b"\\x1f\\x8b": data = gzip.decompress(data)
+for m in tarfile.open(fileobj=io.BytesIO(data)): print(m.name)`,
+      archive,
+      member,
+    ],
+    { encoding: "utf8" },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.split("\n").filter(Boolean);
+}
+
 /** 127.0.0.1 under a name the browser does not trust as it trusts localhost. */
 export const insecureHost = "layerscope.test";
 

@@ -12,7 +12,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { root, samplesDir, cliReport, cliLs, changesByLayer, runCli } from "./lib.mjs";
+import { root, samplesDir, cliReport, cliLs, changesByLayer, runCli, layerMembers } from "./lib.mjs";
 
 const sha256 = (file) => crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 const index = JSON.parse(fs.readFileSync(path.join(samplesDir, "index.json"), "utf8"));
@@ -55,26 +55,6 @@ test("scripts/make-samples reproduces www/samples byte for byte", { timeout: 300
     fs.rmSync(out, { recursive: true, force: true });
   }
 });
-
-/** Lists a layer's own tar members (names as stored), through python's tarfile. */
-function layerMembers(archive, member) {
-  const r = spawnSync(
-    "python3",
-    [
-      "-c",
-      `import sys, tarfile, gzip, io
-outer = tarfile.open(sys.argv[1])
-data = outer.extractfile(sys.argv[2]).read()
-if data[:2] == b"\\x1f\\x8b": data = gzip.decompress(data)
-for m in tarfile.open(fileobj=io.BytesIO(data)): print(m.name)`,
-      archive,
-      member,
-    ],
-    { encoding: "utf8" },
-  );
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.split("\n").filter(Boolean);
-}
 
 test("demo: whiteouts, an opaque directory, waste, links, setuid, empty steps", () => {
   const file = sample("demo");

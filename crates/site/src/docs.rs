@@ -30,8 +30,9 @@ struct Page {
     links: Vec<(String, Option<String>)>,
 }
 
-/// Renders every doc of `docs` into `out`; returns how many pages.
-pub fn render(docs: &Path, out: &Path) -> Result<usize, String> {
+/// Renders every doc of `docs` into `out`, with the page's `palette`
+/// (CSS, see [`palette`]); returns how many pages.
+pub fn render(docs: &Path, out: &Path, palette: &str) -> Result<usize, String> {
     let mut pages = BTreeMap::new();
     let mut others = Vec::new();
     for file in files(docs)? {
@@ -82,7 +83,7 @@ pub fn render(docs: &Path, out: &Path) -> Result<usize, String> {
         let bytes = std::fs::read(docs.join(&rel)).map_err(|e| format!("docs/{}: {e}", rel.display()))?;
         crate::write(&out.join(&rel), &bytes)?;
     }
-    crate::write(&out.join("docs.css"), STYLE.as_bytes())?;
+    crate::write(&out.join("docs.css"), format!("{palette}\n{STYLE}").as_bytes())?;
     crate::write(&out.join("docs.js"), SCRIPT.as_bytes())?;
     Ok(pages.len())
 }
@@ -347,7 +348,22 @@ fn template(page: &Page, nav: &[String], pages: &BTreeMap<String, Page>) -> Stri
     )
 }
 
-/// The docs' stylesheet: the page's palette, system fonts, nothing fetched.
+/// The page's colours, one place (`www/style.css`): its first `:root`
+/// rule and the theme switch's two rules after it, as written.
+pub fn palette(page_css: &str) -> Result<String, String> {
+    let start = page_css.find(":root {").ok_or("www/style.css: no `:root {` rule (the palette)")?;
+    let mut end = start;
+    for _ in 0..3 {
+        end += page_css[end..].find("\n}\n").ok_or("www/style.css: the palette's rules do not end")? + 3;
+    }
+    let rules = &page_css[start..end];
+    if !rules.contains(":root[data-theme=\"light\"]") || !rules.contains(":root[data-theme=\"dark\"]") {
+        return Err("www/style.css: the palette is not followed by the data-theme rules".into());
+    }
+    Ok(rules.to_string())
+}
+
+/// The docs' own stylesheet (after the palette): system fonts, nothing fetched.
 const STYLE: &str = include_str!("docs.css");
 /// Its one script: the theme and presentation mode the page set.
 const SCRIPT: &str = include_str!("docs.js");
@@ -355,6 +371,14 @@ const SCRIPT: &str = include_str!("docs.js");
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_palette_is_the_pages() {
+        let css = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../www/style.css")).unwrap();
+        let p = palette(&css).unwrap();
+        assert!(p.starts_with(":root {") && p.contains("--accent:") && p.ends_with("color-scheme: dark;\n}\n"), "{p}");
+        assert!(palette("body {}").is_err());
+    }
 
     #[test]
     fn slugs_are_githubs() {
@@ -369,7 +393,7 @@ mod tests {
         for (name, text) in files {
             crate::write(&dir.path().join("docs").join(name), text.as_bytes()).unwrap();
         }
-        let result = render(&dir.path().join("docs"), &dir.path().join("out"));
+        let result = render(&dir.path().join("docs"), &dir.path().join("out"), ":root { --fg: red; }");
         (dir, result)
     }
 
@@ -396,7 +420,7 @@ mod tests {
         assert!(!report.contains("style="));
         assert!(dir.path().join("out/index.html").is_file());
         assert!(dir.path().join("out/schema/r.json").is_file());
-        assert!(dir.path().join("out/docs.css").is_file());
+        assert!(std::fs::read_to_string(dir.path().join("out/docs.css")).unwrap().starts_with(":root { --fg: red; }\n"));
         assert!(dir.path().join("out/docs.js").is_file());
     }
 

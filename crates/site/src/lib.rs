@@ -34,7 +34,8 @@ pub fn build(source: &Path, site: &Path) -> Result<Built, String> {
     if !site.join("index.html").is_file() {
         return Err(format!("{}: no index.html: not a built site", site.display()));
     }
-    let docs = docs::render(&source.join("docs"), &site.join("docs"))?;
+    let palette = docs::palette(&read(&source.join("www/style.css"))?)?;
+    let docs = docs::render(&source.join("docs"), &site.join("docs"), &palette)?;
     let template = read(&source.join("www/sw.js"))?;
     let (assets, version) = offline::write(site, &template)?;
     Ok(Built { docs, assets, version })
