@@ -118,7 +118,11 @@ pub fn stored_present() -> bool {
 
 pub fn store_present(on: bool) {
     if let Some(storage) = window().local_storage().ok().flatten() {
-        let _ = if on { storage.set_item(PRESENT_KEY, "on") } else { storage.remove_item(PRESENT_KEY) };
+        let _ = if on {
+            storage.set_item(PRESENT_KEY, "on")
+        } else {
+            storage.remove_item(PRESENT_KEY)
+        };
     }
 }
 

@@ -115,7 +115,10 @@ fn summary(out: &mut dyn Write, a: &Side, b: &Side, c: &Comparison) -> Result<()
     writeln!(out)?;
     let (na, nb) = (c.a.len(), c.b.len());
     let stacks = if c.shared_base == na && na == nb {
-        format!("the same {} (by diff_id)", human::count(na, "layer", "layers"))
+        format!(
+            "the same {} (by diff_id)",
+            human::count(na, "layer", "layers")
+        )
     } else if c.shared_base == 0 {
         "no layer in common at the bottom: the stacks part at layer 0".to_string()
     } else if c.shared_base == 1 {

@@ -282,10 +282,17 @@ fn one_layer_csv_and_the_table() {
     // --layer narrows the CSV as it narrows the table: the same two packages.
     let out = layerscope(&["packages", "--csv", "--layer", "2", img]);
     let one = String::from_utf8(out.stdout).unwrap();
-    let names: Vec<&str> = one.lines().skip(1).map(|l| l.split(',').nth(1).unwrap()).collect();
+    let names: Vec<&str> = one
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
     assert_eq!(names.len(), 2, "{one}");
     assert!(names.contains(&"lsfix-a"), "{one}");
-    assert!(one.lines().skip(1).all(|l| csv.contains(l)), "rows as the whole CSV has them");
+    assert!(
+        one.lines().skip(1).all(|l| csv.contains(l)),
+        "rows as the whole CSV has them"
+    );
 }
 
 #[test]

@@ -45,7 +45,9 @@ pub fn render(docs: &Path, out: &Path, palette: &str) -> Result<usize, String> {
             others.push(rel);
         }
     }
-    let index = pages.get("README.md").ok_or_else(|| format!("{}: no README.md (the docs' index)", docs.display()))?;
+    let index = pages
+        .get("README.md")
+        .ok_or_else(|| format!("{}: no README.md (the docs' index)", docs.display()))?;
     let mut problems = Vec::new();
     let mut nav = Vec::new();
     for (target, _) in &index.links {
@@ -61,7 +63,10 @@ pub fn render(docs: &Path, out: &Path, palette: &str) -> Result<usize, String> {
     for page in pages.values() {
         for (target, fragment) in &page.links {
             match pages.get(target) {
-                None => problems.push(format!("docs/{}: link to {target}: no such doc", page.source)),
+                None => problems.push(format!(
+                    "docs/{}: link to {target}: no such doc",
+                    page.source
+                )),
                 Some(to) => {
                     if let Some(f) = fragment {
                         if !to.ids.contains(f) {
@@ -80,10 +85,14 @@ pub fn render(docs: &Path, out: &Path, palette: &str) -> Result<usize, String> {
         crate::write(&out.join(html_name(&page.source)), html.as_bytes())?;
     }
     for rel in others {
-        let bytes = std::fs::read(docs.join(&rel)).map_err(|e| format!("docs/{}: {e}", rel.display()))?;
+        let bytes =
+            std::fs::read(docs.join(&rel)).map_err(|e| format!("docs/{}: {e}", rel.display()))?;
         crate::write(&out.join(&rel), &bytes)?;
     }
-    crate::write(&out.join("docs.css"), format!("{palette}\n{STYLE}").as_bytes())?;
+    crate::write(
+        &out.join("docs.css"),
+        format!("{palette}\n{STYLE}").as_bytes(),
+    )?;
     crate::write(&out.join("docs.js"), SCRIPT.as_bytes())?;
     Ok(pages.len())
 }
@@ -174,7 +183,8 @@ fn target(dest: &str, docs: &Path) -> Result<Target, String> {
 }
 
 fn page(source: &str, text: &str, docs: &Path) -> Result<Page, String> {
-    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     let events: Vec<Event> = Parser::new_ext(text, options).collect();
     let mut out: Vec<Event> = Vec::with_capacity(events.len());
     let mut ids = HashSet::new();
@@ -186,7 +196,12 @@ fn page(source: &str, text: &str, docs: &Path) -> Result<Page, String> {
     let mut i = 0;
     while i < events.len() {
         match &events[i] {
-            Event::Start(Tag::Heading { level, classes, attrs, .. }) => {
+            Event::Start(Tag::Heading {
+                level,
+                classes,
+                attrs,
+                ..
+            }) => {
                 let end = events[i..]
                     .iter()
                     .position(|e| matches!(e, Event::End(TagEnd::Heading(_))))
@@ -198,7 +213,11 @@ fn page(source: &str, text: &str, docs: &Path) -> Result<Page, String> {
                 }
                 let base = slug(&words);
                 let n = seen.entry(base.clone()).or_insert(0);
-                let id = if *n == 0 { base.clone() } else { format!("{base}-{n}") };
+                let id = if *n == 0 {
+                    base.clone()
+                } else {
+                    format!("{base}-{n}")
+                };
                 *n += 1;
                 ids.insert(id.clone());
                 out.push(Event::Start(Tag::Heading {
@@ -208,7 +227,12 @@ fn page(source: &str, text: &str, docs: &Path) -> Result<Page, String> {
                     attrs: attrs.clone(),
                 }));
             }
-            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
                 let dest = dest_url.to_string();
                 let kept = match target(&dest, docs).map_err(|e| format!("docs/{source}: {e}"))? {
                     Target::Doc(to, fragment) => {
@@ -253,9 +277,18 @@ fn page(source: &str, text: &str, docs: &Path) -> Result<Page, String> {
     // instead. (Text in cells is escaped, so only the writer's own
     // attribute can match.)
     let body = ["left", "center", "right"].iter().fold(html, |html, a| {
-        html.replace(&format!(" style=\"text-align: {a}\""), &format!(" class=\"{a}\""))
+        html.replace(
+            &format!(" style=\"text-align: {a}\""),
+            &format!(" class=\"{a}\""),
+        )
     });
-    Ok(Page { source: source.to_string(), title, body, ids, links })
+    Ok(Page {
+        source: source.to_string(),
+        title,
+        body,
+        ids,
+        links,
+    })
 }
 
 /// The text a heading shows (code spans included, markup left out).
@@ -301,7 +334,13 @@ fn escape(text: &str) -> String {
 
 fn template(page: &Page, nav: &[String], pages: &BTreeMap<String, Page>) -> String {
     let mut items = String::new();
-    let current = |name: &str| if name == page.source { " aria-current=\"page\"" } else { "" };
+    let current = |name: &str| {
+        if name == page.source {
+            " aria-current=\"page\""
+        } else {
+            ""
+        }
+    };
     items.push_str(&format!(
         "<li><a href=\"index.html\"{}>Contents</a></li>\n",
         current("README.md")
@@ -351,13 +390,20 @@ fn template(page: &Page, nav: &[String], pages: &BTreeMap<String, Page>) -> Stri
 /// The page's colours, one place (`www/style.css`): its first `:root`
 /// rule and the theme switch's two rules after it, as written.
 pub fn palette(page_css: &str) -> Result<String, String> {
-    let start = page_css.find(":root {").ok_or("www/style.css: no `:root {` rule (the palette)")?;
+    let start = page_css
+        .find(":root {")
+        .ok_or("www/style.css: no `:root {` rule (the palette)")?;
     let mut end = start;
     for _ in 0..3 {
-        end += page_css[end..].find("\n}\n").ok_or("www/style.css: the palette's rules do not end")? + 3;
+        end += page_css[end..]
+            .find("\n}\n")
+            .ok_or("www/style.css: the palette's rules do not end")?
+            + 3;
     }
     let rules = &page_css[start..end];
-    if !rules.contains(":root[data-theme=\"light\"]") || !rules.contains(":root[data-theme=\"dark\"]") {
+    if !rules.contains(":root[data-theme=\"light\"]")
+        || !rules.contains(":root[data-theme=\"dark\"]")
+    {
         return Err("www/style.css: the palette is not followed by the data-theme rules".into());
     }
     Ok(rules.to_string())
@@ -374,15 +420,25 @@ mod tests {
 
     #[test]
     fn the_palette_is_the_pages() {
-        let css = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../www/style.css")).unwrap();
+        let css =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../www/style.css"))
+                .unwrap();
         let p = palette(&css).unwrap();
-        assert!(p.starts_with(":root {") && p.contains("--accent:") && p.ends_with("color-scheme: dark;\n}\n"), "{p}");
+        assert!(
+            p.starts_with(":root {")
+                && p.contains("--accent:")
+                && p.ends_with("color-scheme: dark;\n}\n"),
+            "{p}"
+        );
         assert!(palette("body {}").is_err());
     }
 
     #[test]
     fn slugs_are_githubs() {
-        assert_eq!(slug("The JSON report (version 2)"), "the-json-report-version-2");
+        assert_eq!(
+            slug("The JSON report (version 2)"),
+            "the-json-report-version-2"
+        );
         assert_eq!(slug("`inspect`: what it prints"), "inspect-what-it-prints");
         assert_eq!(slug("Waste vs. dive's"), "waste-vs-dives");
         assert_eq!(slug("a_b-c"), "a_b-c");
@@ -393,7 +449,11 @@ mod tests {
         for (name, text) in files {
             crate::write(&dir.path().join("docs").join(name), text.as_bytes()).unwrap();
         }
-        let result = render(&dir.path().join("docs"), &dir.path().join("out"), ":root { --fg: red; }");
+        let result = render(
+            &dir.path().join("docs"),
+            &dir.path().join("out"),
+            ":root { --fg: red; }",
+        );
         (dir, result)
     }
 
@@ -407,20 +467,40 @@ mod tests {
         ]);
         assert_eq!(result, Ok(3));
         let cache = std::fs::read_to_string(dir.path().join("out/cache.html")).unwrap();
-        assert!(cache.contains(r#"<a href="report.html#top-level">the report</a>"#), "{cache}");
-        assert!(cache.contains(", the code and "), "a link out of docs/ keeps only its text: {cache}");
+        assert!(
+            cache.contains(r#"<a href="report.html#top-level">the report</a>"#),
+            "{cache}"
+        );
+        assert!(
+            cache.contains(", the code and "),
+            "a link out of docs/ keeps only its text: {cache}"
+        );
         assert!(cache.contains(r#"<a href="schema/r.json">"#));
-        assert!(cache.contains(r#"<a href="../#sample=demo&amp;layer=2">Try it</a>"#), "a place in the page: {cache}");
-        assert!(cache.contains(r#"<h2 id="again">Again</h2>"#) && cache.contains(r#"<h2 id="again-1">Again</h2>"#));
-        assert!(cache.contains(r#"<a href="cache.html" aria-current="page">Cache</a>"#), "navigation: {cache}");
+        assert!(
+            cache.contains(r#"<a href="../#sample=demo&amp;layer=2">Try it</a>"#),
+            "a place in the page: {cache}"
+        );
+        assert!(
+            cache.contains(r#"<h2 id="again">Again</h2>"#)
+                && cache.contains(r#"<h2 id="again-1">Again</h2>"#)
+        );
+        assert!(
+            cache.contains(r#"<a href="cache.html" aria-current="page">Cache</a>"#),
+            "navigation: {cache}"
+        );
         assert!(cache.contains("<title>Cache · layerscope</title>"));
         let report = std::fs::read_to_string(dir.path().join("out/report.html")).unwrap();
         assert!(report.contains("<table>"));
-        assert!(report.contains(r#"<th class="right">b</th>"#), "alignment as a class, not a style: {report}");
+        assert!(
+            report.contains(r#"<th class="right">b</th>"#),
+            "alignment as a class, not a style: {report}"
+        );
         assert!(!report.contains("style="));
         assert!(dir.path().join("out/index.html").is_file());
         assert!(dir.path().join("out/schema/r.json").is_file());
-        assert!(std::fs::read_to_string(dir.path().join("out/docs.css")).unwrap().starts_with(":root { --fg: red; }\n"));
+        assert!(std::fs::read_to_string(dir.path().join("out/docs.css"))
+            .unwrap()
+            .starts_with(":root { --fg: red; }\n"));
         assert!(dir.path().join("out/docs.js").is_file());
     }
 
@@ -428,18 +508,37 @@ mod tests {
     fn broken_links_and_unlisted_docs_fail_the_build() {
         let (_d, result) = site(&[
             ("README.md", "# Docs\n\n[Cache](cache.md)\n"),
-            ("cache.md", "# Cache\n\n[gone](gone.md), [no part](README.md#nope), [here](#cache)\n"),
+            (
+                "cache.md",
+                "# Cache\n\n[gone](gone.md), [no part](README.md#nope), [here](#cache)\n",
+            ),
             ("extra.md", "# Extra\n"),
         ]);
         let err = result.unwrap_err();
-        assert!(err.contains("docs/cache.md: link to gone.md: no such doc"), "{err}");
-        assert!(err.contains("docs/cache.md: link to README.md#nope"), "{err}");
-        assert!(err.contains("docs/extra.md: not linked from docs/README.md"), "{err}");
-        assert!(!err.contains("#cache"), "a heading of the same page resolves: {err}");
+        assert!(
+            err.contains("docs/cache.md: link to gone.md: no such doc"),
+            "{err}"
+        );
+        assert!(
+            err.contains("docs/cache.md: link to README.md#nope"),
+            "{err}"
+        );
+        assert!(
+            err.contains("docs/extra.md: not linked from docs/README.md"),
+            "{err}"
+        );
+        assert!(
+            !err.contains("#cache"),
+            "a heading of the same page resolves: {err}"
+        );
         let (_d, result) = site(&[("README.md", "# Docs\n\n[x](schema/missing.json)\n")]);
-        assert!(result.unwrap_err().contains("docs/README.md: link to schema/missing.json: no such file under docs/"));
+        assert!(result
+            .unwrap_err()
+            .contains("docs/README.md: link to schema/missing.json: no such file under docs/"));
         let (_d, result) = site(&[("README.md", "no title\n")]);
-        assert!(result.unwrap_err().contains("docs/README.md: no `# Title` heading"));
+        assert!(result
+            .unwrap_err()
+            .contains("docs/README.md: no `# Title` heading"));
     }
 
     /// A temporary directory, removed on drop (no extra crate for it).

@@ -32,13 +32,20 @@ pub struct Built {
 /// writes `site/sw.js` over everything `site` then holds.
 pub fn build(source: &Path, site: &Path) -> Result<Built, String> {
     if !site.join("index.html").is_file() {
-        return Err(format!("{}: no index.html: not a built site", site.display()));
+        return Err(format!(
+            "{}: no index.html: not a built site",
+            site.display()
+        ));
     }
     let palette = docs::palette(&read(&source.join("www/style.css"))?)?;
     let docs = docs::render(&source.join("docs"), &site.join("docs"), &palette)?;
     let template = read(&source.join("www/sw.js"))?;
     let (assets, version) = offline::write(site, &template)?;
-    Ok(Built { docs, assets, version })
+    Ok(Built {
+        docs,
+        assets,
+        version,
+    })
 }
 
 pub(crate) fn read(path: &Path) -> Result<String, String> {

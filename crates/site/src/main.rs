@@ -6,7 +6,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let site = match std::env::args_os().nth(1).or_else(|| std::env::var_os("TRUNK_STAGING_DIR")) {
+    let site = match std::env::args_os()
+        .nth(1)
+        .or_else(|| std::env::var_os("TRUNK_STAGING_DIR"))
+    {
         Some(dir) => PathBuf::from(dir),
         None => {
             eprintln!("layerscope-site: usage: layerscope-site SITE (or run it as Trunk's post_build hook)");

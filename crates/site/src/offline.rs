@@ -15,7 +15,11 @@ pub fn write(site: &Path, template: &str) -> Result<(usize, String), String> {
     let mut assets = Vec::new();
     let mut hash = Sha256::new();
     for file in crate::docs::files(site)? {
-        let rel = file.strip_prefix(site).expect("under site").to_string_lossy().replace('\\', "/");
+        let rel = file
+            .strip_prefix(site)
+            .expect("under site")
+            .to_string_lossy()
+            .replace('\\', "/");
         if rel == WORKER {
             continue;
         }
@@ -27,7 +31,12 @@ pub fn write(site: &Path, template: &str) -> Result<(usize, String), String> {
         assets.push(rel);
     }
     hash.update(template.as_bytes());
-    let version: String = hash.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect();
+    let version: String = hash
+        .finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let text = worker(&version, &assets, template);
     crate::write(&site.join(WORKER), text.as_bytes())?;
     Ok((assets.len(), version))
@@ -35,7 +44,9 @@ pub fn write(site: &Path, template: &str) -> Result<(usize, String), String> {
 
 /// The worker's text: the facts, then the template.
 fn worker(version: &str, assets: &[String], template: &str) -> String {
-    let mut s = String::from("// Written by crates/site (layerscope-site) from www/sw.js: do not edit here.\n");
+    let mut s = String::from(
+        "// Written by crates/site (layerscope-site) from www/sw.js: do not edit here.\n",
+    );
     s.push_str(&format!("const VERSION = {};\n", js_string(version)));
     // "./" is the page as a folder's URL names it (what a link to the site opens).
     s.push_str("const ASSETS = [\n  \"./\",\n");
@@ -55,7 +66,9 @@ fn js_string(text: &str) -> String {
         match c {
             '"' => s.push_str("\\\""),
             '\\' => s.push_str("\\\\"),
-            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => s.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
+                s.push_str(&format!("\\u{:04x}", c as u32))
+            }
             c => s.push(c),
         }
     }
@@ -78,12 +91,23 @@ mod tests {
 
     #[test]
     fn lists_every_file_and_versions_by_their_bytes() {
-        let a = site(&[("index.html", b"<p>"), ("samples/x.tar", b"tar"), ("sw.js", b"old")]);
+        let a = site(&[
+            ("index.html", b"<p>"),
+            ("samples/x.tar", b"tar"),
+            ("sw.js", b"old"),
+        ]);
         let (n, v1) = write(a.path(), "self.x = 1;\n").unwrap();
         assert_eq!(n, 2, "sw.js does not list itself");
         let text = std::fs::read_to_string(a.path().join("sw.js")).unwrap();
-        assert!(text.contains("const ASSETS = [\n  \"./\",\n  \"./index.html\",\n  \"./samples/x.tar\",\n];"), "{text}");
-        assert!(text.contains(&format!("const VERSION = \"{v1}\";")) && text.ends_with("self.x = 1;\n"));
+        assert!(
+            text.contains(
+                "const ASSETS = [\n  \"./\",\n  \"./index.html\",\n  \"./samples/x.tar\",\n];"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("const VERSION = \"{v1}\";")) && text.ends_with("self.x = 1;\n")
+        );
         // The same bytes: the same version, however often it runs.
         let (_, again) = write(a.path(), "self.x = 1;\n").unwrap();
         assert_eq!(again, v1);

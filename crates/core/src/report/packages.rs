@@ -108,7 +108,13 @@ fn rows(p: &Packages, only: Option<usize>) -> Vec<&Package> {
     match only.and_then(|i| p.layers.get(i)) {
         None => p.packages.iter().collect(),
         Some(l) => {
-            let mut ks: Vec<usize> = l.added.iter().chain(&l.upgraded).chain(&l.removed).copied().collect();
+            let mut ks: Vec<usize> = l
+                .added
+                .iter()
+                .chain(&l.upgraded)
+                .chain(&l.removed)
+                .copied()
+                .collect();
             ks.sort_unstable();
             ks.dedup();
             ks.into_iter().map(|k| &p.packages[k]).collect()
