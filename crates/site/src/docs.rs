@@ -444,8 +444,8 @@ mod tests {
         assert_eq!(slug("a_b-c"), "a_b-c");
     }
 
-    fn site(files: &[(&str, &str)]) -> (tempdir::Dir, Result<usize, String>) {
-        let dir = tempdir::Dir::new();
+    fn site(files: &[(&str, &str)]) -> (crate::TempDir, Result<usize, String>) {
+        let dir = crate::TempDir::new();
         for (name, text) in files {
             crate::write(&dir.path().join("docs").join(name), text.as_bytes()).unwrap();
         }
@@ -540,35 +540,4 @@ mod tests {
             .unwrap_err()
             .contains("docs/README.md: no `# Title` heading"));
     }
-
-    /// A temporary directory, removed on drop (no extra crate for it).
-    mod tempdir {
-        use std::path::{Path, PathBuf};
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        pub struct Dir(PathBuf);
-        impl Dir {
-            pub fn new() -> Dir {
-                static N: AtomicUsize = AtomicUsize::new(0);
-                let p = std::env::temp_dir().join(format!(
-                    "layerscope-site-{}-{}",
-                    std::process::id(),
-                    N.fetch_add(1, Ordering::Relaxed)
-                ));
-                std::fs::create_dir_all(&p).unwrap();
-                Dir(p)
-            }
-            pub fn path(&self) -> &Path {
-                &self.0
-            }
-        }
-        impl Drop for Dir {
-            fn drop(&mut self) {
-                let _ = std::fs::remove_dir_all(&self.0);
-            }
-        }
-    }
-    pub(crate) use tempdir::Dir as TempDir;
 }
-
-#[cfg(test)]
-pub(crate) use tests::TempDir;

@@ -79,7 +79,7 @@ fn js_string(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::docs::TempDir;
+    use crate::TempDir;
 
     fn site(files: &[(&str, &[u8])]) -> TempDir {
         let dir = TempDir::new();
