@@ -7,6 +7,14 @@ use layerscope_protocol::{human, Mark, Progress, Reading};
 
 pub use human::{bytes, percent};
 
+/// A build step's number for people: from 1, as `docker build` ("Step
+/// 3/10"), `layerscope cache` and the build pane count them (index `i` is
+/// the step's place in the history, from 0; layers stay counted from 0,
+/// as `layerscope ls --layer` takes them).
+pub fn step(i: usize) -> usize {
+    i + 1
+}
+
 /// `340 ms`, `3.4 s`, `42 s`, `2 min 05 s`.
 pub fn duration(ms: f64) -> String {
     if !ms.is_finite() || ms < 0.0 {

@@ -55,7 +55,7 @@ pub fn history(props: &HistoryProps) -> Html {
                                     aria-selected={selected.to_string()}>
                                     <th scope="row" class="step-cell">
                                         <button type="button" class="link" {onclick} title="Select this step in the layer stack">
-                                            { match step.layer { Some(l) => format!("{i} · L{l}"), None => format!("{i}") } }
+                                            { match step.layer { Some(l) => format!("{} · L{l}", format::step(i)), None => format::step(i).to_string() } }
                                         </button>
                                     </th>
                                     <td class="nowrap" data-label="Created">{ step.created.as_deref().map(format::created).unwrap_or_default() }</td>
@@ -105,7 +105,7 @@ fn digest_cell(
         <span class="digest-cell">
             <code class="digest-text">{ value }</code>
             { check }
-            <CopyButton text={value.to_string()} testid={testid} label={format!("Copy the {what} of step {step}")} />
+            <CopyButton text={value.to_string()} testid={testid} label={format!("Copy the {what} of step {}", format::step(step))} />
         </span>
     }
 }

@@ -79,7 +79,11 @@ pub fn layer_stack(props: &LayerStackProps) -> Html {
 
     let (lo, hi) = props.selection.bounds();
     let caption = if props.selection.is_range() {
-        format!("steps {lo}–{hi} selected: the tree shows what they changed together")
+        format!(
+            "steps {}–{} selected: the tree shows what they changed together",
+            format::step(lo),
+            format::step(hi)
+        )
     } else {
         "click a step; shift-click or shift+↑↓ selects a range".to_string()
     };
@@ -170,13 +174,16 @@ pub fn layer_details(props: &LayerDetailsProps) -> Html {
         let layers = steps.iter().filter(|s| s.layer.is_some()).count();
         let size: u64 = steps.iter().map(|s| s.size).sum();
         format!(
-            "Steps {lo}–{hi} selected: {layers} layers, {} of content together.",
+            "Steps {}–{} selected: {}, {} of content together.",
+            format::step(lo),
+            format::step(hi),
+            layerscope_protocol::human::count(layers, "layer", "layers"),
             format::bytes(size)
         )
     });
     let title = match step.layer {
-        Some(l) => format!("Step {} · layer {l}", selection.focus),
-        None => format!("Step {} · empty layer", selection.focus),
+        Some(l) => format!("Step {} · layer {l}", format::step(selection.focus)),
+        None => format!("Step {} · empty layer", format::step(selection.focus)),
     };
     let unread = step.layer.is_some_and(|l| !summary.is_read(l));
     html! {
@@ -208,7 +215,7 @@ pub fn layer_details(props: &LayerDetailsProps) -> Html {
                     <dd class="digest-cell">
                         <code class="digest-text">{ d }</code>
                         { verified(step.digest_verified) }
-                        <CopyButton text={d.clone()} testid="copy-digest" label={format!("Copy the digest of step {}", selection.focus)} />
+                        <CopyButton text={d.clone()} testid="copy-digest" label={format!("Copy the digest of step {}", format::step(selection.focus))} />
                     </dd>
                 }
                 if let Some(d) = &step.diff_id {
@@ -216,7 +223,7 @@ pub fn layer_details(props: &LayerDetailsProps) -> Html {
                     <dd class="digest-cell">
                         <code class="digest-text">{ d }</code>
                         { verified(step.diff_id_verified) }
-                        <CopyButton text={d.clone()} testid="copy-diff-id" label={format!("Copy the diff_id of step {}", selection.focus)} />
+                        <CopyButton text={d.clone()} testid="copy-diff-id" label={format!("Copy the diff_id of step {}", format::step(selection.focus))} />
                     </dd>
                 }
             </dl>
