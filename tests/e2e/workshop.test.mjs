@@ -117,6 +117,11 @@ test("exercise 1: count the layers (demo)", async (t) => {
   states(ex, "apk add --no-cache curl");
   assert.match(await text(page.locator(`${tid("layer-stack")} ${tid("layer-item")}[data-layer="1"]`)), /369 kB/);
   assert.match(await text(page.locator(`${tid("history-row")}[data-layer="1"]`)), /apk add --no-cache curl/);
+  // One numbering of steps in the page: the History's and the build pane's agree.
+  assert.equal(await text(page.locator(`${tid("history-row")}[data-layer="1"] .step-cell`)), "3 · L1");
+  const buildStep = page.locator(`${tid("build-step")}[data-step="3"]`);
+  await buildStep.waitFor({ state: "visible", timeout: 15_000 });
+  assert.match(await text(buildStep), /apk add --no-cache curl/);
   // The largest: no other layer is bigger (each row's size, as the CLI counts it).
   const report = JSON.parse(runCli(["inspect", "--json"], path.join(samplesDir, "demo.docker.tar")).stdout);
   const sizes = report.layers.filter((l) => l.layer !== null).map((l) => l.size);
