@@ -223,11 +223,11 @@ test("cache --json matches cache.schema.json: each kind of change, a Dockerfile,
   try {
     // app-naive's own build, as its history reads back.
     const dockerfile = path.join(dir, "Dockerfile");
-    fs.writeFileSync(dockerfile, 'FROM scratch\nADD rootfs.tar.gz /\nCOPY . /app\nRUN npm ci\nWORKDIR /app\nCMD ["node", "server.js"]\n');
+    fs.writeFileSync(dockerfile, 'FROM demo-linux:3.19\nCOPY . /app\nRUN npm ci\nWORKDIR /app\nCMD ["node", "server.js"]\n');
     const runs = [
       [["--change-file", "/app/server.js"], "app-naive.docker.tar"],
       [["--change-file", "/app/server.js"], "app-fixed.docker.tar"],
-      [["--edit-step", "3", "--text", "RUN npm ci --omit=dev", "--dockerfile", dockerfile], "app-naive.docker.tar"],
+      [["--edit-step", "4", "--text", "RUN npm ci --omit=dev", "--dockerfile", dockerfile], "app-naive.docker.tar"],
       [["--change-base"], "app-newbase.docker.tar"],
       [["--no-cache", "--base-end", "1"], "demo.docker.tar"],
       [[], "demo-zstd.oci.tar"],
