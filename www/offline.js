@@ -13,6 +13,14 @@ export async function start() {
   // Only where a browser allows it (https or localhost); elsewhere the site
   // simply needs the network, as any site does.
   if (!sw || !window.isSecureContext) return;
+  // A development build (scripts/serve) registers nothing, and retires the
+  // worker an earlier build left at this address.
+  if (document.querySelector('meta[name="layerscope-offline"][content="off"]')) {
+    const mine = new URL("sw.js", document.baseURI).href;
+    const old = await sw.getRegistration();
+    if (old && [old.active, old.waiting, old.installing].some((w) => w?.scriptURL === mine)) await old.unregister();
+    return;
+  }
   let registration;
   try {
     registration = await sw.register("sw.js", { updateViaCache: "none" });

@@ -134,6 +134,27 @@ test("a new version deployed: installed in the background, offered, and in use a
   pg.assertClean();
 });
 
+test("a development build (scripts/serve) registers no service worker", async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "layerscope-site-"));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.cpSync(dist, dir, { recursive: true });
+  const finish = spawnSync("cargo", ["run", "--quiet", "-p", "layerscope-site", "--", dir], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, LAYERSCOPE_OFFLINE: "off" },
+  });
+  assert.equal(finish.status, 0, finish.stderr);
+  const site = await subPathSite(t, dir);
+  const pg = await openPage(t, site, { serviceWorkers: "allow" });
+  const { page } = pg;
+  await gotoApp(page, site);
+  await openSample(page, "demo");
+  assert.deepEqual(await page.evaluate(() => navigator.serviceWorker.getRegistrations().then((r) => r.length)), 0);
+  assert.equal(await page.locator("html[data-offline]").count(), 0);
+  assert.ok(!pg.requests.some((u) => u.endsWith("/sw.js")), "sw.js was never fetched");
+  pg.assertClean();
+});
+
 test("every doc page linked from the page opens, and every link between the docs leads somewhere", async (t) => {
   const pg = await openPage(t, h);
   const { page } = pg;

@@ -28,14 +28,32 @@ pub struct Built {
     pub version: String,
 }
 
+/// The mark `www/offline.js` looks for: a site built to be served only
+/// while developing (`scripts/serve`), whose page registers no service
+/// worker. On a shared dev address (Trunk's 127.0.0.1:8080) a worker would
+/// outlive the session and answer another project's pages from its cache.
+pub const NO_OFFLINE: &str = r#"<meta name="layerscope-offline" content="off">"#;
+
 /// Renders the docs of `source` (the repository root) into `site`, then
-/// writes `site/sw.js` over everything `site` then holds.
-pub fn build(source: &Path, site: &Path) -> Result<Built, String> {
-    if !site.join("index.html").is_file() {
+/// writes `site/sw.js` over everything `site` then holds. `offline: false`
+/// (the dev server's builds) marks the page so it registers no worker.
+pub fn build(source: &Path, site: &Path, offline: bool) -> Result<Built, String> {
+    let index = site.join("index.html");
+    if !index.is_file() {
         return Err(format!(
             "{}: no index.html: not a built site",
             site.display()
         ));
+    }
+    if !offline {
+        let html = read(&index)?;
+        if !html.contains(NO_OFFLINE) {
+            let marked = html.replacen("<head>", &format!("<head>\n    {NO_OFFLINE}"), 1);
+            if marked == html {
+                return Err(format!("{}: no <head> to mark", index.display()));
+            }
+            write(&index, marked.as_bytes())?;
+        }
     }
     let palette = docs::palette(&read(&source.join("www/style.css"))?)?;
     let docs = docs::render(&source.join("docs"), &site.join("docs"), &palette)?;
@@ -86,5 +104,35 @@ impl TempDir {
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dev_build_is_marked_once_and_a_release_not_at_all() {
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        for offline in [true, false] {
+            let site = TempDir::new();
+            write(
+                &site.path().join("index.html"),
+                b"<!doctype html>\n<html><head>\n<title>x</title></head></html>\n",
+            )
+            .unwrap();
+            build(&source, site.path(), offline).unwrap();
+            build(&source, site.path(), offline).unwrap();
+            let html = read(&site.path().join("index.html")).unwrap();
+            assert_eq!(
+                html.matches(NO_OFFLINE).count(),
+                usize::from(!offline),
+                "{html}"
+            );
+            assert!(
+                site.path().join("sw.js").is_file()
+                    && site.path().join("docs/index.html").is_file()
+            );
+        }
     }
 }

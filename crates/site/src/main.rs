@@ -1,6 +1,7 @@
 //! `layerscope-site [SITE]`: finishes a site Trunk built (crates/site/src/lib.rs
 //! says what). SITE defaults to `$TRUNK_STAGING_DIR`, which Trunk sets for
-//! its `post_build` hook (Trunk.toml).
+//! its `post_build` hook (Trunk.toml). `LAYERSCOPE_OFFLINE=off` (set by
+//! scripts/serve) builds a page that registers no service worker.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,7 +18,9 @@ fn main() -> ExitCode {
         }
     };
     let source = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    match layerscope_site::build(&source, &site) {
+    // scripts/serve sets LAYERSCOPE_OFFLINE=off: no service worker in development.
+    let offline = std::env::var("LAYERSCOPE_OFFLINE").map_or(true, |v| v != "off");
+    match layerscope_site::build(&source, &site, offline) {
         Ok(built) => {
             println!(
                 "layerscope-site: {} docs rendered; sw.js version {} keeps {} files offline",
