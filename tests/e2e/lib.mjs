@@ -29,8 +29,11 @@ export function corpusFile(rel) {
   return file;
 }
 
-/** A layer's own tar members (names as stored): `member` of `archive`, through python's tarfile. */
-export function layerMembers(archive, member) {
+/**
+ * Runs python `code` with `inner`, the tarfile of layer `member` of archive
+ * `archive` (gunzipped when it is gzip), and `sys.argv[3:]` = `args`; its stdout.
+ */
+function inLayer(archive, member, code, args = []) {
   const r = spawnSync(
     "python3",
     [
@@ -39,15 +42,25 @@ export function layerMembers(archive, member) {
 outer = tarfile.open(sys.argv[1])
 data = outer.extractfile(sys.argv[2]).read()
 if data[:2] == b"\\x1f\\x8b": data = gzip.decompress(data)
-for m in tarfile.open(fileobj=io.BytesIO(data)): print(m.name)`,
+inner = tarfile.open(fileobj=io.BytesIO(data))
+${code}`,
       archive,
       member,
+      ...args,
     ],
     { encoding: "utf8" },
   );
   assert.equal(r.status, 0, r.stderr);
-  return r.stdout.split("\n").filter(Boolean);
+  return r.stdout;
 }
+
+/** A layer's own tar members (names as stored): `member` of `archive`. */
+export const layerMembers = (archive, member) =>
+  inLayer(archive, member, "for m in inner: print(m.name)").split("\n").filter(Boolean);
+
+/** The content of file `name` (as stored, no leading slash) in a layer's own tar. */
+export const layerFile = (archive, member, name) =>
+  inLayer(archive, member, 'm = next(m for m in inner if m.name.lstrip("./") == sys.argv[3])\nsys.stdout.buffer.write(inner.extractfile(m).read())', [name]);
 
 /** 127.0.0.1 under a name the browser does not trust as it trusts localhost. */
 export const insecureHost = "layerscope.test";

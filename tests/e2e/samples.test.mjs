@@ -12,7 +12,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { root, samplesDir, cliReport, cliLs, changesByLayer, runCli, layerMembers } from "./lib.mjs";
+import { root, samplesDir, cliReport, cliLs, changesByLayer, runCli, layerMembers, layerFile } from "./lib.mjs";
 
 const sha256 = (file) => crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 const index = JSON.parse(fs.readFileSync(path.join(samplesDir, "index.json"), "utf8"));
@@ -155,29 +155,6 @@ test("multi-platform: an index of linux/amd64 and linux/arm64", () => {
   assert.ok(cliLs(file, ["--platform", "linux/arm64"]).some((e) => e.path === "/app/hello-aarch64"));
   assert.ok(cliLs(file).some((e) => e.path === "/app/hello-x86_64"));
 });
-
-/** The content of file `name` (as stored, no leading slash) in a layer's own tar, through python's tarfile. */
-function layerFile(archive, member, name) {
-  const r = spawnSync(
-    "python3",
-    [
-      "-c",
-      `import sys, tarfile, gzip, io
-outer = tarfile.open(sys.argv[1])
-data = outer.extractfile(sys.argv[2]).read()
-if data[:2] == b"\\x1f\\x8b": data = gzip.decompress(data)
-inner = tarfile.open(fileobj=io.BytesIO(data))
-m = next(m for m in inner if m.name.lstrip("./") == sys.argv[3])
-sys.stdout.buffer.write(inner.extractfile(m).read())`,
-      archive,
-      member,
-      name,
-    ],
-    { encoding: "utf8" },
-  );
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout;
-}
 
 const TOOLCHAIN = /^\/(usr\/local\/go|root\/go|root\/\.cache\/go-build|src)(\/|$)/;
 
