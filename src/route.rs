@@ -2,8 +2,8 @@
 //! shared: `#sample=demo&layer=3&path=/app/config.yml`. Layers are the same
 //! 0-based filesystem layer numbers as `data-layer` and `layerscope ls
 //! --layer`; a range is `layer=1-4`; a selection that starts or ends on an
-//! empty-layer step is kept by step index instead (`step=1-2`). Pure: tested
-//! on the host.
+//! empty-layer step is kept by its step instead (`step=2-3`, numbered from 1
+//! as the page shows steps). Pure: tested on the host.
 
 /// Everything the fragment can say. Unknown keys are ignored, so older and
 /// newer links still open.
@@ -15,7 +15,9 @@ pub struct Route {
     pub platform: Option<String>,
     /// Filesystem layers, inclusive (`from`, `to` as selected: `to` may be lower).
     pub layers: Option<(usize, usize)>,
-    /// Build steps, inclusive, when the selection is not expressible in layers.
+    /// Build steps (indexes from 0; the fragment writes them from 1, as the
+    /// page numbers them), inclusive, when the selection is not expressible
+    /// in layers.
     pub steps: Option<(usize, usize)>,
     /// Only what the selected layer changed, even for a single layer.
     pub changes: bool,
@@ -35,7 +37,11 @@ impl Route {
                 "sample" if !value.is_empty() => route.sample = Some(value),
                 "platform" if !value.is_empty() => route.platform = Some(value),
                 "layer" => route.layers = parse_range(&value),
-                "step" => route.steps = parse_range(&value),
+                // Written from 1, as the page numbers steps; kept from 0.
+                "step" => {
+                    route.steps = parse_range(&value)
+                        .and_then(|(a, b)| Some((a.checked_sub(1)?, b.checked_sub(1)?)))
+                }
                 "view" => route.changes = value == "changes",
                 "path" if value.starts_with('/') => route.path = Some(value),
                 _ => {}
@@ -55,8 +61,8 @@ impl Route {
         }
         if let Some(range) = self.layers {
             parts.push(format!("layer={}", format_range(range)));
-        } else if let Some(range) = self.steps {
-            parts.push(format!("step={}", format_range(range)));
+        } else if let Some((from, to)) = self.steps {
+            parts.push(format!("step={}", format_range((from + 1, to + 1))));
         }
         if self.changes {
             parts.push("view=changes".to_string());
@@ -174,8 +180,13 @@ mod tests {
             steps: Some((1, 2)),
             ..Route::default()
         };
-        assert_eq!(s.format(), "#step=1-2");
-        assert_eq!(Route::parse("step=1-2"), s);
+        assert_eq!(
+            s.format(),
+            "#step=2-3",
+            "steps are written from 1, as the page numbers them"
+        );
+        assert_eq!(Route::parse("step=2-3"), s);
+        assert_eq!(Route::parse("step=0").steps, None, "there is no step 0");
         // A layer range wins over steps when both were written.
         assert_eq!(
             Route {

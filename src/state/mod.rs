@@ -1536,7 +1536,7 @@ mod tests {
         });
         assert_eq!(
             s.route().format(),
-            "#sample=demo&step=1&view=changes&path=/app/config.yml"
+            "#sample=demo&step=2&view=changes&path=/app/config.yml"
         );
         s.apply(Action::SelectStep {
             index: 3,
@@ -1544,7 +1544,7 @@ mod tests {
         });
         assert_eq!(
             s.route().format(),
-            "#sample=demo&step=1-3&path=/app/config.yml"
+            "#sample=demo&step=2-4&path=/app/config.yml"
         );
         s.apply(Action::SelectStep {
             index: 0,

@@ -509,3 +509,24 @@ test("several images in one archive: choose the second (image-select, beyond the
   await assertMatchesCli(page, file, second, "test_bundle.tar, test_image_1");
   pg.assertClean();
 });
+
+test("steps have one number: a link's step=2 is the page's Step 2, the History's 2 and the build pane's 2", async (t) => {
+  const pg = await openPage(t, h);
+  const { page } = pg;
+  const response = await page.goto(`${h.baseUrl}#sample=demo&step=2`, { waitUntil: "load" });
+  assert.equal(response.status(), 200);
+  assert.equal(await waitTerminal(page, 0), "done");
+  const title = page.locator(".layer-details h3");
+  await title.waitFor({ state: "visible", timeout: 15_000 });
+  assert.equal((await title.textContent()).trim(), "Step 2 · empty layer");
+  const row = page.locator(`${tid("history-row")}[aria-selected="true"]`);
+  assert.equal((await row.locator(".step-cell").textContent()).trim(), "2");
+  assert.match(await row.textContent(), /ENV PATH=/);
+  const step = page.locator(`${tid("build-step")}[data-step="2"]`);
+  await step.waitFor({ state: "visible", timeout: 15_000 });
+  assert.match(await step.textContent(), /ENV PATH=/);
+  // Selecting a range from there writes it back the same way.
+  await page.locator(`${tid("layer-stack")} ${tid("layer-item")}[data-index="3"]`).click({ modifiers: ["Shift"] });
+  await page.waitForFunction(() => location.hash.includes("step=2-4"), null, { timeout: 10_000 });
+  pg.assertClean();
+});
