@@ -53,6 +53,8 @@ async function follow(page, ex) {
   await page.goto(ex.link);
   assert.equal(await waitTerminal(page, 0), "done", `${ex.title}: the link's sample opens`);
   await page.locator(tid("layer-stack")).waitFor({ state: "visible", timeout: 15_000 });
+  // The panes below the first screen come a moment later (app.rs's stages).
+  await page.locator(tid("history-row")).first().waitFor({ state: "visible", timeout: 15_000 });
 }
 
 const text = async (locator) => (await locator.textContent()).replace(/\s+/g, " ").trim();
