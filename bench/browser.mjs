@@ -45,6 +45,7 @@ import {
   stateMark,
   waitTerminal,
   tid,
+  recordStates,
   cli,
   tarMembers,
 } from "../tests/e2e/lib.mjs";
@@ -129,13 +130,8 @@ async function freshPage() {
         for (const e of list.getEntries()) window.__lsLongTasks.push({ start: e.startTime, ms: e.duration });
       }).observe({ type: "longtask", buffered: true });
     } catch {}
-    window.__lsStates = [];
-    let last = null;
-    new MutationObserver(() => {
-      const s = document.querySelector('[data-testid="analysis-status"]')?.getAttribute("data-state") ?? null;
-      if (s !== last) window.__lsStates.push((last = s));
-    }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-state"] });
   });
+  await context.addInitScript(recordStates);
   const page = await context.newPage();
   await page.goto(baseUrl, { waitUntil: "load" });
   await page.locator(tid("drop-zone")).waitFor({ state: "visible", timeout: 30_000 });

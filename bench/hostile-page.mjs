@@ -12,7 +12,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { root, dist, serveDist, launchBrowser, stateMark, waitTerminal, tid } from "../tests/e2e/lib.mjs";
+import { root, dist, serveDist, launchBrowser, stateMark, waitTerminal, tid, recordStates } from "../tests/e2e/lib.mjs";
 import { sampleMemory } from "./memory.mjs";
 
 const dir = path.resolve(process.argv[2] ?? "/tmp/hostile");
@@ -30,14 +30,8 @@ async function freshPage() {
   await context.addInitScript(() => {
     window.__lsLong = [];
     new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__lsLong.push(e.duration))).observe({ type: "longtask", buffered: true });
-    // The states the page shows, for stateMark and waitTerminal.
-    window.__lsStates = [];
-    let last = null;
-    new MutationObserver(() => {
-      const s = document.querySelector('[data-testid="analysis-status"]')?.getAttribute("data-state") ?? null;
-      if (s !== last) window.__lsStates.push((last = s));
-    }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-state"] });
   });
+  await context.addInitScript(recordStates);
   const page = await context.newPage();
   await page.goto(base, { waitUntil: "load" });
   await page.locator(tid("drop-zone")).waitFor({ state: "visible", timeout: 30_000 });

@@ -224,10 +224,8 @@ export function isLocal(href) {
   return u.protocol === "data:" || u.protocol === "blob:" || u.hostname === "127.0.0.1" || u.hostname === insecureHost;
 }
 
-// Runs in the page before the app: logs every value `analysis-status`'s
-// data-state takes, so a test can wait for the state *after* its own action
-// (a second file's `done`, not the first file's, still shown); and logs what
-// the page copies (navigator.clipboard.writeText, or a copy event).
+// Runs in the page before the app: reports every CSP violation, and logs
+// what the page copies (navigator.clipboard.writeText, or a copy event).
 function instrument() {
   // Every CSP violation, reported to the test (assertClean fails on any).
   document.addEventListener("securitypolicyviolation", (e) => {
@@ -246,6 +244,15 @@ function instrument() {
     const data = e.clipboardData?.getData("text/plain") || String(document.getSelection() ?? "");
     if (data) window.__lsClipboard.push(data);
   });
+}
+
+/**
+ * An init script (runs in the page before the app): logs every value
+ * `analysis-status`'s data-state takes, so a test can wait for the state
+ * *after* its own action (a second file's `done`, not the first file's,
+ * still shown): what stateMark and waitTerminal read. The benches add it too.
+ */
+export function recordStates() {
   window.__lsStates = [];
   let last = null;
   const look = () => {
@@ -299,6 +306,7 @@ export async function openPage(
   const cspViolations = [];
   await context.exposeBinding("__lsCspViolation", (_source, what) => cspViolations.push(what));
   await context.addInitScript(instrument);
+  await context.addInitScript(recordStates);
   const page = await context.newPage();
   page.on("console", (msg) => {
     if (msg.type() === "error") consoleErrors.push(msg.text());
