@@ -250,6 +250,12 @@ test("a .dive-ci dropped on the pane: the verdicts and the three downloads are l
 
 test("a rules file chosen with the keyboard is reported under its own name", { timeout: 180_000 }, async (t) => {
   const { page, assertClean } = await openPage(t, h);
+  // Listen for the file chooser from the start: Playwright turns on Chromium's
+  // interception only when asked, asynchronously, and a key pressed right
+  // after asking can reach a page that is not intercepting yet (the CI run
+  // of 2026-12-03 timed out so).
+  const chooserShown = page.waitForEvent("filechooser", { timeout: 170_000 });
+  chooserShown.catch(() => {}); // awaited below; a failure before then is reported as itself
   await gotoApp(page, h);
   await openCiPanel(page, DEMO);
   const dir = rulesDir(t, DEMO, "strict.yml", MISCONFIGURED);
@@ -262,7 +268,8 @@ test("a rules file chosen with the keyboard is reported under its own name", { t
   await ciPanel(page).locator(tid("ci-input")).focus();
   await page.keyboard.press("Shift+Tab");
   assert.equal(await input.evaluate((el) => el === document.activeElement), true, "the file input takes the focus");
-  const [chooser] = await Promise.all([page.waitForEvent("filechooser"), page.keyboard.press("Space")]);
+  await page.keyboard.press("Space");
+  const chooser = await chooserShown;
   await chooser.setFiles(path.join(dir, "strict.yml"));
 
   const shown = await verdictsShown(page);
