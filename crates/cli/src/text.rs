@@ -49,11 +49,11 @@ pub fn inspect(out: &mut dyn Write, a: &Analysis, file: &str) -> io::Result<()> 
     let blob: u64 = a.layers.iter().map(|l| l.blob_size).sum();
     writeln!(
         out,
-        "Layers     {} ({} stored, {} of files), {} paths in the final filesystem",
+        "Layers     {} ({} stored, {} of files), {} in the final filesystem",
         a.layers.len(),
         human::bytes(blob),
         human::bytes(size),
-        a.union.len()
+        human::count(a.union.len(), "path", "paths")
     )?;
     writeln!(out)?;
     writeln!(
