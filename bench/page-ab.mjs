@@ -10,6 +10,9 @@
 //   node bench/page-ab.mjs /tmp/a /tmp/b [--runs N] [IMAGE...]
 //
 // IMAGE defaults to the benchmark image's two archives (bench/run.sh --image-only).
+// Build an old commit in a worktree with a target directory of its own: with
+// this one shared, cargo later took the old commit's wasm (newer files) as
+// up to date for this checkout's sources, and `trunk build` shipped it.
 import fs from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
