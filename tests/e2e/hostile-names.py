@@ -18,6 +18,8 @@ import json
 import sys
 import tarfile
 
+from docker_save import tar_bytes
+
 PWN = "window.__pwned=1"
 IMG = f"<img src=x onerror={PWN}>"
 NAMES = [
@@ -31,28 +33,13 @@ NAMES = [
 ]
 
 
-def tar_bytes(entries):
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT, encoding="utf-8", errors="surrogateescape") as t:
-        for name, data, kind in entries:
-            info = tarfile.TarInfo(name)
-            info.mtime = 0
-            if kind == "dir":
-                info.type = tarfile.DIRTYPE
-                info.mode = 0o755
-                t.addfile(info)
-            else:
-                info.mode = 0o644
-                info.size = len(data)
-                t.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
 out = sys.argv[1]
+# GNU names keep the bytes that are not UTF-8 as they are, as GNU tar does.
+GNU = {"format": tarfile.GNU_FORMAT, "encoding": "utf-8", "errors": "surrogateescape"}
 layers = [
     tar_bytes([("app", b"", "dir"), ("root", b"", "dir"), ("root-evil", b"", "dir")]
-              + [(n, f"content of {i}\n".encode(), "file") for i, n in enumerate(NAMES)]),
-    tar_bytes([(".wh.root", b"", "file")]),
+              + [(n, f"content of {i}\n".encode(), "file") for i, n in enumerate(NAMES)], **GNU),
+    tar_bytes([(".wh.root", b"", "file")], **GNU),
 ]
 diff_ids = ["sha256:" + hashlib.sha256(t).hexdigest() for t in layers]
 history = [
